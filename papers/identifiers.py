@@ -1,0 +1,90 @@
+"""Parse every way people write a paper's identifier into one normalised `Identifier`.
+
+The paper URL, the summary form, `\\cite{...}` and the importers all go through `parse`,
+so a paper reached by any spelling of any of its identifiers is the same paper.
+"""
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class InvalidIdentifier(ValueError):
+    """The text is not an arXiv id, a DOI or a plausible BibTeX key."""
+
+
+class Kind(StrEnum):
+    ARXIV = "arxiv"
+    DOI = "doi"
+    BIBTEX = "bibtex"
+
+
+@dataclass(frozen=True)
+class Identifier:
+    kind: Kind
+    value: str  # arXiv id without version, lower-cased DOI, or BibTeX key as written
+    version: int | None = None  # arXiv version, when one was given
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# New-style ids (0704.0001 onwards) have a 4-digit yymm and a 4- or 5-digit number.
+_ARXIV_NEW = r"(?P<new>\d{4}\.\d{4,5})"
+# Old-style ids name the archive (and maybe subject class): hep-th/9901001, math.GT/0309136.
+_ARXIV_OLD = r"(?P<old>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})"
+_ARXIV_ID = rf"(?:{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<version>\d+))?"
+
+_ARXIV_BARE = re.compile(rf"^(?:arxiv:\s*)?{_ARXIV_ID}$", re.IGNORECASE)
+_ARXIV_URL = re.compile(
+    rf"^(?:https?:/+)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/{_ARXIV_ID}(?:\.pdf)?/?$",
+    re.IGNORECASE,
+)
+# arXiv registers a DOI for every paper (10.48550/arXiv.<id>); it names the arXiv paper.
+_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.{_ARXIV_ID}$", re.IGNORECASE)
+
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?:/+)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+# DBLP-style keys (journals/jmlr/LarochelleM11) and the usual hand-made ones (vaswani2017attention).
+_BIBTEX_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:/.+'-]{0,199}$")
+
+
+def _arxiv(match: re.Match) -> Identifier:
+    new, old, version = match.group("new"), match.group("old"), match.group("version")
+    if old:
+        archive, number = old.split("/")
+        # The archive is lower case but the subject class is upper case (math.GT).
+        head, _, subject = archive.partition(".")
+        old = f"{head.lower()}.{subject.upper()}/{number}" if subject else f"{head.lower()}/{number}"
+    return Identifier(Kind.ARXIV, new or old, int(version) if version else None)
+
+
+def parse(text: str) -> Identifier:
+    """Return the identifier that `text` names, or raise InvalidIdentifier."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidIdentifier("An identifier is required.")
+
+    for pattern in (_ARXIV_BARE, _ARXIV_URL):
+        if match := pattern.match(text):
+            return _arxiv(match)
+
+    doi = _DOI_PREFIX.sub("", text)
+    if match := _ARXIV_DOI.match(doi):
+        return _arxiv(match)
+    if _DOI.match(doi):
+        return Identifier(Kind.DOI, doi.lower())
+    if doi != text:
+        raise InvalidIdentifier(f"“{text}” is not a valid DOI.")
+
+    if "://" not in text and _BIBTEX_KEY.match(text):
+        return Identifier(Kind.BIBTEX, text)
+    raise InvalidIdentifier(f"“{text}” is not an arXiv id, a DOI or a BibTeX key.")
+
+
+def parse_or_none(text: str) -> Identifier | None:
+    try:
+        return parse(text)
+    except InvalidIdentifier:
+        return None

@@ -1,0 +1,44 @@
+"""Forms for writing summaries and editing one's profile."""
+
+from django import forms
+from django.conf import settings
+
+from papers.services import PaperNotFound, paper_lookup
+
+
+class SummaryForm(forms.Form):
+    body = forms.CharField(
+        label="Summary",
+        max_length=settings.SUMMARY_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "placeholder": "Markdown, $math$ and \\cite{arXiv id} work here."}),
+        help_text="Markdown. Math in $…$, $$…$$, \\(…\\) or \\[…\\]. Cite a paper with \\cite{1706.03762}.",
+        error_messages={"required": "Write something before you publish: the summary is empty."},
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError(self.fields["body"].error_messages["required"])
+        return body
+
+
+class PaperChoiceForm(forms.Form):
+    """The "which paper?" box shown when /summaries/new/ is reached without a known paper."""
+
+    paper = forms.CharField(
+        label="Paper",
+        max_length=500,
+        help_text="An arXiv id or URL, a DOI, or a BibTeX key.",
+    )
+
+    def clean_paper(self):
+        try:
+            return paper_lookup(self.cleaned_data["paper"])
+        except PaperNotFound as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label="Display name", max_length=100, required=False)
+    bio = forms.CharField(label="Bio", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 5}))

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from summaries import views
+
+app_name = "summaries"
+
+urlpatterns = [
+    path("", views.feed, name="feed"),
+    path("summaries/new/", views.summary_create, name="create"),
+    path("summaries/preview/", views.summary_preview, name="preview"),
+    path("summary/<int:pk>/", views.summary_detail, name="detail"),
+    path("summary/<int:pk>/edit/", views.summary_edit, name="edit"),
+    path("summary/<int:pk>/delete/", views.summary_delete, name="delete"),
+    path("summary/<int:pk>/vote/", views.summary_vote, name="vote"),
+    path("user/<str:username>/", views.profile_detail, name="profile"),
+    path("settings/profile/", views.profile_edit, name="profile_edit"),
+]

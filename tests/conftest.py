@@ -1,0 +1,37 @@
+import pytest
+
+from tests.factories import PaperFactory, SummaryFactory, UserFactory
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(username="ada")
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory(username="grace")
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(username="moderator", is_staff=True)
+
+
+@pytest.fixture
+def paper(db):
+    return PaperFactory(
+        title="Pixel Recurrent Neural Networks",
+        authors=["Aaron van den Oord", "Nal Kalchbrenner", "Koray Kavukcuoglu"],
+        arxiv_id="1601.06759",
+        arxiv_version=3,
+        year=2016,
+    )
+
+
+@pytest.fixture
+def make_summaries(db):
+    def make(count: int, **kwargs):
+        return [SummaryFactory(**kwargs) for _ in range(count)]
+
+    return make
