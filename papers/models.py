@@ -123,3 +123,16 @@ def surname(name: str) -> str:
     while start > 0 and parts[start - 1].lower() in particles:
         start -= 1
     return " ".join(parts[start:])
+
+
+class HarvestState(models.Model):
+    """Where an incremental OAI-PMH harvest stopped, so the next daily run continues from there."""
+
+    name = models.CharField(max_length=100, unique=True, help_text="Endpoint, metadata format and set.")
+    harvested_until = models.DateField(null=True, blank=True, help_text="Last datestamp fully harvested.")
+    resumption_token = models.TextField(blank=True, help_text="Token of an interrupted list, to resume it.")
+    records_seen = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} (until {self.harvested_until or 'never'})"

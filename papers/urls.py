@@ -6,5 +6,6 @@ app_name = "papers"
 
 urlpatterns = [
     path("paper", views.paper_legacy_redirect, name="legacy"),
+    path("lookup/", views.paper_lookup_view, name="lookup"),
     path("paper/<path:identifier>/", views.paper_detail, name="detail"),
 ]

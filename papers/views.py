@@ -33,3 +33,15 @@ def paper_legacy_redirect(request):
     except PaperNotFound as error:
         return _not_found(request, key, str(error))
     return redirect(paper, permanent=True)
+
+
+def paper_lookup_view(request):
+    """The header's lookup box: any identifier or URL goes straight to its paper page."""
+    query = request.GET.get("q", "").strip()
+    if not query:
+        return redirect("summaries:feed")
+    try:
+        paper = paper_lookup(query)
+    except PaperNotFound as error:
+        return _not_found(request, query, str(error))
+    return redirect(paper)

@@ -42,7 +42,7 @@ def _summary_form_page(request, *, paper, form, summary=None, status=200):
 
 @login_required
 def summary_create(request):
-    identifier = request.GET.get("paper", "")
+    identifier = request.POST.get("paper") or request.GET.get("paper", "")
     try:
         paper = paper_lookup(identifier)
     except PaperNotFound as error:
@@ -123,15 +123,16 @@ def summary_vote(request, pk: int):
     value = VOTE_VALUES.get(request.POST.get("value", ""))
     if value is None:
         return HttpResponse("A vote is up, down or clear.", status=400, content_type="text/plain; charset=utf-8")
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
     try:
         score = services.vote_cast(summary=summary, voter=request.user, value=value)
     except PermissionError as error:
-        if request.accepts("application/json") and not request.accepts("text/html"):
+        if wants_json:
             return JsonResponse({"error": str(error)}, status=403)
         messages.error(request, str(error))
-        score = summary.score
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"score": score, "vote": value})
+    else:
+        if wants_json:
+            return JsonResponse({"score": score, "vote": value})
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = summary.get_absolute_url()

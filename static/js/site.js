@@ -1,0 +1,81 @@
+// Progressive enhancement: every form here works without JavaScript; this only saves page loads.
+(function () {
+  "use strict";
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // Votes update in place; the server's answer is the truth for the score and the buttons.
+  function enhanceVotes() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.classList || !form.classList.contains("vote-form")) return;
+      event.preventDefault();
+      var button = event.submitter;
+      var body = new FormData(form);
+      if (button && button.name) body.set(button.name, button.value);
+      fetch(form.action, {
+        method: "POST",
+        body: body,
+        headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) },
+        credentials: "same-origin",
+      })
+        .then(function (response) { return response.json().then(function (data) { return [response, data]; }); })
+        .then(function (result) {
+          var response = result[0], data = result[1];
+          if (!response.ok) { window.alert(data.error || "Your vote could not be recorded."); return; }
+          form.querySelector(".score").textContent = data.score;
+          var up = form.querySelector(".vote-up"), down = form.querySelector(".vote-down");
+          up.classList.toggle("active", data.vote === 1);
+          down.classList.toggle("active", data.vote === -1);
+          up.setAttribute("aria-pressed", data.vote === 1);
+          down.setAttribute("aria-pressed", data.vote === -1);
+          up.value = data.vote === 1 ? "clear" : "up";
+          down.value = data.vote === -1 ? "clear" : "down";
+        })
+        .catch(function () { form.submit(); });
+    });
+  }
+
+  // The Preview button asks the server's renderer, so the preview is exactly what will be published.
+  function enhancePreview() {
+    var form = document.querySelector("form.summary-form[data-preview-url]");
+    if (!form) return;
+    var pane = document.querySelector("section.preview");
+    var target = document.getElementById("preview-body");
+    form.addEventListener("submit", function (event) {
+      if (!event.submitter || event.submitter.name !== "preview") return;
+      event.preventDefault();
+      var body = new FormData(form);
+      fetch(form.dataset.previewUrl, {
+        method: "POST",
+        body: body,
+        headers: { "X-CSRFToken": csrfToken(form) },
+        credentials: "same-origin",
+      })
+        .then(function (response) { return response.text().then(function (text) { return [response, text]; }); })
+        .then(function (result) {
+          var response = result[0], text = result[1];
+          pane.hidden = false;
+          if (!response.ok) {
+            target.textContent = text;
+            return;
+          }
+          target.innerHTML = text;  // sanitized by the server's renderer, as the published summary will be
+          if (window.ShortScience && window.ShortScience.typeset) window.ShortScience.typeset(target);
+          pane.scrollIntoView({ behavior: "smooth", block: "start" });
+        })
+        .catch(function () {
+          pane.hidden = false;
+          target.textContent = "The preview could not be loaded. Your text is still here; try again.";
+        });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    enhanceVotes();
+    enhancePreview();
+  });
+})();

@@ -1,0 +1,71 @@
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count
+
+from summaries import services
+from summaries.models import Profile, Summary, Vote
+
+
+@admin.register(Summary)
+class SummaryAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "author", "score", "is_hidden", "created_at", "updated_at")
+    list_filter = ("is_hidden", "created_at")
+    list_select_related = ("paper", "author")
+    search_fields = ("body", "paper__title", "paper__arxiv_id", "author__username", "author__email")
+    raw_id_fields = ("paper", "author")
+    readonly_fields = ("score", "rendered_version", "created_at", "updated_at", "body_html")
+    actions = ("hide", "restore")
+    date_hierarchy = "created_at"
+
+    @admin.action(description="Hide selected summaries from every public page")
+    def hide(self, request, queryset):
+        count = services.summaries_set_hidden(summaries=queryset, hidden=True)
+        self.message_user(request, f"Hid {count} summar{'y' if count == 1 else 'ies'}.", messages.SUCCESS)
+
+    @admin.action(description="Restore selected summaries")
+    def restore(self, request, queryset):
+        count = services.summaries_set_hidden(summaries=queryset, hidden=False)
+        self.message_user(request, f"Restored {count} summar{'y' if count == 1 else 'ies'}.", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        # The stored HTML must follow the Markdown, whoever edits it.
+        super().save_model(request, obj, form, change)
+        services.summary_rerender(summary=obj)
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    list_display = ("summary", "voter", "value", "created_at")
+    list_filter = ("value", "created_at")
+    list_select_related = ("summary__paper", "summary__author", "voter")
+    search_fields = ("voter__username", "summary__paper__title")
+    raw_id_fields = ("summary", "voter")
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithProfileAdmin(UserAdmin):
+    inlines = (ProfileInline,)
+    list_display = ("username", "email", "display_name", "summary_count", "is_staff", "is_active", "date_joined")
+    list_select_related = ("profile",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(summary_total=Count("summaries"))
+
+    @admin.display(description="display name")
+    def display_name(self, user):
+        profile = getattr(user, "profile", None)
+        return profile.display_name if profile else ""
+
+    @admin.display(description="summaries", ordering="summary_total")
+    def summary_count(self, user):
+        return user.summary_total

@@ -1,0 +1,72 @@
+"""Accounts through django-allauth: sign up, confirm, log in and out, reset, in the site's own layout."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core import mail
+
+from shortscience.settings import social_provider_from_env
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "email": "marie@example.org",
+    "username": "marie",
+    "password1": "radium-and-polonium-1898",
+    "password2": "radium-and-polonium-1898",
+}
+
+
+def test_account_pages_wear_the_site_layout(client):
+    for path in ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]:
+        html = client.get(path).content.decode()
+        assert 'class="brand"' in html, path
+        assert "site.css" in html, path
+
+
+def test_sign_up_sends_a_confirmation_that_verifies_the_address(client, settings):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    response = client.post("/accounts/signup/", SIGNUP)
+    assert response.status_code == 302
+    user = get_user_model().objects.get(username="marie")
+    assert user.profile.name == "marie"
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mail.outbox[0].body).group(1)
+    client.post(link)
+    assert EmailAddress.objects.get(user=user).verified
+
+
+def test_sign_up_with_bad_input_keeps_what_was_typed(client):
+    response = client.post("/accounts/signup/", {**SIGNUP, "password2": "something else"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="marie@example.org"' in html
+    assert not get_user_model().objects.filter(username="marie").exists()
+
+
+def test_log_in_and_out(client, user):
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    response = client.post("/accounts/login/", {"login": "ada", "password": "correct horse battery staple"})
+    assert response.status_code == 302
+    assert "Log out" in client.get("/").content.decode()
+    client.post("/accounts/logout/")
+    assert "Log in" in client.get("/").content.decode()
+
+
+def test_password_reset_mails_a_link(client, user):
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client.post("/accounts/password/reset/", {"email": user.email})
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_social_providers_are_enabled_only_by_their_keys(monkeypatch):
+    monkeypatch.delenv("ORCID_CLIENT_ID", raising=False)
+    assert social_provider_from_env("orcid", "ORCID") == {}
+    monkeypatch.setenv("ORCID_CLIENT_ID", "id")
+    assert social_provider_from_env("orcid", "ORCID") == {}, "a client id without a secret is not enough"
+    monkeypatch.setenv("ORCID_SECRET", "secret")
+    config = social_provider_from_env("orcid", "ORCID", MEMBER_API=False)
+    assert config == {"orcid": {"APPS": [{"client_id": "id", "secret": "secret", "key": ""}], "MEMBER_API": False}}

@@ -1,0 +1,62 @@
+"""Moderators find papers by any identifier and hide or restore summaries from the admin."""
+
+import pytest
+from django.test import Client
+
+from summaries.models import Summary
+from tests.factories import SummaryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, staff_user):
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "query", ["Recurrent", "Kalchbrenner", "1601.06759", "https://arxiv.org/abs/1601.06759v2", "doi:10.1000/PIXELRNN", "journals/corr/OordKK16"]
+)
+def test_paper_search_by_title_author_and_any_identifier(admin_client, paper, query):
+    paper.doi = "10.1000/pixelrnn"
+    paper.bibtex_key = "journals/corr/OordKK16"
+    paper.save()
+    html = admin_client.get("/admin/papers/paper/", {"q": query}).content.decode()
+    assert "1 result" in html
+    assert "Pixel Recurrent Neural Networks" in html
+
+
+def test_hide_and_restore_actions(admin_client, paper):
+    summary = SummaryFactory(paper=paper, body="Spam, buy now.")
+    response = admin_client.post(
+        "/admin/summaries/summary/", {"action": "hide", "_selected_action": [summary.pk]}, follow=True
+    )
+    assert "Hid 1 summary." in response.content.decode()
+    assert Summary.objects.get(pk=summary.pk).is_hidden
+    visitor = Client()
+    assert "Spam, buy now." not in visitor.get("/").content.decode()
+    assert "Spam, buy now." not in visitor.get("/paper/1601.06759/").content.decode()
+    assert visitor.get(f"/summary/{summary.pk}/").status_code == 404
+
+    admin_client.post("/admin/summaries/summary/", {"action": "restore", "_selected_action": [summary.pk]})
+    assert not Summary.objects.get(pk=summary.pk).is_hidden
+    assert "Spam, buy now." in visitor.get("/").content.decode()
+
+
+def test_editing_a_summary_in_the_admin_re_renders_it(admin_client, paper, user):
+    summary = SummaryFactory(paper=paper, author=user, body="Before.")
+    response = admin_client.post(
+        f"/admin/summaries/summary/{summary.pk}/change/",
+        {"paper": paper.pk, "author": user.pk, "body": "After **bold**.", "is_hidden": ""},
+    )
+    assert response.status_code == 302
+    assert "<strong>bold</strong>" in Summary.objects.get(pk=summary.pk).body_html
+
+
+@pytest.mark.parametrize("page", ["/admin/summaries/summary/", "/admin/summaries/vote/", "/admin/auth/user/", "/admin/papers/paper/"])
+def test_admin_lists_load(admin_client, paper, page):
+    SummaryFactory(paper=paper)
+    assert admin_client.get(page).status_code == 200

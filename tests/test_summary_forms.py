@@ -1,0 +1,187 @@
+"""Writing, previewing, editing and deleting summaries through the web forms."""
+
+import pytest
+from django.conf import settings
+
+from summaries.models import Summary
+from tests.factories import SummaryFactory
+
+pytestmark = pytest.mark.django_db
+
+BODY = "PixelRNN factorises $p(x) = \\prod_i p(x_i \\mid x_{<i})$ like \\cite{journals/jmlr/LarochelleM11}."
+
+
+def test_writing_requires_login(client, paper):
+    response = client.get("/summaries/new/?paper=1601.06759")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_form_has_a_summary_textarea_preview_and_submit(client, user, paper):
+    client.force_login(user)
+    html = client.get("/summaries/new/?paper=1601.06759").content.decode()
+    assert '<label for="id_body">Summary</label>' in html
+    assert '<textarea name="body"' in html
+    assert 'name="preview"' in html
+    assert "Publish summary" in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_publishing_stores_rendered_html_and_shows_it_on_the_feed(client, user, paper):
+    client.force_login(user)
+    response = client.post("/summaries/new/?paper=1601.06759", {"body": BODY, "publish": "1"})
+    summary = Summary.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/summary/{summary.pk}/"
+    assert (summary.paper, summary.author, summary.body) == (paper, user, BODY)
+    assert "x_{&lt;i}" in summary.body_html
+    feed = client.get("/").content.decode()
+    assert summary.body_html in feed
+
+
+def test_preview_shows_exactly_what_will_be_published_and_saves_nothing(client, user, paper):
+    client.force_login(user)
+    response = client.post("/summaries/new/?paper=1601.06759", {"body": BODY, "preview": "1"})
+    assert response.status_code == 200
+    assert Summary.objects.count() == 0
+    html = response.content.decode()
+    # The text stays in the form, and the preview is the renderer's own output.
+    assert "PixelRNN factorises" in html.split('<textarea', 1)[1].split("</textarea>", 1)[0]
+    published = client.post("/summaries/new/?paper=1601.06759", {"body": BODY, "publish": "1"})
+    assert published.status_code == 302
+    assert Summary.objects.get().body_html in html
+
+
+def test_live_preview_endpoint_renders_with_the_same_renderer(client, user, paper):
+    client.force_login(user)
+    response = client.post("/summaries/preview/", {"body": BODY})
+    summary = SummaryFactory(paper=paper, body=BODY)
+    assert response.status_code == 200
+    assert response.content.decode() == summary.body_html
+
+
+def test_live_preview_requires_csrf(user, paper):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert strict.post("/summaries/preview/", {"body": BODY}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("", "the summary is empty"),
+        ("   \n  ", "the summary is empty"),
+        ("x" * (settings.SUMMARY_MAX_LENGTH + 1), f"at most {settings.SUMMARY_MAX_LENGTH:,}".replace(",", "")),
+    ],
+)
+def test_invalid_summaries_are_refused_and_the_text_is_kept(client, user, paper, body, message):
+    client.force_login(user)
+    response = client.post("/summaries/new/?paper=1601.06759", {"body": body, "publish": "1"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Summary.objects.count() == 0
+    assert message in html.replace(",", "")
+    if body.strip():
+        assert body in html
+
+
+def test_unknown_paper_is_refused_and_the_text_is_kept(client, user, db):
+    client.force_login(user)
+    response = client.post("/summaries/new/?paper=1999.99999", {"body": "My precious text", "publish": "1"})
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "1999.99999" in html and "yet" in html
+    assert "My precious text" in html
+    assert Summary.objects.count() == 0
+
+
+def test_choosing_the_right_paper_carries_the_kept_text_along(client, user, paper):
+    client.force_login(user)
+    response = client.post("/summaries/new/", {"paper": "arXiv:1601.06759", "body": "My precious text", "preview": "1"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "My precious text" in html
+    assert 'name="paper" value="1601.06759"' in html
+
+
+def test_malformed_paper_identifier_gives_a_form_error(client, user, db):
+    client.force_login(user)
+    response = client.get("/summaries/new/?paper=doi:garbage")
+    assert response.status_code == 404
+    assert "not a valid DOI" in response.content.decode()
+
+
+def test_writing_again_edits_the_one_summary_per_paper(client, user, paper):
+    SummaryFactory(paper=paper, author=user, body="First take.")
+    client.force_login(user)
+    form = client.get("/summaries/new/?paper=1601.06759").content.decode()
+    assert "First take." in form
+    client.post("/summaries/new/?paper=1601.06759", {"body": "Second take.", "publish": "1"})
+    assert list(Summary.objects.values_list("body", flat=True)) == ["Second take."]
+
+
+def test_author_edits_their_summary_and_html_is_re_rendered(client, user, paper):
+    summary = SummaryFactory(paper=paper, author=user, body="Old.")
+    client.force_login(user)
+    assert client.get(f"/summary/{summary.pk}/edit/").status_code == 200
+    response = client.post(f"/summary/{summary.pk}/edit/", {"body": "New *emphasis*.", "publish": "1"})
+    summary.refresh_from_db()
+    assert response.status_code == 302
+    assert summary.body == "New *emphasis*."
+    assert "<em>emphasis</em>" in summary.body_html
+
+
+def test_rejected_edit_keeps_the_typed_text(client, user, paper):
+    summary = SummaryFactory(paper=paper, author=user, body="Old.")
+    client.force_login(user)
+    response = client.post(f"/summary/{summary.pk}/edit/", {"body": "y" * (settings.SUMMARY_MAX_LENGTH + 5)})
+    assert response.status_code == 200
+    assert "y" * (settings.SUMMARY_MAX_LENGTH + 5) in response.content.decode()
+    summary.refresh_from_db()
+    assert summary.body == "Old."
+
+
+@pytest.mark.parametrize("action", ["edit", "delete"])
+def test_only_the_author_or_staff_may_change_a_summary(client, user, other_user, staff_user, paper, action):
+    summary = SummaryFactory(paper=paper, author=user, body="Mine.")
+    client.force_login(other_user)
+    assert client.get(f"/summary/{summary.pk}/{action}/").status_code == 403
+    assert client.post(f"/summary/{summary.pk}/{action}/", {"body": "Hijacked."}).status_code == 403
+    summary.refresh_from_db()
+    assert summary.body == "Mine."
+    client.force_login(staff_user)
+    assert client.get(f"/summary/{summary.pk}/{action}/").status_code == 200
+
+
+def test_anonymous_visitors_cannot_edit(client, user, paper):
+    summary = SummaryFactory(paper=paper, author=user)
+    response = client.post(f"/summary/{summary.pk}/edit/", {"body": "Hijacked."})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_delete_asks_for_confirmation_then_deletes(client, user, paper):
+    summary = SummaryFactory(paper=paper, author=user)
+    client.force_login(user)
+    confirm = client.get(f"/summary/{summary.pk}/delete/")
+    assert "Delete this summary?" in confirm.content.decode()
+    assert Summary.objects.filter(pk=summary.pk).exists()
+    response = client.post(f"/summary/{summary.pk}/delete/")
+    assert response["Location"] == "/paper/1601.06759/"
+    assert not Summary.objects.filter(pk=summary.pk).exists()
+
+
+def test_permalink_shows_the_card_and_hidden_summaries_are_404_for_others(client, user, other_user, paper):
+    summary = SummaryFactory(paper=paper, author=user, body="Visible words.")
+    assert "Visible words." in client.get(f"/summary/{summary.pk}/").content.decode()
+    Summary.objects.filter(pk=summary.pk).update(is_hidden=True)
+    assert client.get(f"/summary/{summary.pk}/").status_code == 404
+    client.force_login(other_user)
+    assert client.get(f"/summary/{summary.pk}/").status_code == 404
+    client.force_login(user)
+    assert "Hidden by a moderator" in client.get(f"/summary/{summary.pk}/").content.decode()
+
+
+def test_unknown_summary_is_404(client, db):
+    assert client.get("/summary/999999/").status_code == 404

@@ -1,0 +1,102 @@
+"""Voting: one vote per reader per summary, never on your own, score kept exact."""
+
+import pytest
+from django.test import Client
+
+from summaries import services
+from summaries.models import Summary, Vote
+from tests.factories import SummaryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def summary(paper, other_user):
+    return SummaryFactory(paper=paper, author=other_user)
+
+
+def vote(client, summary, value, **headers):
+    return client.post(f"/summary/{summary.pk}/vote/", {"value": value, "next": "/"}, **headers)
+
+
+def score_of(summary):
+    return Summary.objects.get(pk=summary.pk).score
+
+
+def test_up_down_and_take_back(client, user, summary):
+    client.force_login(user)
+    assert vote(client, summary, "up").status_code == 302
+    assert score_of(summary) == 1
+    vote(client, summary, "up")
+    assert score_of(summary) == 1, "voting twice counts once"
+    vote(client, summary, "down")
+    assert score_of(summary) == -1
+    vote(client, summary, "clear")
+    assert score_of(summary) == 0
+    assert not Vote.objects.exists()
+
+
+def test_without_javascript_the_vote_returns_to_the_page(client, user, summary):
+    client.force_login(user)
+    assert vote(client, summary, "up")["Location"] == "/"
+
+
+def test_unsafe_next_is_ignored(client, user, summary):
+    client.force_login(user)
+    response = client.post(f"/summary/{summary.pk}/vote/", {"value": "up", "next": "https://evil.example/"})
+    assert response["Location"] == f"/summary/{summary.pk}/"
+
+
+def test_javascript_gets_the_new_score_as_json(client, user, summary):
+    client.force_login(user)
+    response = vote(client, summary, "down", HTTP_ACCEPT="application/json")
+    assert response.json() == {"score": -1, "vote": -1}
+
+
+def test_scores_add_up_over_voters(client, summary):
+    for n in range(3):
+        voter = UserFactory()
+        client.force_login(voter)
+        vote(client, summary, "up" if n else "down")
+    assert score_of(summary) == 1
+
+
+def test_you_cannot_vote_on_your_own_summary(client, other_user, summary):
+    client.force_login(other_user)
+    response = vote(client, summary, "up", HTTP_ACCEPT="application/json")
+    assert response.status_code == 403
+    assert score_of(summary) == 0
+    with pytest.raises(PermissionError):
+        services.vote_cast(summary=summary, voter=other_user, value=Vote.UP)
+
+
+def test_votes_need_login_post_and_csrf(user, summary):
+    anonymous = Client()
+    assert "/accounts/login/" in vote(anonymous, summary, "up")["Location"]
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert vote(strict, summary, "up").status_code == 403
+    strict_get = strict.get(f"/summary/{summary.pk}/vote/")
+    assert strict_get.status_code == 405
+    assert score_of(summary) == 0
+
+
+def test_bad_vote_value_is_a_clear_400(client, user, summary):
+    client.force_login(user)
+    response = vote(client, summary, "sideways")
+    assert response.status_code == 400
+    assert "up, down or clear" in response.content.decode()
+
+
+def test_hidden_summaries_cannot_be_voted_on(client, user, summary):
+    Summary.objects.filter(pk=summary.pk).update(is_hidden=True)
+    client.force_login(user)
+    assert vote(client, summary, "up").status_code == 404
+
+
+def test_card_shows_the_viewers_own_vote(client, user, summary):
+    client.force_login(user)
+    vote(client, summary, "up")
+    html = client.get("/").content.decode()
+    assert 'class="vote-up active"' in html
+    assert 'value="clear"' in html
