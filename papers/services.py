@@ -1,9 +1,14 @@
 """Every write of paper metadata goes through here, whichever importer or fetcher it comes from."""
 
+import io
+import itertools
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from papers.identifiers import InvalidIdentifier, parse
 from papers.models import Paper
@@ -39,38 +44,263 @@ class PaperRecord:
         return {name: value for name, value in values.items() if value not in (None, "", [])}
 
 
-def _find_existing(record: PaperRecord) -> Paper | None:
+@dataclass(frozen=True)
+class UpsertResult:
+    """How many records created a paper and how many updated one (a paper created earlier counts as updated)."""
+
+    created: int = 0
+    updated: int = 0
+
+    def __add__(self, other: "UpsertResult") -> "UpsertResult":
+        return UpsertResult(self.created + other.created, self.updated + other.updated)
+
+
+UPSERT_BATCH_SIZE = 10_000
+# Columns a record can write, in the order the staging table and COPY use; identifiers are among them.
+_COLUMNS = tuple(f.name for f in fields(PaperRecord))
+_JSON_COLUMNS = ("authors", "categories")
+_LIMITED_COLUMNS = {name: Paper._meta.get_field(name).max_length for name in _COLUMNS if Paper._meta.get_field(name).max_length}
+
+
+def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
+    """Create the paper or update the one that shares an identifier with it; return (paper, created).
+
+    The same logic as papers_upsert, for one record: see there for how a record finds its paper.
+    """
+    (target, created), = _upsert_batch([record])
+    return Paper.objects.get(pk=target.paper_id), created
+
+
+def papers_upsert(records: Iterable[PaperRecord], *, batch_size: int = UPSERT_BATCH_SIZE) -> UpsertResult:
+    """Create or update one paper per record, `batch_size` records per transaction; every importer writes through here.
+
+    A record finds its paper by arXiv id, else DOI, else BibTeX key, and that row is updated in
+    place, so summaries that point at it are never lost. A DOI or key held by a paper with a
+    different arXiv id names a different paper (two arXiv papers can claim one DOI), so it is not
+    a match. Empty values mean "this source doesn't say" and never erase; identifiers are filled in
+    when the paper has none of that kind and no other paper holds the value, and never replaced or
+    stolen. Records are applied in order, so of two records for one paper the later one wins.
+    ValueError (before anything of the batch is written) for a record without identifier or with
+    a value too long for its column.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1.")
+    result = UpsertResult()
+    for batch in _batches(records, batch_size):
+        outcomes = _upsert_batch(list(batch))
+        created = sum(was_created for _, was_created in outcomes)
+        result += UpsertResult(created, len(outcomes) - created)
+    return result
+
+
+@dataclass
+class _Target:
+    """A paper that a batch writes: an existing row (paper_id) or a new one, and what to write to it."""
+
+    paper_id: int | None
+    identifiers: dict[str, str | None]  # what the paper will hold, existing and newly granted
+    values: dict = field(default_factory=dict)  # column -> value, identifiers only when newly granted
+
+
+def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
+    """Write one batch in one transaction; (target, created) per record, in order."""
+    values = [_record_values(record, position) for position, record in enumerate(records)]
+    # A writer running concurrently can take an identifier between our look-up and our write;
+    # the unique index then refuses the batch, and looking again sees that writer's row.
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                outcomes = _plan(values, _existing_papers(values))
+                targets = list({id(target): target for target, _ in outcomes}.values())
+                (_write_by_copy if _uses_copy() else _write_by_orm)(targets)
+                return outcomes
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record_values(record: PaperRecord, position: int) -> dict:
+    if not record.has_identifier():
+        raise ValueError(f"Record {position + 1} ({record.title[:60]!r}): a paper needs an arXiv id, a DOI or a BibTeX key.")
+    values = record.known_values()
+    for name, value in values.items():
+        # PostgreSQL text can't hold NUL, and a broken source must not fail the whole batch.
+        if isinstance(value, str) and "\x00" in value:
+            values[name] = value.replace("\x00", "")
+        elif isinstance(value, list) and any("\x00" in item for item in value):
+            values[name] = [item.replace("\x00", "") for item in value]
+    if "year" not in values and record.published:
+        values["year"] = record.published.year
+    for name, limit in _LIMITED_COLUMNS.items():
+        if name in values and len(values[name]) > limit:
+            raise ValueError(f"Record {position + 1} ({record.title[:60]!r}): {name} is longer than {limit} characters.")
+    return values
+
+
+def _existing_papers(records: list[dict]) -> list[tuple[int, str | None, str | None, str | None]]:
+    """(id, arxiv_id, doi, bibtex_key) of every paper holding one of the records' identifiers."""
+    wanted = {name: sorted({record[name] for record in records if name in record}) for name in IDENTIFIER_FIELDS}
+    if _uses_copy():
+        table = connection.ops.quote_name(Paper._meta.db_table)
+        query = " UNION ".join(
+            f"SELECT id, arxiv_id, doi, bibtex_key FROM {table} WHERE {name} = ANY(%s)" for name in IDENTIFIER_FIELDS
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, [wanted[name] for name in IDENTIFIER_FIELDS])
+            return cursor.fetchall()
+    rows = set()
+    for name, values in wanted.items():
+        for chunk in _batches(values, 500):  # SQLite limits the parameters of one query
+            rows.update(Paper.objects.filter(**{f"{name}__in": chunk}).values_list("id", *IDENTIFIER_FIELDS))
+    return list(rows)
+
+
+def _plan(records: list[dict], existing: list[tuple]) -> list[tuple[_Target, bool]]:
+    """Decide, record by record, which paper each one writes to and with which values."""
+    holders: dict[tuple[str, str], _Target] = {}
+    for paper_id, *identifiers in existing:
+        target = _Target(paper_id, dict(zip(IDENTIFIER_FIELDS, identifiers)))
+        for name, value in target.identifiers.items():
+            if value is not None:
+                holders[name, value] = target
+
+    outcomes = []
+    for record in records:
+        target = _matching_target(record, holders)
+        created = target is None
+        if created:
+            target = _Target(None, dict.fromkeys(IDENTIFIER_FIELDS))
+        for name, value in record.items():
+            if name not in IDENTIFIER_FIELDS:
+                target.values[name] = value
+            elif target.identifiers[name] is None and (name, value) not in holders:
+                target.identifiers[name] = target.values[name] = value
+                holders[name, value] = target
+        outcomes.append((target, created))
+    return outcomes
+
+
+def _matching_target(record: dict, holders: dict[tuple[str, str], "_Target"]) -> "_Target | None":
+    arxiv_id = record.get("arxiv_id")
     for name in IDENTIFIER_FIELDS:
-        value = getattr(record, name)
-        if value:
-            paper = Paper.objects.filter(**{name: value}).first()
-            if paper:
-                return paper
+        target = holders.get((name, record.get(name)))
+        if target is None:
+            continue
+        held_arxiv_id = target.identifiers["arxiv_id"]
+        if arxiv_id is None or held_arxiv_id is None or held_arxiv_id == arxiv_id:
+            return target
     return None
 
 
-@transaction.atomic
-def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
-    """Create the paper or update the one that shares any identifier with it; return (paper, created).
+def _uses_copy() -> bool:
+    """Whether the database takes the COPY path; the per-record ORM path serves the others (SQLite)."""
+    return connection.vendor == "postgresql"
 
-    The existing row is updated in place, so summaries that point at it are never lost. An
-    identifier already held by a different paper is left where it is rather than stolen.
-    """
-    if not record.has_identifier():
-        raise ValueError("A paper needs an arXiv id, a DOI or a BibTeX key.")
-    if record.year is None and record.published:
-        record.year = record.published.year
 
-    paper = _find_existing(record)
-    created = paper is None
-    paper = paper or Paper()
-    for name, value in record.known_values().items():
-        if name in IDENTIFIER_FIELDS and getattr(paper, name) != value:
-            if Paper.objects.filter(**{name: value}).exclude(pk=paper.pk).exists():
-                continue
-        setattr(paper, name, value)
-    paper.save()
-    return paper, created
+def _write_by_orm(targets: list[_Target]) -> None:
+    now = timezone.now()
+    for target in targets:
+        if target.paper_id is None:
+            target.paper_id = Paper.objects.create(**target.values).pk
+        elif target.values:
+            Paper.objects.filter(pk=target.paper_id).update(**target.values, modified_at=now)
+
+
+_STAGE = "paper_upsert_stage"
+_STAGE_TYPES = {
+    "title": "text", "authors": "jsonb", "abstract": "text", "year": "integer", "venue": "text",
+    "journal_ref": "text", "published": "date", "updated": "date", "arxiv_id": "text",
+    "arxiv_version": "integer", "doi": "text", "bibtex_key": "text", "categories": "jsonb",
+    "pdf_url": "text", "url": "text",
+}  # fmt: skip
+# What a new row gets for a column its records don't give: the model's default.
+_INSERT_DEFAULTS = {"authors": "'[]'::jsonb", "categories": "'[]'::jsonb"}
+
+
+def _write_by_copy(targets: list[_Target]) -> None:
+    """COPY the batch into a temporary table, then one UPDATE of the matched rows and one INSERT of the rest."""
+    table = connection.ops.quote_name(Paper._meta.db_table)
+    columns = ", ".join(_COLUMNS)
+    stage_columns = ", ".join(f"{name} {_STAGE_TYPES[name]}" for name in _COLUMNS)
+    kept = ", ".join(f"{name} = COALESCE(s.{name}, p.{name})" for name in _COLUMNS)
+    changed = " OR ".join(f"(s.{name} IS NOT NULL AND s.{name} IS DISTINCT FROM p.{name})" for name in _COLUMNS)
+    inserted = ", ".join(_insert_expression(name) for name in _COLUMNS)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (position integer, paper_id bigint, {stage_columns})")
+        cursor.execute(f"TRUNCATE {_STAGE}")
+        cursor.copy_expert(f"COPY {_STAGE} (position, paper_id, {columns}) FROM STDIN", _copy_buffer(targets))
+        # Rows whose values are all the same already are left alone: no dead tuple, no index work.
+        cursor.execute(
+            f"UPDATE {table} AS p SET {kept}, modified_at = %s FROM {_STAGE} AS s WHERE s.paper_id = p.id AND ({changed})",
+            [now],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, created_at, modified_at) "
+            f"SELECT {inserted}, %s, %s FROM {_STAGE} AS s WHERE s.paper_id IS NULL ORDER BY s.position "
+            f"RETURNING id, arxiv_id, doi, bibtex_key",
+            [now, now],
+        )
+        created = cursor.fetchall()
+        cursor.execute(f"TRUNCATE {_STAGE}")
+    # Every new paper holds at least one identifier that no other paper has: that tells them apart.
+    new_targets = {
+        (name, target.identifiers[name]): target
+        for target in targets
+        if target.paper_id is None
+        for name in IDENTIFIER_FIELDS
+        if target.identifiers[name] is not None
+    }
+    for paper_id, *identifiers in created:
+        name, value = next((name, value) for name, value in zip(IDENTIFIER_FIELDS, identifiers) if value is not None)
+        new_targets[name, value].paper_id = paper_id
+
+
+def _insert_expression(name: str) -> str:
+    field_ = Paper._meta.get_field(name)
+    if name in _INSERT_DEFAULTS:
+        return f"COALESCE(s.{name}, {_INSERT_DEFAULTS[name]})"
+    if field_.null:
+        return f"s.{name}"
+    return f"COALESCE(s.{name}, '')"
+
+
+def _copy_buffer(targets: list[_Target]) -> io.BytesIO:
+    """The targets as COPY text format: tab-separated, \\N for "doesn't say", specials escaped."""
+    lines = []
+    for position, target in enumerate(targets):
+        cells = [str(position), _NULL if target.paper_id is None else str(target.paper_id)]
+        values = target.values
+        for name in _COLUMNS:
+            value = values.get(name)
+            if value is None:
+                cells.append(_NULL)
+            elif name in _JSON_COLUMNS:
+                cells.append(_copy_escape(json.dumps(value, ensure_ascii=False)))
+            elif isinstance(value, str):
+                cells.append(_copy_escape(value))
+            else:
+                cells.append(str(value))  # int, or date as ISO 8601
+        lines.append("\t".join(cells))
+    lines.append("")
+    # "replace": a lone surrogate from a broken source must not fail the whole batch.
+    return io.BytesIO("\n".join(lines).encode("utf-8", "replace"))
+
+
+_NULL = "\\N"
+
+
+def _copy_escape(text: str) -> str:
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 class PaperNotFound(Exception):
