@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from summaries.models import Summary
-from tests.factories import SummaryFactory
+from tests.factories import PaperFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +24,11 @@ def test_paper_search_by_title_author_and_any_identifier(admin_client, paper, qu
     paper.doi = "10.1000/pixelrnn"
     paper.bibtex_key = "journals/corr/OordKK16"
     paper.save()
+    PaperFactory(title="Unrelated work", authors=["Somebody Else"])
     html = admin_client.get("/admin/papers/paper/", {"q": query}).content.decode()
-    assert "1 result" in html
+    assert "1 result (" in html
     assert "Pixel Recurrent Neural Networks" in html
+    assert "Unrelated work" not in html
 
 
 def test_hide_and_restore_actions(admin_client, paper):
