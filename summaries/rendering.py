@@ -1,0 +1,284 @@
+"""Turn a summary's Markdown, LaTeX math and \\cite{key} into the sanitized HTML stored with it."""
+
+import re
+from dataclasses import dataclass
+from functools import partial
+from xml.etree.ElementTree import Element
+
+import bleach
+import markdown
+from bleach.linkifier import LinkifyFilter
+from django.urls import reverse
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+from papers.identifiers import Identifier, Kind, parse_or_none
+from papers.models import Paper
+
+# Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
+RENDERER_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    cited_papers: list[Paper]
+
+
+def render(source: str) -> Rendered:
+    """Sanitized HTML for a summary body, and the papers its \\cite{...} keys name."""
+    citations = _Citations()
+    converter = markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "pymdownx.arithmatex", _SummaryMarkdown(), citations],
+        extension_configs={
+            # Table alignment as an attribute, because the sanitizer allows no style attributes.
+            "tables": {"use_align_attribute": True},
+            # Generic mode emits \(...\) and \[...\] for KaTeX's auto-render, not MathJax scripts.
+            "pymdownx.arithmatex": {"generic": True},
+        },
+    )
+    return Rendered(html=_sanitize(converter.convert(source)), cited_papers=citations.papers)
+
+
+# ---- Markdown: nested lists, display math inside paragraphs, heading levels -------------------
+
+_LIST_ITEM = re.compile(r"( *)(?:[*+-]|\d+\.) +")
+_HORIZONTAL_RULE = re.compile(r" {0,3}([-*_])(?: *\1){2,} *$")
+# Python-Markdown's tab length: one level of list nesting, or the indent of a code block.
+_MARKDOWN_INDENT = 4
+
+
+class _ListIndentation(Preprocessor):
+    """Re-indent nested lists to the 4 spaces per level Python-Markdown needs.
+
+    People nest with 2 spaces (as GitHub and most editors do), 3 or 4; an item is a child of
+    the item above it when it is indented at least 2 columns further than that item's marker.
+    Only leading spaces change. Fenced code and raw HTML are already stashed when this runs.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        open_items: list[tuple[int, int]] = []  # (marker column, content column) per nesting level
+        after_blank = True
+        result = []
+        for line in lines:
+            indent = len(line) - len(line.lstrip(" "))
+            item = _LIST_ITEM.match(line)
+            if not line.strip():
+                after_blank = True
+                result.append(line)
+                continue
+            if item and not _HORIZONTAL_RULE.match(line) and (open_items or indent < _MARKDOWN_INDENT):
+                while open_items and indent < open_items[-1][0] + 2:
+                    open_items.pop()
+                result.append(" " * _MARKDOWN_INDENT * len(open_items) + line[indent:])
+                open_items.append((indent, item.end()))
+            elif open_items and indent >= open_items[0][1]:
+                # A continuation paragraph (or code) of the innermost item it is indented under.
+                while indent < open_items[-1][1]:
+                    open_items.pop()
+                extra = indent - open_items[-1][1]
+                result.append(" " * (_MARKDOWN_INDENT * len(open_items) + extra) + line[indent:])
+            else:
+                if after_blank:
+                    open_items.clear()
+                result.append(line)
+            after_blank = False
+        return result
+
+
+_DISPLAY_MATH_IN_TEXT = r"(?<!\\)\$\$(?P<dollar>.+?)(?<!\\)\$\$|(?<!\\)\\\[(?P<bracket>.+?)\\\]"
+
+
+class _DisplayMathInText(InlineProcessor):
+    """$$...$$ and \\[...\\] inside a paragraph; arithmatex only sees them when they fill a block."""
+
+    def handleMatch(self, match: re.Match, data: str):
+        element = Element("span", {"class": "arithmatex"})
+        element.text = AtomicString(f"\\[{match['dollar'] or match['bracket']}\\]")
+        return element, match.start(0), match.end(0)
+
+
+# The page's own title and sections are h1 and h2, so a summary's "# Heading" starts at h3.
+_SHIFTED_HEADING = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
+
+
+class _HeadingShift(Treeprocessor):
+    def run(self, root: Element) -> None:
+        for element in root.iter():
+            element.tag = _SHIFTED_HEADING.get(element.tag, element.tag)
+
+
+class _SummaryMarkdown(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After fenced code (25) and raw HTML (20) are stashed, so their lines keep their spaces.
+        md.preprocessors.register(_ListIndentation(md), "list_indentation", 15)
+        # Above arithmatex's inline $...$ (189.9), which would split $$x$$ into $ + $x$ + $;
+        # below code spans (190), which keep their dollars.
+        md.inlinePatterns.register(_DisplayMathInText(_DISPLAY_MATH_IN_TEXT, md), "display_math_in_text", 189.95)
+        md.treeprocessors.register(_HeadingShift(md), "heading_shift", 15)
+
+
+# ---- \cite{key, ...} ----------------------------------------------------------------------------
+
+# Below backslash escapes (180), so "\\cite{x}" stays literal text; above links and emphasis, so
+# a key's "_" or "*" is never markup. Math and code spans are taken before either.
+_CITE = r"\\cite\{(?P<keys>[^{}]*)\}"
+_CITE_PRIORITY = 175
+
+
+class _Citations(Extension):
+    """Collects every \\cite in a document, then resolves all of its keys with one query."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[tuple[Element, list[str]]] = []
+        self.papers: list[Paper] = []
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.inlinePatterns.register(_CitePattern(_CITE, self), "cite", _CITE_PRIORITY)
+        # After the inline pass (20) has found every \cite.
+        md.treeprocessors.register(_CiteResolver(md, self), "cite_resolver", 15)
+
+
+class _CitePattern(InlineProcessor):
+    def __init__(self, pattern: str, citations: _Citations) -> None:
+        super().__init__(pattern)
+        self.citations = citations
+
+    def handleMatch(self, match: re.Match, data: str):
+        keys = [key.strip() for key in match["keys"].split(",") if key.strip()]
+        if not keys:
+            return None, None, None
+        element = Element("span", {"class": "citation"})
+        # Stands in until the keys are resolved; also what an image's alt text shows.
+        element.text = AtomicString(f"[{'; '.join(keys)}]")
+        self.citations.pending.append((element, keys))
+        return element, match.start(0), match.end(0)
+
+
+class _CiteResolver(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, citations: _Citations) -> None:
+        super().__init__(md)
+        self.citations = citations
+
+    def run(self, root: Element) -> None:
+        if not self.citations.pending:
+            return
+        identifiers = {key: parse_or_none(key) for _, keys in self.citations.pending for key in keys}
+        known = _papers_by_identifier([identifier for identifier in identifiers.values() if identifier])
+        cited: dict[int, Paper] = {}
+        for element, keys in self.citations.pending:
+            links = []
+            for key in keys:
+                identifier = identifiers[key]
+                paper = known.get((identifier.kind, identifier.value)) if identifier else None
+                if paper:
+                    cited.setdefault(paper.pk, paper)
+                links.append(_cite_link(key, identifier, paper))
+            _fill_citation(element, links)
+        self.citations.papers = list(cited.values())
+
+
+def _papers_by_identifier(identifiers: list[Identifier]) -> dict[tuple[Kind, str], Paper]:
+    if not identifiers:
+        return {}
+    known = {}
+    for paper in Paper.objects.matching_any(identifiers):
+        for kind, value in ((Kind.ARXIV, paper.arxiv_id), (Kind.DOI, paper.doi), (Kind.BIBTEX, paper.bibtex_key)):
+            if value:
+                known[(kind, value)] = paper
+    return known
+
+
+def _cite_link(key: str, identifier: Identifier | None, paper: Paper | None) -> Element | str:
+    """A link to the cited paper's page, or the key as plain text when it names no paper at all."""
+    if identifier is None:
+        return key
+    if paper:
+        href, label = paper.get_absolute_url(), paper.short_reference
+    else:
+        # Not imported yet, but the paper page can still fetch it by this identifier.
+        href, label = reverse("papers:detail", kwargs={"identifier": identifier.value}), key
+    link = Element("a", {"href": href, "class": "cite"})
+    link.text = label
+    return link
+
+
+def _fill_citation(citation: Element, links: list[Element | str]) -> None:
+    """Make the placeholder read "[link; link; key]"."""
+    citation.text = "["
+    for index, link in enumerate(links):
+        separator = "; " if index else ""
+        if isinstance(link, str):
+            _append_text(citation, separator + link)
+        else:
+            _append_text(citation, separator)
+            citation.append(link)
+    _append_text(citation, "]")
+
+
+def _append_text(element: Element, text: str) -> None:
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
+
+
+# ---- Sanitizing: the last step, over everything above and any HTML the author typed ------------
+
+_TAGS = {
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub",
+    "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "span", "div",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"alt", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+# The only classes the page's CSS and KaTeX script act on.
+_CLASSES = {"a": {"cite"}, "span": {"arithmatex", "citation"}, "div": {"arithmatex"}}
+_PROTOCOLS = {"http", "https", "mailto"}
+# Only URLs written with their scheme: "train.py" or "model.ai" in prose stay text.
+_BARE_URL = re.compile(r"\bhttps?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
+# "/paper/..." is this site; "//host" and "/\host" are other sites to a browser.
+_SAME_SITE = re.compile(r"/[^/\\]")
+_USER_LINK_REL = "nofollow ugc noopener"
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name == "class":
+        return value in _CLASSES.get(tag, ())
+    if tag == "img" and name == "src":
+        # Relative image paths would load from this site; only absolute web images are embedded.
+        return value.strip().lower().startswith(("http://", "https://"))
+    return name in _ATTRIBUTES.get(tag, ())
+
+
+def _mark_user_link(attrs: dict, new: bool = False) -> dict:
+    """Links leaving the site are the author's, not ours: no ranking credit, no window.opener."""
+    href = attrs.get((None, "href"))
+    if href and not _SAME_SITE.match(href):
+        attrs[(None, "rel")] = _USER_LINK_REL
+    return attrs
+
+
+def _sanitize(html: str) -> str:
+    # A Cleaner holds parser state, so each call gets its own.
+    cleaner = bleach.Cleaner(
+        tags=_TAGS,
+        attributes=_allowed_attribute,
+        protocols=_PROTOCOLS,
+        # Disallowed tags are shown as text: "<mask> token" in prose reads as the author wrote it.
+        strip=False,
+        strip_comments=True,
+        filters=[
+            partial(
+                LinkifyFilter,
+                callbacks=[_mark_user_link],
+                # span and div hold math, whose text is never a link.
+                skip_tags={"pre", "code", "span", "div"},
+                url_re=_BARE_URL,
+            )
+        ],
+    )
+    return cleaner.clean(html)

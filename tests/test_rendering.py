@@ -1,0 +1,414 @@
+"""The summary renderer: what Markdown, math, \\cite and hostile HTML become on the page."""
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+
+from summaries.rendering import render
+from tests.factories import PaperFactory
+
+
+class _Page(HTMLParser):
+    """What a browser builds from the HTML: each element with its decoded attributes, and the
+    decoded text of every math element, which is exactly what KaTeX typesets."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str]]] = []
+        self.math: list[str] = []
+        self._math_depth = 0
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+        if self._math_depth or dict(attrs).get("class") == "arithmatex":
+            self._math_depth += 1
+            if self._math_depth == 1:
+                self.math.append("")
+
+    def handle_endtag(self, tag):
+        if self._math_depth:
+            self._math_depth -= 1
+
+    def handle_data(self, data):
+        if self._math_depth:
+            self.math[-1] += data
+
+
+def html(source: str) -> str:
+    return render(source).html
+
+
+def typeset(source: str) -> list[str]:
+    return _Page(html(source)).math
+
+
+def flat(markup: str) -> str:
+    return re.sub(r">\s+<", "><", markup.strip())
+
+
+# ---- Math: everything between the delimiters reaches KaTeX exactly as written -----------------
+
+MATH = [
+    (r"$x_1 + x_2$ and $y_1$", [r"\(x_1 + x_2\)", r"\(y_1\)"]),
+    (r"$a_1 * b_2$ times $c_1 * d_2$", [r"\(a_1 * b_2\)", r"\(c_1 * d_2\)"]),
+    (r"$a<b$ and $b>c$", [r"\(a<b\)", r"\(b>c\)"]),
+    (r"$\{x\}$", [r"\(\{x\}\)"]),
+    (r"$[a](b)$", [r"\([a](b)\)"]),
+    (r"$\$5$", [r"\(\$5\)"]),
+    (r"$\frac{a}{b} \\ c$", [r"\(\frac{a}{b} \\ c\)"]),
+    (r"\(a_b \cdot c_d\)", [r"\(a_b \cdot c_d\)"]),
+    (r"$$\sum_{i=1}^n x_i$$", [r"\[\sum_{i=1}^n x_i\]"]),
+    (r"\[ \mathbf{x}_{t} \]", [r"\[ \mathbf{x}_{t} \]"]),
+    (r"text $$x_1 * y_2$$ more", [r"\[x_1 * y_2\]"]),
+    (r"text \[ \mathbf{x}_{t} \] more", [r"\[ \mathbf{x}_{t} \]"]),
+    ("A line\n$$\nx_1\n$$\nand on.", ["\\[\nx_1\n\\]"]),
+    (r"$\begin{aligned} a &= b \\ c &= d \end{aligned}$", [r"\(\begin{aligned} a &= b \\ c &= d \end{aligned}\)"]),
+    (
+        "$$\n\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}\n$$",
+        ["\\[\n\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}\n\\]"],
+    ),
+    ("\\begin{align}\nx &= 1\n\\end{align}", ["\\[\\begin{align}\nx &= 1\n\\end{align}\\]"]),
+    (r"$\cite{1706.03762}$", [r"\(\cite{1706.03762}\)"]),
+    ("| a |\n|---|\n| $x_1$ |", [r"\(x_1\)"]),
+    ("- $x_1$\n  - $y_1$", [r"\(x_1\)", r"\(y_1\)"]),
+]
+
+
+@pytest.mark.parametrize("source, expected", MATH)
+def test_math_reaches_katex_exactly_as_written(source, expected):
+    assert typeset(source) == expected
+
+
+@pytest.mark.parametrize(
+    "source, element",
+    [
+        (r"$x$", r'<span class="arithmatex">\(x\)</span>'),
+        (r"\(x\)", r'<span class="arithmatex">\(x\)</span>'),
+        (r"$$x$$", r'<div class="arithmatex">\[x\]</div>'),
+        (r"\[x\]", r'<div class="arithmatex">\[x\]</div>'),
+        (r"in text $$x$$ too", r'<span class="arithmatex">\[x\]</span>'),
+        (r"$a<b$", r'<span class="arithmatex">\(a&lt;b\)</span>'),
+    ],
+)
+def test_math_elements_are_marked_for_katex(source, element):
+    assert element in html(source)
+
+
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        (r"It costs \$5 and \$10.", "<p>It costs $5 and $10.</p>"),
+        ("It costs $5 and $10.", "<p>It costs $5 and $10.</p>"),
+    ],
+)
+def test_a_dollar_sign_that_is_not_math_stays_plain_text(source, text):
+    assert html(source) == text
+    assert typeset(source) == []
+
+
+# ---- Markdown -------------------------------------------------------------------------------
+
+MARKDOWN = [
+    ("*emphasis* and _emphasis_", "<em>emphasis</em> and <em>emphasis</em>"),
+    ("**strong**", "<strong>strong</strong>"),
+    ("$x_1$ then *this* is emphasis", "<em>this</em>"),
+    ("snake_case_name stays", "snake_case_name stays"),
+    ("> quoted", "<blockquote>\n<p>quoted</p>\n</blockquote>"),
+    ("one  \ntwo", "one<br>\ntwo"),
+    ("---", "<hr>"),
+    ("3. three\n4. four", '<ol start="3">'),
+    ('[a link](https://example.org "The title")', 'href="https://example.org" title="The title"'),
+    ("![a plot](https://example.org/plot.png)", '<img alt="a plot" src="https://example.org/plot.png">'),
+    ("| a | b |\n|:--|--:|\n| 1 | 2 |", '<th align="left">a</th>\n<th align="right">b</th>'),
+    ("| a | b |\n|:--|--:|\n| 1 | 2 |", '<td align="left">1</td>\n<td align="right">2</td>'),
+    ("`$x_1$ and *y*`", "<code>$x_1$ and *y*</code>"),
+    (
+        "```\n$x_1$ *not emphasis* \\cite{1706.03762}\n```",
+        "<pre><code>$x_1$ *not emphasis* \\cite{1706.03762}\n</code></pre>",
+    ),
+    ("```python\nif a < b:\n    pass\n```", "<pre><code>if a &lt; b:\n    pass\n</code></pre>"),
+    (
+        "Text\n\n    indented code $x_1$\n    - not a list",
+        "<pre><code>indented code $x_1$\n- not a list\n</code></pre>",
+    ),
+    ("\\\\cite{1706.03762} is how you cite", "<p>\\cite{1706.03762} is how you cite</p>"),
+]
+
+
+@pytest.mark.parametrize("source, expected", MARKDOWN)
+def test_markdown(source, expected):
+    assert expected in html(source)
+
+
+@pytest.mark.parametrize(
+    "source, heading",
+    [
+        ("# One", "<h3>One</h3>"),
+        ("## Two", "<h4>Two</h4>"),
+        ("### Three", "<h5>Three</h5>"),
+        ("#### Four", "<h6>Four</h6>"),
+        ("###### Six", "<h6>Six</h6>"),
+        ("Setext\n======", "<h3>Setext</h3>"),
+        ("Setext\n------", "<h4>Setext</h4>"),
+    ],
+)
+def test_headings_never_outrank_the_pages_own(source, heading):
+    assert html(source) == heading
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (
+            "- a\n  - b\n    - c\n  - d\n- e",
+            "<ul><li>a<ul><li>b<ul><li>c</li></ul></li><li>d</li></ul></li><li>e</li></ul>",
+        ),
+        (
+            "- a\n    - b\n        - c\n    - d\n- e",
+            "<ul><li>a<ul><li>b<ul><li>c</li></ul></li><li>d</li></ul></li><li>e</li></ul>",
+        ),
+        ("1. one\n   - sub\n2. two", "<ol><li>one<ul><li>sub</li></ul></li><li>two</li></ol>"),
+        ("1. one\n    1. sub\n2. two", "<ol><li>one<ol><li>sub</li></ol></li><li>two</li></ol>"),
+        (
+            "- a\n\n  more about a\n\n- b",
+            "<ul><li><p>a</p><p>more about a</p></li><li><p>b</p></li></ul>",
+        ),
+        ("- a\n- b\n\n1. x\n2. y", "<ul><li>a</li><li>b</li></ul><ol><li>x</li><li>y</li></ol>"),
+        ("* * *\n\n  Not in a list.", "<hr><p>Not in a list.</p>"),
+    ],
+)
+def test_lists_nest_with_two_or_four_spaces(source, expected):
+    assert flat(html(source)) == expected
+
+
+# ---- \cite ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def library(paper):
+    return {
+        "oord": paper,
+        "vaswani": PaperFactory(
+            arxiv_id="1706.03762", authors=["Ashish Vaswani", "Noam Shazeer", "Niki Parmar"], year=2017
+        ),
+        "maldacena": PaperFactory(arxiv_id="hep-th/9901001", authors=["Juan Maldacena"], year=1999),
+        "lecun": PaperFactory(
+            arxiv_id=None,
+            doi="10.1038/nature14539",
+            authors=["Yann LeCun", "Yoshua Bengio", "Geoffrey Hinton"],
+            year=2015,
+        ),
+        "larochelle": PaperFactory(
+            arxiv_id=None,
+            bibtex_key="journals/jmlr/LarochelleM11",
+            authors=["Hugo Larochelle", "Iain Murray"],
+            year=2011,
+        ),
+        "smith": PaperFactory(arxiv_id=None, bibtex_key="smith_jones_2020", authors=["Jane Smith"], year=2020),
+    }
+
+
+def cite(href: str, label: str) -> str:
+    return f'<a class="cite" href="{href}">{label}</a>'
+
+
+VASWANI = cite("/paper/1706.03762/", "Vaswani et al., 2017")
+MALDACENA = cite("/paper/hep-th/9901001/", "Maldacena, 1999")
+LECUN = cite("/paper/10.1038/nature14539/", "LeCun et al., 2015")
+LAROCHELLE = cite("/paper/journals/jmlr/LarochelleM11/", "Larochelle and Murray, 2011")
+
+KNOWN_KEYS = [
+    ("1706.03762", VASWANI),
+    ("1706.03762v5", VASWANI),
+    ("arXiv:1706.03762", VASWANI),
+    ("arxiv:1706.03762v2", VASWANI),
+    ("https://arxiv.org/abs/1706.03762", VASWANI),
+    ("https://arxiv.org/pdf/1706.03762v7.pdf", VASWANI),
+    ("arxiv.org/abs/1706.03762", VASWANI),
+    ("10.48550/arXiv.1706.03762", VASWANI),
+    ("hep-th/9901001", MALDACENA),
+    ("arXiv:hep-th/9901001v3", MALDACENA),
+    ("https://arxiv.org/abs/hep-th/9901001", MALDACENA),
+    ("10.1038/nature14539", LECUN),
+    ("doi:10.1038/NATURE14539", LECUN),
+    ("https://doi.org/10.1038/nature14539", LECUN),
+    ("https://dx.doi.org/10.1038/nature14539", LECUN),
+    ("journals/jmlr/LarochelleM11", LAROCHELLE),
+    ("smith_jones_2020", cite("/paper/smith_jones_2020/", "Smith, 2020")),
+    ("1601.06759", cite("/paper/1601.06759/", "van den Oord et al., 2016")),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key, link", KNOWN_KEYS)
+def test_cite_links_a_known_paper_by_any_of_its_identifiers(library, key, link):
+    assert html(f"As shown by \\cite{{{key}}}.") == f'<p>As shown by <span class="citation">[{link}]</span>.</p>'
+
+
+UNKNOWN_KEYS = [
+    ("1812.99999", cite("/paper/1812.99999/", "1812.99999")),
+    ("arXiv:1812.99999v2", cite("/paper/1812.99999/", "arXiv:1812.99999v2")),
+    ("https://arxiv.org/abs/math.GT/0309136", cite("/paper/math.GT/0309136/", "https://arxiv.org/abs/math.GT/0309136")),
+    ("doi:10.1000/XYZ.123", cite("/paper/10.1000/xyz.123/", "doi:10.1000/XYZ.123")),
+    ("unknown_key_with_underscores_", cite("/paper/unknown_key_with_underscores_/", "unknown_key_with_underscores_")),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key, link", UNKNOWN_KEYS)
+def test_cite_of_an_unknown_paper_shows_the_key_and_links_its_page(key, link):
+    assert f'<span class="citation">[{link}]</span>' in html(f"See \\cite{{{key}}}.")
+
+
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        (r"\cite{not a key!}", "[not a key!]"),
+        (r"\cite{doi:nonsense}", "[doi:nonsense]"),
+        (r"\cite{https://example.org/paper}", "[https://example.org/paper]"),
+        (r"\cite{*starred*}", "[*starred*]"),
+        (r"\cite{<script>alert(1)</script>}", "[&lt;script&gt;alert(1)&lt;/script&gt;]"),
+    ],
+)
+def test_cite_of_something_that_is_no_identifier_is_plain_text(source, text):
+    assert html(source) == f'<p><span class="citation">{text}</span></p>'
+
+
+@pytest.mark.django_db
+def test_cite_several_keys_in_one_group(library):
+    rendered = html(r"\cite{1706.03762, hep-th/9901001,1812.99999 , not a key!}")
+    unknown = cite("/paper/1812.99999/", "1812.99999")
+    assert rendered == f'<p><span class="citation">[{VASWANI}; {MALDACENA}; {unknown}; not a key!]</span></p>'
+
+
+@pytest.mark.django_db
+def test_cite_inside_emphasis_keeps_both(library):
+    assert html(r"*see \cite{1706.03762}*") == f'<p><em>see <span class="citation">[{VASWANI}]</span></em></p>'
+
+
+@pytest.mark.parametrize("source", [r"\cite{}", r"\cite{ , }"])
+def test_an_empty_cite_stays_as_written(source):
+    assert html(source) == f"<p>{source}</p>"
+
+
+@pytest.mark.django_db
+def test_cited_papers_are_the_distinct_known_papers_in_order_of_first_citation(library):
+    rendered = render(
+        r"\cite{10.1038/nature14539} then \cite{1706.03762, arXiv:1706.03762v2}, "
+        r"\cite{1812.99999}, \cite{https://doi.org/10.1038/nature14539} and \cite{not a key!}"
+    )
+    assert rendered.cited_papers == [library["lecun"], library["vaswani"]]
+
+
+def test_nothing_cited_means_no_cited_papers():
+    assert render("No citations, $\\cite{x}$ and `\\cite{y}` aside.").cited_papers == []
+
+
+@pytest.mark.django_db
+def test_all_cites_of_a_summary_are_resolved_in_one_query(library, django_assert_num_queries):
+    keys = [key for key, _ in KNOWN_KEYS + UNKNOWN_KEYS]
+    source = "\n\n".join(f"Paragraph {n} cites \\cite{{{key}}}." for n, key in enumerate(keys))
+    with django_assert_num_queries(1):
+        render(source)
+
+
+@pytest.mark.django_db
+def test_text_without_identifiers_needs_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        render(r"Plain *text*, $\cite{1706.03762}$, `\cite{1706.03762}` and \cite{not a key!}.")
+
+
+# ---- Sanitizing ---------------------------------------------------------------------------------
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "img", "span", "div", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+SAFE_SCHEMES = {"", "http", "https", "mailto"}
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    '<img src="javascript:alert(1)">',
+    '<img src="data:image/svg+xml;base64,PHN2Zz4=">',
+    "![x](javascript:alert(1))",
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD4=)",
+    "[x](vbscript:msgbox(1))",
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href=" javascript:alert(1)">x</a>',
+    '<a href="&#106;avascript:alert(1)">x</a>',
+    '<a href="&#x6A;avascript&#58;alert(1)">x</a>',
+    '<a href="java&#x09;script:alert(1)">x</a>',
+    '<a href="https://example.org" onclick="alert(1)" target="_blank">x</a>',
+    '<iframe src="https://evil.example"></iframe>',
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<math><mi>x</mi></math>",
+    "<style>body { display: none }</style>",
+    '<p style="position: fixed" onmouseover="alert(1)">x</p>',
+    '<div class="arithmatex" onmouseover="alert(1)">x</div>',
+    '<object data="https://evil.example/x.swf"></object>',
+    "<embed src=https://evil.example/x.swf>",
+    '<form action="https://evil.example"><input name="password"></form>',
+    "<!-- <script>alert(1)</script> -->",
+    "$</span><script>alert(1)</script>$",
+    '\\cite{"><script>alert(1)</script>}',
+]
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_hostile_html_cannot_run_or_restyle_the_page(source):
+    for tag, attributes in _Page(html(source)).elements:
+        assert tag in ALLOWED_TAGS
+        assert not any(name.startswith("on") or name in {"style", "target"} for name in attributes)
+        for name in ("href", "src"):
+            if name in attributes:
+                assert urlsplit(attributes[name].strip()).scheme.lower() in SAFE_SCHEMES
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("the <mask> token", "<p>the &lt;mask&gt; token</p>"),
+        ("<img src=x onerror=alert(1)>", "<p><img></p>"),
+        ("[x](javascript:alert(1))", "<p><a>x</a></p>"),
+        ('<span class="evil">x</span>', "<p><span>x</span></p>"),
+        ('H<sub>2</sub>O, x<sup>2</sup>, <del>wrong</del>', "<p>H<sub>2</sub>O, x<sup>2</sup>, <del>wrong</del></p>"),
+    ],
+)
+def test_typed_html_is_kept_only_where_harmless(source, expected):
+    assert html(source) == expected
+
+
+LINKS = [
+    ("[x](https://example.org)", '<a href="https://example.org" rel="nofollow ugc noopener">x</a>'),
+    ("[m](mailto:ada@example.org)", '<a href="mailto:ada@example.org" rel="nofollow ugc noopener">m</a>'),
+    ('<a href="//evil.example">x</a>', '<a href="//evil.example" rel="nofollow ugc noopener">x</a>'),
+    ("<https://example.org>", '<a href="https://example.org" rel="nofollow ugc noopener">https://example.org</a>'),
+    (
+        "Code at https://example.org/a_b_c.",
+        'Code at <a href="https://example.org/a_b_c" rel="nofollow ugc noopener">https://example.org/a_b_c</a>.',
+    ),
+    ("[here](/paper/1706.03762/)", '<a href="/paper/1706.03762/">here</a>'),
+]
+
+
+@pytest.mark.parametrize("source, link", LINKS)
+def test_links_leaving_the_site_are_marked_as_the_authors(source, link):
+    assert link in html(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["Run train.py on model.ai", "`https://example.org`", "```\nhttps://example.org\n```", "$http://example.org$"],
+)
+def test_only_urls_in_prose_become_links(source):
+    assert "<a" not in html(source)

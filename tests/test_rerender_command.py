@@ -1,0 +1,70 @@
+"""`manage.py rerender_summaries`: stale stored HTML is rendered again, up-to-date HTML is left alone."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from summaries import rendering
+from summaries.models import Summary
+from tests.factories import PaperFactory, SummaryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rerender(*args) -> tuple[str, str]:
+    stdout, stderr = StringIO(), StringIO()
+    call_command("rerender_summaries", *args, stdout=stdout, stderr=stderr)
+    return stdout.getvalue(), stderr.getvalue()
+
+
+def tamper(summaries, **fields) -> None:
+    Summary.objects.filter(pk__in=[summary.pk for summary in summaries]).update(**fields)
+
+
+def test_summaries_from_an_older_renderer_are_rendered_again(make_summaries):
+    stale, current = make_summaries(3), make_summaries(2)
+    tamper(stale, body_html="<p>old</p>", rendered_version=0)
+    tamper(current, body_html="<p>hand-edited</p>")
+
+    stdout, stderr = rerender()
+
+    assert stdout == "Re-rendered 3 summaries.\n"
+    assert "3/3" in stderr
+    for summary in Summary.objects.filter(pk__in=[s.pk for s in stale]):
+        assert summary.body_html == rendering.render(summary.body).html
+        assert summary.rendered_version == rendering.RENDERER_VERSION
+    assert set(Summary.objects.filter(pk__in=[s.pk for s in current]).values_list("body_html", flat=True)) == {
+        "<p>hand-edited</p>"
+    }
+
+
+def test_all_re_renders_every_summary(make_summaries):
+    summaries = make_summaries(3)
+    tamper(summaries, body_html="<p>hand-edited</p>")
+
+    stdout, _ = rerender("--all")
+
+    assert stdout == "Re-rendered 3 summaries.\n"
+    for summary in Summary.objects.all():
+        assert summary.body_html == rendering.render(summary.body).html
+
+
+def test_re_rendering_picks_up_a_cited_paper_and_its_new_details(user):
+    cited = PaperFactory(arxiv_id="1706.03762", authors=["Ashish Vaswani"], year=2017)
+    summary = SummaryFactory(author=user, body=r"Builds on \cite{1706.03762}.")
+    summary.cited_papers.clear()
+    cited.authors = ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar"]
+    cited.save()
+
+    stdout, _ = rerender("--all")
+
+    assert stdout == "Re-rendered 1 summary.\n"
+    summary.refresh_from_db()
+    assert "Vaswani et al., 2017" in summary.body_html
+    assert list(summary.cited_papers.all()) == [cited]
+
+
+def test_nothing_to_do_is_reported():
+    stdout, _ = rerender()
+    assert stdout == "Re-rendered 0 summaries.\n"
