@@ -1,7 +1,13 @@
-"""Summaries people write about papers, the votes they receive, and their authors' profiles."""
+"""The community around papers: summaries and their revisions, votes, comments, images, profiles,
+follows, summary requests, reports and the moderation log."""
+
+import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from papers.models import Paper
@@ -9,8 +15,14 @@ from papers.models import Paper
 
 class SummaryQuerySet(models.QuerySet):
     def public(self) -> "SummaryQuerySet":
-        """What any visitor may see: everything moderators have not hidden."""
-        return self.filter(is_hidden=False)
+        """What may appear in any list, feed, search or sitemap: not hidden, not private."""
+        return self.filter(is_hidden=False, is_private=False)
+
+    def visible_to(self, user) -> "SummaryQuerySet":
+        """Public summaries plus the user's own (private or hidden ones included)."""
+        if user is None or not user.is_authenticated:
+            return self.public()
+        return self.filter(Q(is_hidden=False, is_private=False) | Q(author=user))
 
 
 class Summary(models.Model):
@@ -23,6 +35,16 @@ class Summary(models.Model):
     cited_papers = models.ManyToManyField(Paper, blank=True, related_name="cited_by_summaries", editable=False)
     score = models.IntegerField(default=0, editable=False)
     is_hidden = models.BooleanField("hidden", default=False, help_text="Hidden summaries appear on no public page.")
+    is_anonymous = models.BooleanField(
+        "anonymous", default=False, help_text="The author's identity appears nowhere public; staff still see it."
+    )
+    is_private = models.BooleanField(
+        "private", default=False, help_text="Only the author, and whoever has the share link, can read it."
+    )
+    share_token = models.CharField(max_length=43, default=secrets.token_urlsafe, editable=False)
+    # Number of the current revision; an edit based on an older one is a conflict, not an overwrite.
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    view_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,7 +68,31 @@ class Summary(models.Model):
         return reverse("summaries:detail", kwargs={"pk": self.pk})
 
     def can_edit(self, user) -> bool:
-        return user.is_authenticated and (user.pk == self.author_id or user.is_staff)
+        return user is not None and user.is_authenticated and (user.pk == self.author_id or user.is_staff)
+
+    def get_share_url(self) -> str:
+        return f"{self.get_absolute_url()}?share={self.share_token}"
+
+    @property
+    def is_public(self) -> bool:
+        return not (self.is_hidden or self.is_private)
+
+
+class SummaryRevision(models.Model):
+    """Every saved text of a summary, so edits can be compared and undone."""
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["summary", "number"], name="one_revision_number_per_summary")]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of summary {self.summary_id}"
 
 
 class Vote(models.Model):
@@ -70,6 +116,11 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(max_length=100, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
+    notify_comments = models.BooleanField(
+        "email me about new comments", default=True, help_text="On my summaries and where I commented."
+    )
+    weekly_digest = models.BooleanField("weekly digest of what I follow", default=False)
+    suspended_at = models.DateTimeField(null=True, blank=True, help_text="Set by moderators; a suspended user cannot log in.")
 
     def __str__(self) -> str:
         return self.name
@@ -80,3 +131,144 @@ class Profile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("summaries:profile", kwargs={"username": self.user.get_username()})
+
+
+class CommentQuerySet(models.QuerySet):
+    def shown(self) -> "CommentQuerySet":
+        """Comments a reader sees in a thread (deleted ones remain as placeholders when they have replies)."""
+        return self.filter(is_hidden=False)
+
+
+class Comment(models.Model):
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    # One level of replies: a reply's parent is always a top-level comment.
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    body = models.TextField(max_length=10_000)
+    body_html = models.TextField(editable=False)
+    is_deleted = models.BooleanField("deleted by its author", default=False)
+    is_hidden = models.BooleanField("hidden", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} by {self.author} on summary {self.summary_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.summary.get_absolute_url()}#comment-{self.pk}"
+
+
+def summary_image_path(instance, filename: str) -> str:
+    # Re-encoded images get a fresh random name: the uploaded file name is user input.
+    return f"summary-images/{secrets.token_hex(12)}.{instance.extension}"
+
+
+class SummaryImage(models.Model):
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="summary_images")
+    image = models.ImageField(upload_to=summary_image_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    extension = "png"  # set by the upload service to the re-encoded format before saving
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Follow(models.Model):
+    """A reader follows a paper, an author of papers (by name), or an arXiv category."""
+
+    PAPER, AUTHOR, CATEGORY = "paper", "author", "category"
+    KINDS = [(PAPER, "paper"), (AUTHOR, "author"), (CATEGORY, "category")]
+
+    follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    kind = models.CharField(max_length=10, choices=KINDS)
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
+    name = models.CharField(max_length=300, blank=True, help_text="Author name or arXiv category.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "kind", "paper", "name"], name="follow_once"),
+            models.CheckConstraint(
+                condition=(Q(kind="paper", paper__isnull=False) | (~Q(kind="paper") & Q(paper__isnull=True) & ~Q(name=""))),
+                name="follow_has_a_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower} follows {self.kind} {self.paper or self.name}"
+
+
+class SummaryRequest(models.Model):
+    """A reader asks for a summary of a paper; they hear when the first one appears."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="summary_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="summary_requests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["paper", "requester"], name="request_once")]
+
+    def __str__(self) -> str:
+        return f"{self.requester} asks for a summary of {self.paper}"
+
+
+class Report(models.Model):
+    """A reader flags a summary or a comment for moderators."""
+
+    OPEN, DISMISSED, ACTIONED = "open", "dismissed", "actioned"
+    STATUSES = [(OPEN, "open"), (DISMISSED, "dismissed"), (ACTIONED, "actioned")]
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, null=True, blank=True, related_name="reports")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="reports")
+    reason = models.TextField(max_length=1000)
+    status = models.CharField(max_length=10, choices=STATUSES, default=OPEN, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(summary__isnull=False, comment__isnull=True) | Q(summary__isnull=True, comment__isnull=False),
+                name="report_names_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} on {self.summary or self.comment}"
+
+    @property
+    def target(self):
+        return self.summary or self.comment
+
+
+class ModerationAction(models.Model):
+    """Who did what to which content, and when: the moderation log."""
+
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=40)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    target_repr = models.CharField(max_length=300)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.moderator} {self.action} {self.target_repr}"
