@@ -10,11 +10,11 @@ from summaries import rendering
 from summaries.models import Profile, Summary, Vote
 
 
-def _apply_rendering(summary: Summary) -> None:
+def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None) -> None:
     rendered = rendering.render(summary.body)
     summary.body_html = rendered.html
     summary.rendered_version = rendering.RENDERER_VERSION
-    summary.save()
+    summary.save(update_fields=update_fields)
     summary.cited_papers.set(rendered.cited_papers)
 
 
@@ -38,7 +38,8 @@ def summary_update(*, summary: Summary, body: str) -> Summary:
 def summary_rerender(*, summary: Summary) -> None:
     """Bring stored HTML up to the current renderer (after the renderer or a cited paper changed)."""
     with transaction.atomic():
-        _apply_rendering(summary)
+        # Only the rendering: a concurrent vote's score must survive, and nothing was edited.
+        _apply_rendering(summary, update_fields=["body_html", "rendered_version"])
 
 
 def summaries_set_hidden(*, summaries, hidden: bool) -> int:
