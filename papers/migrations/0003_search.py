@@ -1,0 +1,64 @@
+"""Search and browsing indexes for papers; PostgreSQL only, SQLite keeps the plain table.
+
+A stored generated `search_vector` (title A, authors B, abstract C, venue D) with a GIN index
+serves full-text search; pg_trgm on the title finds misspelled titles; the other indexes serve
+the category and venue pages and similar papers. The model does not declare the column:
+papers.search reads it with raw SQL, and Django never writes it.
+"""
+
+from django.db import migrations
+
+SEARCH_VECTOR = """
+    setweight(to_tsvector('english', coalesce(title, '')), 'A')
+    || setweight(jsonb_to_tsvector('english', coalesce(authors, '[]'::jsonb), '["string"]'), 'B')
+    || setweight(to_tsvector('english', coalesce(abstract, '')), 'C')
+    || setweight(to_tsvector('english', coalesce(venue, '')), 'D')
+"""
+
+FORWARDS = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    f"ALTER TABLE papers_paper ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({SEARCH_VECTOR}) STORED",
+    "CREATE INDEX papers_paper_search_vector ON papers_paper USING gin (search_vector)",
+    # Title-only matches become candidates even when thousands of abstracts share the words.
+    "CREATE INDEX papers_paper_title_fts ON papers_paper USING gin (to_tsvector('english', title))",
+    "CREATE INDEX papers_paper_title_trgm ON papers_paper USING gin (title gin_trgm_ops)",
+    # A pasted title finds its paper whatever the case, spacing and punctuation.
+    "CREATE INDEX papers_paper_title_key ON papers_paper (md5(regexp_replace(lower(title), '[^[:alnum:]]+', '', 'g')))",
+    "CREATE INDEX papers_paper_categories ON papers_paper USING gin (categories jsonb_path_ops)",
+    "CREATE INDEX papers_paper_published ON papers_paper (published DESC, id DESC)",
+    # Most arXiv papers have no venue, so the venue indexes leave them out.
+    "CREATE INDEX papers_paper_venue_year ON papers_paper (venue, year, published DESC, id DESC) WHERE venue <> ''",
+    "CREATE INDEX papers_paper_venue_published ON papers_paper (venue, published DESC, id DESC) WHERE venue <> ''",
+]
+
+BACKWARDS = [
+    "DROP INDEX IF EXISTS papers_paper_venue_published",
+    "DROP INDEX IF EXISTS papers_paper_venue_year",
+    "DROP INDEX IF EXISTS papers_paper_published",
+    "DROP INDEX IF EXISTS papers_paper_categories",
+    "DROP INDEX IF EXISTS papers_paper_title_key",
+    "DROP INDEX IF EXISTS papers_paper_title_trgm",
+    "DROP INDEX IF EXISTS papers_paper_title_fts",
+    "ALTER TABLE papers_paper DROP COLUMN IF EXISTS search_vector",  # drops its index too
+]
+
+
+def _run(statements):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("papers", "0002_harvest_state"),
+    ]
+
+    operations = [
+        migrations.RunPython(_run(FORWARDS), _run(BACKWARDS), elidable=False),
+    ]
