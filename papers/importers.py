@@ -5,11 +5,15 @@ write, or why the entry can't be written, with where it is so a person can fix i
 never touch the database; the management commands do the writing.
 """
 
+import gzip
+import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
+from datetime import date
+from functools import lru_cache
+from typing import BinaryIO, NamedTuple
 
 import bibtexparser
 from bibtexparser.middlewares import NormalizeFieldKeys
@@ -263,3 +267,163 @@ def _quiet_logger(name: str):
         yield
     finally:
         logger.setLevel(level)
+
+
+# --- arXiv metadata snapshot ------------------------------------------------------------------
+# The public snapshot (Kaggle's arxiv-metadata-oai-snapshot.json): JSON Lines, one paper per line,
+# millions of lines, plain or gzipped. It is read as a stream; nothing holds more than one line.
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_MONTHS = {month: number for number, month in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+# Math is kept exactly as written for the renderer; an escaped \$ is a dollar sign, not math.
+_SNAPSHOT_MATH = re.compile(
+    r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\(.+?\\\)|\\\[.+?\\\]", re.DOTALL
+)
+# What arXiv itself turns into Unicode when it shows a text: accented and special letters, escaped
+# specials but \$. Other markup (\emph, ``, --, ~) is left as the authors wrote it, as arXiv shows it.
+_SNAPSHOT_LETTER = r"(?:\{\\?[A-Za-z]\}|\\[ij](?![A-Za-z])|[A-Za-z])"
+_SNAPSHOT_ACCENT = rf"\\(?:['\"^`~=.]\s*|[uvHckrdbt](?:\s+|(?=\{{)))(?:{_SNAPSHOT_LETTER}|\{{\s*\}})"
+_SNAPSHOT_SPECIAL_LETTER = r"\\(?:ss|aa|AA|ae|AE|oe|OE|o|O|l|L)(?![A-Za-z])"
+_SNAPSHOT_LATEX = re.compile(
+    rf"\{{\s*(?:{_SNAPSHOT_ACCENT}|{_SNAPSHOT_SPECIAL_LETTER})\s*\}}"  # {\'a}, {\"{u}}, {\ss}
+    rf"|{_SNAPSHOT_ACCENT}"  # \'a, \'{a}, \v{s}, \c c
+    rf"|{_SNAPSHOT_SPECIAL_LETTER}(?:\{{\}}|\s(?=[A-Za-z]))?"  # \ss, \o, "\ss e" (TeX eats the space)
+    r"|\\[&%_#]"  # not \$: unescaped, it would open math
+)
+
+
+@contextmanager
+def open_snapshot(path: str) -> Iterator[tuple[BinaryIO, BinaryIO]]:
+    """(lines, file): the snapshot's lines as bytes, gunzipped when the file is gzip, and the file
+    itself, whose position (of the compressed bytes, for .gz) tells how far the reading is."""
+    with open(path, "rb") as file:
+        lines = gzip.GzipFile(fileobj=file, mode="rb") if file.peek(2)[:2] == _GZIP_MAGIC else file
+        try:
+            yield lines, file
+        finally:
+            lines.close()
+
+
+def snapshot_records(lines: Iterable[bytes], *, skip: int = 0) -> Iterator[RecordResult]:
+    """One RecordResult per line of the snapshot, lazily, in file order; the first `skip` lines are passed over unparsed.
+
+    Blank lines are passed over; a line that isn't a usable paper comes with its error.
+    """
+    for number, line in enumerate(lines, start=1):
+        if number <= skip or not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as error:  # JSONDecodeError, and UnicodeDecodeError for bytes that aren't UTF-8
+            yield RecordResult(number, "", None, f"invalid JSON: {error}")
+            continue
+        if not isinstance(entry, dict):
+            yield RecordResult(number, "", None, "not a JSON object")
+            continue
+        key = str(entry.get("id") or "")
+        try:
+            yield RecordResult(number, key, snapshot_entry_record(entry))
+        except EntryError as error:
+            yield RecordResult(number, key, None, str(error))
+
+
+def snapshot_entry_record(entry: dict) -> PaperRecord:
+    """The PaperRecord for one snapshot object; EntryError without a usable id or title."""
+    raw_id = entry.get("id")
+    if not raw_id:
+        raise EntryError("no id")
+    if not isinstance(raw_id, str):
+        # A tool that wrote the id as a number has lost its leading zero (0704.0001 -> 704.0001).
+        raise EntryError(f"id {raw_id!r} is not a string")
+    arxiv = parse_or_none(raw_id)
+    if arxiv is None or arxiv.kind is not Kind.ARXIV:
+        raise EntryError(f"“{raw_id}” is not an arXiv id")
+    title = snapshot_text(entry.get("title"))
+    if not title:
+        raise EntryError("no title")
+
+    versions = entry.get("versions") if isinstance(entry.get("versions"), list) else []
+    published = snapshot_version_date(versions[0]) if versions else None
+    return PaperRecord(
+        title=title,
+        authors=snapshot_authors(entry),
+        abstract=snapshot_text(entry.get("abstract")),
+        year=published.year if published else None,
+        journal_ref=" ".join(_snapshot_str(entry.get("journal-ref")).split())[: _max_length("journal_ref")],
+        published=published,
+        updated=_snapshot_date(entry.get("update_date")),
+        arxiv_id=arxiv.value,
+        arxiv_version=(snapshot_version_number(versions[-1]) if versions else None) or arxiv.version,
+        doi=snapshot_doi(entry.get("doi")),
+        categories=_snapshot_str(entry.get("categories")).split(),
+    )
+
+
+def snapshot_text(text) -> str:
+    """A title or abstract on one line, accents in Unicode, math as written: "Bal\\'azs, $\\alpha$" -> "Balázs, $\\alpha$"."""
+    text = " ".join(_snapshot_str(text).split())
+    if "\\" not in text:  # most texts: nothing to convert
+        return text
+    converted, position = [], 0
+    for math in _SNAPSHOT_MATH.finditer(text):
+        converted += [_SNAPSHOT_LATEX.sub(_latex_fragment, text[position : math.start()]), math.group()]
+        position = math.end()
+    converted.append(_SNAPSHOT_LATEX.sub(_latex_fragment, text[position:]))
+    return "".join(converted)
+
+
+def snapshot_authors(entry: dict) -> list[str]:
+    """Display names from authors_parsed ([last, first, suffix] -> "First Last Suffix"), else split from authors."""
+    parsed = entry.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        names = (" ".join(_snapshot_str(part) for part in (*name[1:2], *name[:1], *name[2:3]) if part) for name in parsed if isinstance(name, list))
+    else:
+        names = re.split(r",|\band\b", _snapshot_str(entry.get("authors")))
+    return [name for name in map(snapshot_text, names) if name]
+
+
+def snapshot_doi(text) -> str | None:
+    """The first valid DOI of a doi field that may hold several separated by spaces, lower-cased."""
+    for candidate in _snapshot_str(text).split():
+        identifier = parse_or_none(candidate.rstrip(",;"))
+        # arXiv's own DOI (10.48550/arXiv.…) names the arXiv paper itself, not a publication.
+        if identifier and identifier.kind is Kind.DOI and len(identifier.value) <= _max_length("doi"):
+            return identifier.value
+    return None
+
+
+def snapshot_version_date(version) -> date | None:
+    """The date of a version, {"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"} -> 2007-04-02."""
+    try:
+        _, day, month, year, *_ = version["created"].split()
+        return date(int(year), _MONTHS[month], int(day))
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+
+
+def snapshot_version_number(version) -> int | None:
+    try:
+        return int(version["version"].lstrip("vV"))
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+
+
+def _snapshot_date(text) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _snapshot_str(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@lru_cache(maxsize=4096)
+def _latex_fragment_text(fragment: str) -> str:
+    return latex_to_text(fragment) or fragment
+
+
+def _latex_fragment(match: re.Match) -> str:
+    return _latex_fragment_text(match.group())
