@@ -198,6 +198,8 @@ if not DEBUG:
 # --- External services (papers app) ---
 ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "http://export.arxiv.org/api/query")
 ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+# How often one OAI-PMH request is retried after a 503 (Retry-After), a 5xx or a network error.
+ARXIV_OAI_MAX_RETRIES = int(os.environ.get("ARXIV_OAI_MAX_RETRIES", "5"))
 CROSSREF_API_URL = os.environ.get("CROSSREF_API_URL", "https://api.crossref.org/works")
 EXTERNAL_API_TIMEOUT = float(os.environ.get("EXTERNAL_API_TIMEOUT", "5"))
 
