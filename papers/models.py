@@ -131,6 +131,9 @@ class HarvestState(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="Endpoint, metadata format and set.")
     harvested_until = models.DateField(null=True, blank=True, help_text="Last datestamp fully harvested.")
     resumption_token = models.TextField(blank=True, help_text="Token of an interrupted list, to resume it.")
+    list_until = models.DateField(
+        null=True, blank=True, help_text="Last datestamp of the list in progress; becomes harvested_until when it ends."
+    )
     records_seen = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 

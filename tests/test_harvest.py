@@ -31,6 +31,7 @@ from tests.factories import PaperFactory, SummaryFactory
 DATA = Path(__file__).parent / "data" / "oai"
 ENDPOINT = "https://oaipmh.arxiv.org/oai"
 TOKEN = "6960524|1001"
+LIST_END = date(2024, 1, 3)  # responseDate of the recorded first page
 
 
 def recorded(name: str) -> bytes:
@@ -443,6 +444,7 @@ def test_an_interrupted_harvest_keeps_its_pages_and_resumes_from_the_token(oai, 
     assert interrupted.resumption_token == TOKEN
     assert interrupted.records_seen == 3
     assert interrupted.harvested_until == date(2024, 1, 1)  # not done yet: a new list would start here
+    assert interrupted.list_until == LIST_END  # the first page's responseDate: where this list ends
 
     answer(oai, RESUME_PARAMS, recorded("list_records_arxiv_page2.xml"))
     stdout, _ = harvest()
@@ -452,8 +454,9 @@ def test_an_interrupted_harvest_keeps_its_pages_and_resumes_from_the_token(oai, 
     resumed = state()
     assert resumed.resumption_token == ""
     assert resumed.records_seen == 5
-    # The resumed list's end isn't stored, so the next run safely re-checks from the old date.
-    assert resumed.harvested_until == date(2024, 1, 1)
+    # The resumed list ends where it would have ended uninterrupted, so the next run starts there.
+    assert resumed.harvested_until == LIST_END
+    assert resumed.list_until is None
     assert "Resuming the interrupted harvest" in stdout
 
 

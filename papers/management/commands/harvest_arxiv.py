@@ -96,7 +96,8 @@ class Command(BaseCommand):
         stream = _ProgressStream(self.stderr)
         progress = tqdm(desc="Harvesting", unit="record", file=stream, disable=verbosity == 0)
         totals = dict(pages=0, seen=0, created=0, updated=0, deleted=0, skipped=0)
-        list_end, first_cursor = until, None
+        # A resumed list ends where it would have when it started, whatever today's date is.
+        list_end, first_cursor = until or (state.list_until if resuming else None), None
         try:
             for page in pages:
                 if list_end is None and not resuming:
@@ -128,11 +129,6 @@ class Command(BaseCommand):
         else:
             outcome = f"No new or changed records in {state.name}."
         self.stdout.write(f"{outcome} Harvested until {state.harvested_until}.", self.style.SUCCESS)
-        if resuming and until is None:
-            self.stdout.write(
-                "The resumed list's end date isn't stored, so the next run re-checks from "
-                f"{state.harvested_until}; pass --until when resuming to record how far it reached."
-            )
 
     @staticmethod
     def _save_page(state: HarvestState, page: ListRecordsPage, totals: dict, list_end: date | None) -> None:
@@ -143,6 +139,7 @@ class Command(BaseCommand):
                 totals["created"] += result.created
                 totals["updated"] += result.updated
             state.resumption_token = page.resumption_token
+            state.list_until = list_end if page.resumption_token else None
             state.records_seen += page.size
             if not page.resumption_token and list_end:
                 state.harvested_until = max(state.harvested_until or list_end, list_end)
