@@ -7,5 +7,10 @@ app_name = "papers"
 urlpatterns = [
     path("paper", views.paper_legacy_redirect, name="legacy"),
     path("lookup/", views.paper_lookup_view, name="lookup"),
+    path("search/", views.search_page, name="search"),
+    path("papers/category/<str:category>/", views.category_detail, name="category"),
+    path("venue/<path:venue>/", views.venue_detail, name="venue"),
+    # Before the catch-all below, which would read "<identifier>/bibtex" as one identifier.
+    path("paper/<path:identifier>/bibtex", views.paper_bibtex, name="bibtex"),
     path("paper/<path:identifier>/", views.paper_detail, name="detail"),
 ]

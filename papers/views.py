@@ -1,7 +1,10 @@
 """Paper pages: thin views over papers.services and summaries.selectors."""
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from papers import bibtex, search
 from papers.services import PaperNotFound, paper_lookup
 from summaries import selectors
 
@@ -21,6 +24,7 @@ def paper_detail(request, identifier: str):
         "paper": paper,
         "summaries": selectors.summaries_for_paper(paper=paper, viewer=request.user),
         "citing_summaries": selectors.summaries_citing(paper=paper, viewer=request.user),
+        "similar_papers": search.similar_papers(paper=paper),
     }
     return render(request, "papers/paper_detail.html", context)
 
@@ -45,3 +49,46 @@ def paper_lookup_view(request):
     except PaperNotFound as error:
         return _not_found(request, query, str(error))
     return redirect(paper)
+
+
+def paper_bibtex(request, identifier: str):
+    """The paper's BibTeX entry as plain text, at /paper/<identifier>/bibtex under any identifier."""
+    try:
+        paper = paper_lookup(identifier)
+    except PaperNotFound as error:
+        return _not_found(request, identifier, str(error))
+    if identifier != paper.identifier:
+        return redirect(reverse("papers:bibtex", kwargs={"identifier": paper.identifier}), permanent=True)
+    response = HttpResponse(bibtex.paper_bibtex(paper), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{bibtex.ascii_letters(bibtex.citation_key(paper)) or "paper"}.bib"'
+    return response
+
+
+def search_page(request):
+    """/search/?q=: an identifier goes straight to its paper; words search papers and summaries."""
+    query = search.clean_query(request.GET.get("q", ""))
+    paper = search.paper_for_identifier(query) if query else None
+    if paper is not None:
+        return redirect(paper)
+    results = search.search_results(
+        query=query, kind=request.GET.get("in", "papers"), page_number=request.GET.get("page")
+    )
+    context = {"results": results, "query": query, "unknown_identifier": search.names_an_identifier(query)}
+    return render(request, "papers/search.html", context)
+
+
+def _year(request) -> int | None:
+    year = request.GET.get("year", "")
+    return int(year) if year.isdigit() and len(year) == 4 else None
+
+
+def category_detail(request, category: str):
+    page = search.category_page(category=category, page_number=request.GET.get("page"))
+    return render(request, "papers/category.html", {"category": category, "page": page})
+
+
+def venue_detail(request, venue: str):
+    year = _year(request)
+    page = search.venue_page(venue=venue, year=year, page_number=request.GET.get("page"))
+    context = {"venue": venue, "year": year, "years": search.venue_years(venue), "page": page}
+    return render(request, "papers/venue.html", context)
