@@ -10,7 +10,7 @@ from datetime import date
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from papers.identifiers import InvalidIdentifier, parse
+from papers.identifiers import Identifier, InvalidIdentifier, Kind, parse
 from papers.models import Paper
 
 IDENTIFIER_FIELDS = ("arxiv_id", "doi", "bibtex_key")
@@ -40,8 +40,7 @@ class PaperRecord:
         return any(getattr(self, name) for name in IDENTIFIER_FIELDS)
 
     def known_values(self) -> dict:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {name: value for name, value in values.items() if value not in (None, "", [])}
+        return {name: value for name, value in vars(self).items() if value not in (None, "", [])}
 
 
 @dataclass(frozen=True)
@@ -308,12 +307,54 @@ class PaperNotFound(Exception):
 
 
 def paper_lookup(text: str) -> Paper:
-    """The paper that `text` names, in any identifier form, or PaperNotFound with a readable reason."""
+    """The paper `text` names in any identifier form, fetched if need be; else PaperNotFound saying why."""
     try:
         identifier = parse(text)
     except InvalidIdentifier as error:
         raise PaperNotFound(str(error)) from error
-    paper = Paper.objects.matching(identifier).first()
+    return paper_get_or_fetch(identifier)
+
+
+def paper_get_or_fetch(identifier: Identifier) -> Paper:
+    """Our paper for `identifier`; on a miss, fetched from arXiv (arXiv ids) or Crossref (DOIs) and stored.
+
+    PaperNotFound, with a message for the user, when the paper can't be had: a BibTeX key names
+    only papers we imported, the id doesn't exist, or the service is down, slow or busy.
+    """
+    from papers import arxiv  # imported here because the clients import PaperRecord from this module
+
+    known_as = [identifier]
+    if identifier.kind is Kind.ARXIV:
+        # arXiv knows old-style ids without their subject class: math.GT/0309136 is math/0309136.
+        known_as.append(Identifier(Kind.ARXIV, arxiv.canonical_id(identifier.value)))
+    paper = Paper.objects.matching_any(known_as).first()
     if paper is None:
-        raise PaperNotFound(f"We don't have a paper with the identifier “{identifier}” yet.")
+        paper, _ = paper_upsert(record=_fetch_record(identifier))
     return paper
+
+
+def _fetch_record(identifier: Identifier) -> PaperRecord:
+    from papers import arxiv, crossref
+
+    if identifier.kind is Kind.BIBTEX:
+        raise PaperNotFound(
+            f"We don't have a paper with the BibTeX key “{identifier}”, and a BibTeX key can't be looked up "
+            "anywhere else: try the paper's arXiv id or DOI."
+        )
+    source, fetch = ("arXiv", arxiv.fetch) if identifier.kind is Kind.ARXIV else ("Crossref", crossref.fetch)
+    not_yet = f"We don't have a paper with the identifier “{identifier}” yet, and {source}"
+    try:
+        return fetch(identifier.value)
+    except arxiv.ArxivPaperMissing as error:
+        raise PaperNotFound(f"arXiv has no paper with the id “{identifier}”: check it for a typo.") from error
+    except crossref.CrossrefDoiMissing as error:
+        raise PaperNotFound(
+            f"Crossref has no work with the DOI “{identifier}”: check it for a typo. "
+            "(DOIs registered elsewhere, such as DataCite's, can't be fetched.)"
+        ) from error
+    except arxiv.ArxivBusy as error:
+        raise PaperNotFound(f"{not_yet} is busy: try again in a moment.") from error
+    except (arxiv.ArxivTimeout, crossref.CrossrefTimeout) as error:
+        raise PaperNotFound(f"{not_yet} took too long to answer: try again in a moment.") from error
+    except (arxiv.ArxivUnavailable, crossref.CrossrefUnavailable) as error:
+        raise PaperNotFound(f"{not_yet} can't be reached right now: try again in a few minutes.") from error

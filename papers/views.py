@@ -3,6 +3,7 @@
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from papers import bibtex, search
 from papers.services import PaperNotFound, paper_lookup
@@ -70,11 +71,13 @@ def search_page(request):
     paper = search.paper_for_identifier(query) if query else None
     if paper is not None:
         return redirect(paper)
+    if search.names_an_identifier(query):
+        # An arXiv id or DOI we don't have yet: the lookup may fetch it from arXiv or Crossref.
+        return redirect(f"{reverse('papers:lookup')}?{urlencode({'q': query})}")
     results = search.search_results(
         query=query, kind=request.GET.get("in", "papers"), page_number=request.GET.get("page")
     )
-    context = {"results": results, "query": query, "unknown_identifier": search.names_an_identifier(query)}
-    return render(request, "papers/search.html", context)
+    return render(request, "papers/search.html", {"results": results, "query": query})
 
 
 def _year(request) -> int | None:

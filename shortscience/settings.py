@@ -197,6 +197,8 @@ if not DEBUG:
 
 # --- External services (papers app) ---
 ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "http://export.arxiv.org/api/query")
+# arXiv asks for one API request per 3 seconds; the last one is remembered in CACHES (Redis across processes).
+ARXIV_API_MIN_INTERVAL = float(os.environ.get("ARXIV_API_MIN_INTERVAL", "3"))
 ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 # How often one OAI-PMH request is retried after a 503 (Retry-After), a 5xx or a network error.
 ARXIV_OAI_MAX_RETRIES = int(os.environ.get("ARXIV_OAI_MAX_RETRIES", "5"))

@@ -1,6 +1,20 @@
 import pytest
+import responses
 
+from papers import arxiv
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def external_http():
+    """No test reaches the network: a request no test registered fails as a connection error ("service down").
+
+    Tests answer the calls they expect with `external_http.get(url, ...)`; the arXiv rate limit starts fresh.
+    """
+    arxiv.rate_limit.reset()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+    arxiv.rate_limit.reset()
 
 
 @pytest.fixture
