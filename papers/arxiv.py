@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from papers.identifiers import Kind, parse_or_none
+from papers.latex import latex_to_text
 from papers.models import Paper
 from papers.services import PaperRecord
 
@@ -24,8 +25,6 @@ USER_AGENT = "ShortScience/1.0 (+https://www.shortscience.org; fetches one paper
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
-# Old-style ids may name a subject class (math.GT/0309136); the API knows them only without it.
-_SUBJECT_CLASS = re.compile(r"^([a-z-]+)\.[A-Z]{2}/")
 
 
 class ArxivError(Exception):
@@ -100,12 +99,11 @@ def fetch(arxiv_id: str) -> PaperRecord:
 
     Raises ArxivPaperMissing, ArxivUnavailable, ArxivTimeout or ArxivBusy.
     """
-    wanted = canonical_id(arxiv_id)
     rate_limit.wait_for_turn(interval=settings.ARXIV_API_MIN_INTERVAL, max_wait=settings.EXTERNAL_API_TIMEOUT)
     try:
         response = requests.get(
             settings.ARXIV_API_URL,
-            params={"id_list": wanted, "max_results": "1"},
+            params={"id_list": arxiv_id, "max_results": "1"},
             headers={"User-Agent": USER_AGENT},
             timeout=settings.EXTERNAL_API_TIMEOUT,
         )
@@ -120,14 +118,9 @@ def fetch(arxiv_id: str) -> PaperRecord:
     if response.status_code not in (200, 400):
         raise ArxivUnavailable(f"arXiv answered {response.status_code}")
     record = parse_feed(response.content)
-    if record is None or record.arxiv_id != wanted:
-        raise ArxivPaperMissing(wanted)
+    if record is None or record.arxiv_id != arxiv_id:
+        raise ArxivPaperMissing(arxiv_id)
     return record
-
-
-def canonical_id(arxiv_id: str) -> str:
-    """The id as the API knows it: math.GT/0309136 -> math/0309136; new-style ids are unchanged."""
-    return _SUBJECT_CLASS.sub(r"\1/", arxiv_id)
 
 
 def parse_feed(xml: bytes) -> PaperRecord | None:
@@ -147,7 +140,8 @@ def parse_feed(xml: bytes) -> PaperRecord | None:
 def entry_record(entry: Element) -> PaperRecord | None:
     """One Atom <entry> as a PaperRecord; None when it has no title or its id is not an arXiv abstract URL."""
     identifier = parse_or_none(_text(entry, f"{_ATOM}id"))
-    title = _text(entry, f"{_ATOM}title")
+    # The same LaTeX-to-Unicode as the snapshot and OAI-PMH paths, so a paper reads alike however it came.
+    title = latex_to_text(_text(entry, f"{_ATOM}title"))
     if identifier is None or identifier.kind is not Kind.ARXIV or not title:
         return None
     primary = entry.find(f"{_ARXIV}primary_category")
@@ -156,8 +150,10 @@ def entry_record(entry: Element) -> PaperRecord | None:
     published = _date(_text(entry, f"{_ATOM}published"))
     return PaperRecord(
         title=title,
-        authors=[name for author in entry.iterfind(f"{_ATOM}author") if (name := _text(author, f"{_ATOM}name"))],
-        abstract=_text(entry, f"{_ATOM}summary"),
+        authors=[
+            latex_to_text(name) for author in entry.iterfind(f"{_ATOM}author") if (name := _text(author, f"{_ATOM}name"))
+        ],
+        abstract=latex_to_text(_text(entry, f"{_ATOM}summary")),
         published=published,
         year=published.year if published else None,
         updated=_date(_text(entry, f"{_ATOM}updated")),

@@ -31,7 +31,7 @@ class Identifier:
 
 # New-style ids (0704.0001 onwards) have a 4-digit yymm and a 4- or 5-digit number.
 _ARXIV_NEW = r"(?P<new>\d{4}\.\d{4,5})"
-# Old-style ids name the archive (and maybe subject class): hep-th/9901001, math.GT/0309136.
+# Old-style ids name the archive (and maybe a subject class): hep-th/9901001, math.GT/0309136.
 _ARXIV_OLD = r"(?P<old>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})"
 _ARXIV_ID = rf"(?:{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<version>\d+))?"
 
@@ -53,10 +53,9 @@ _BIBTEX_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:/.+'-]{0,199}$")
 def _arxiv(match: re.Match) -> Identifier:
     new, old, version = match.group("new"), match.group("old"), match.group("version")
     if old:
+        # arXiv names old papers by archive and number only: math.GT/0309136 is math/0309136.
         archive, number = old.split("/")
-        # The archive is lower case but the subject class is upper case (math.GT).
-        head, _, subject = archive.partition(".")
-        old = f"{head.lower()}.{subject.upper()}/{number}" if subject else f"{head.lower()}/{number}"
+        old = f"{archive.partition('.')[0].lower()}/{number}"
     return Identifier(Kind.ARXIV, new or old, int(version) if version else None)
 
 

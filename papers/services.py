@@ -321,13 +321,7 @@ def paper_get_or_fetch(identifier: Identifier) -> Paper:
     PaperNotFound, with a message for the user, when the paper can't be had: a BibTeX key names
     only papers we imported, the id doesn't exist, or the service is down, slow or busy.
     """
-    from papers import arxiv  # imported here because the clients import PaperRecord from this module
-
-    known_as = [identifier]
-    if identifier.kind is Kind.ARXIV:
-        # arXiv knows old-style ids without their subject class: math.GT/0309136 is math/0309136.
-        known_as.append(Identifier(Kind.ARXIV, arxiv.canonical_id(identifier.value)))
-    paper = Paper.objects.matching_any(known_as).first()
+    paper = Paper.objects.matching(identifier).first()
     if paper is None:
         paper, _ = paper_upsert(record=_fetch_record(identifier))
     return paper

@@ -117,9 +117,12 @@ def test_wrapped_title_keeps_its_math_and_doi_and_journal_ref_are_read(external_
     assert (record.arxiv_version, record.published, record.updated) == (2, date(2007, 10, 10), date(2007, 10, 12))
 
 
-def test_old_style_id_is_asked_for_without_its_subject_class(external_http):
+@pytest.mark.django_db
+def test_old_style_id_is_asked_for_without_its_subject_class(client, external_http):
     arxiv_answers(external_http, "math/0211159")
-    record = arxiv.fetch("math.DG/0211159")
+    response = client.get("/paper/math.DG/0211159/")
+    assert response.status_code == 301 and response["Location"] == "/paper/math/0211159/"
+    record = Paper.objects.get(arxiv_id="math/0211159")
     assert (record.arxiv_id, record.arxiv_version) == ("math/0211159", 1)
     assert record.title == "The entropy formula for the Ricci flow and its geometric applications"
     assert record.authors == ["Grisha Perelman"]

@@ -15,7 +15,8 @@ ARXIV = [
     ("hep-th/9901001", "hep-th/9901001", None),
     ("hep-th/9901001v1", "hep-th/9901001", 1),
     ("arXiv:hep-th/9901001", "hep-th/9901001", None),
-    ("math.GT/0309136", "math.GT/0309136", None),
+    ("math.GT/0309136", "math/0309136", None),  # the subject class is not part of the id
+    ("math.GT/0309136v2", "math/0309136", 2),
     ("cond-mat.stat-mech/0102536", None, None),  # not a real subject-class form: must not be arXiv
     ("https://arxiv.org/abs/1601.06759", "1601.06759", None),
     ("https://arxiv.org/abs/1601.06759v2", "1601.06759", 2),

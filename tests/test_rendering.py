@@ -252,7 +252,7 @@ def test_cite_links_a_known_paper_by_any_of_its_identifiers(library, key, link):
 UNKNOWN_KEYS = [
     ("1812.99999", cite("/paper/1812.99999/", "1812.99999")),
     ("arXiv:1812.99999v2", cite("/paper/1812.99999/", "arXiv:1812.99999v2")),
-    ("https://arxiv.org/abs/math.GT/0309136", cite("/paper/math.GT/0309136/", "https://arxiv.org/abs/math.GT/0309136")),
+    ("https://arxiv.org/abs/math.GT/0309136", cite("/paper/math/0309136/", "https://arxiv.org/abs/math.GT/0309136")),
     ("doi:10.1000/XYZ.123", cite("/paper/10.1000/xyz.123/", "doi:10.1000/XYZ.123")),
     ("unknown_key_with_underscores_", cite("/paper/unknown_key_with_underscores_/", "unknown_key_with_underscores_")),
 ]
