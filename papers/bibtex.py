@@ -48,16 +48,18 @@ def field_value(text: str) -> str:
     return text if balanced(text) else text.replace("{", "").replace("}", "")
 
 
-def _protect(word: str) -> str:
-    if "\\" in word or "{" in word or "}" in word:
-        return word
+def _protect(match: re.Match) -> str:
+    word = match.group(0)
     return f"{{{word}}}" if any(char.isupper() for char in word[1:]) else word
 
 
 def protected_title(title: str) -> str:
-    """Brace words whose capitals a style must keep (GANs, ImageNet, LSTM); leave $math$ alone."""
+    """Brace words whose capitals a style must keep (GANs, ImageNet, LSTM); leave $math$ and \\commands alone."""
     parts = re.split(r"(\$[^$]*\$)", field_value(title))
-    return "".join(part if index % 2 else re.sub(r"\S+", lambda m: _protect(m.group(0)), part) for index, part in enumerate(parts))
+    return "".join(
+        part if index % 2 else re.sub(r"(?<![\\\w{])[^\W_][\w'-]*(?![\w}])", _protect, part)
+        for index, part in enumerate(parts)
+    )
 
 
 def entry_type_and_venue(paper: Paper) -> tuple[str, tuple[str, str] | None]:
