@@ -65,7 +65,8 @@ def is_postgresql() -> bool:
 
 
 def clean_query(text: str) -> str:
-    return " ".join((text or "").split())[:MAX_QUERY_LENGTH]
+    """Whitespace collapsed, NUL characters (which PostgreSQL refuses in text) dropped, length capped."""
+    return " ".join((text or "").replace("\x00", "").split())[:MAX_QUERY_LENGTH]
 
 
 # --- Highlighting -------------------------------------------------------------------------------
@@ -351,6 +352,7 @@ def _newest_first(papers: QuerySet[Paper]) -> QuerySet[Paper]:
 
 
 def papers_in_category(category: str) -> QuerySet[Paper]:
+    category = category.replace("\x00", "")
     if is_postgresql():
         return Paper.objects.filter(categories__contains=[category])  # categories @> '["cs.LG"]', GIN index
     # SQLite has no JSON containment; the quoted name inside the JSON text is close enough.
@@ -364,7 +366,7 @@ def category_page(*, category: str, page_number=1) -> Page:
 
 def venue_page(*, venue: str, year: int | None = None, page_number=1) -> Page:
     """Papers published at `venue` (in `year`, if given), newest first, with public summary counts."""
-    papers = Paper.objects.filter(venue=venue).exclude(venue="")
+    papers = Paper.objects.filter(venue=venue.replace("\x00", "")).exclude(venue="")
     if year is not None:
         papers = papers.filter(year=year)
     return CappedPaginator(_newest_first(papers), page_size()).get_page(page_number)
@@ -373,7 +375,7 @@ def venue_page(*, venue: str, year: int | None = None, page_number=1) -> Page:
 def venue_years(venue: str) -> list[int]:
     """The years a venue has papers in, newest first, for the year filter."""
     return list(
-        Paper.objects.filter(venue=venue, year__isnull=False)
+        Paper.objects.filter(venue=venue.replace("\x00", ""), year__isnull=False)
         .exclude(venue="")
         .order_by("-year")
         .values_list("year", flat=True)

@@ -239,3 +239,8 @@ def test_the_closest_titles_come_first(client, paper):
     section = html[html.index("Similar papers") :]
     assert section.index("Pixel recurrent neural networks, revisited") < section.index("Recurrent segmentation of roads")
     assert "Unrelated cameras" not in section
+
+
+@pytest.mark.parametrize("path", ["/papers/category/cs%00LG/", "/venue/Neur%00IPS/", "/venue/NeurIPS/?year=99999"])
+def test_odd_browse_urls_never_fail(client, venues, path):
+    assert client.get(path).status_code == 200

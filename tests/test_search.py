@@ -244,3 +244,8 @@ def test_search_query_count_does_not_grow_with_results(client, user, django_asse
         html = results_html(client, "recurrent", **{"in": tab})
     assert html.count(f'class="{"paper" if tab == "papers" else "summary"}-result"') == 40
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.parametrize("query", ["nul\x00byte", "x" * 5000, '"unclosed', "a | b & !c <-> (", "-", "or"])
+def test_odd_queries_never_fail(client, paper, query):
+    assert client.get("/search/", {"q": query}).status_code == 200
