@@ -292,6 +292,11 @@ _SNAPSHOT_LATEX = re.compile(
     r"|\\[&%_#]"  # not \$: unescaped, it would open math
 )
 
+# Anything _SNAPSHOT_LATEX could match, in or out of math; plain macros like \alpha don't match.
+_SNAPSHOT_MAYBE_LATEX = re.compile(
+    r"\\[^A-Za-z\s]|\\[uvHckrdbt](?:\s|\{)|\\(?:ss|aa|AA|ae|AE|oe|OE|o|O|l|L)(?![A-Za-z])"
+)
+
 
 @contextmanager
 def open_snapshot(path: str) -> Iterator[tuple[BinaryIO, BinaryIO]]:
@@ -363,7 +368,8 @@ def snapshot_entry_record(entry: dict) -> PaperRecord:
 def snapshot_text(text) -> str:
     """A title or abstract on one line, accents in Unicode, math as written: "Bal\\'azs, $\\alpha$" -> "Balázs, $\\alpha$"."""
     text = " ".join(_snapshot_str(text).split())
-    if "\\" not in text:  # most texts: nothing to convert
+    # Most texts have nothing to convert, or only math ($\alpha$): a quick look tells, before the slow split.
+    if "\\" not in text or not _SNAPSHOT_MAYBE_LATEX.search(text):
         return text
     converted, position = [], 0
     for math in _SNAPSHOT_MATH.finditer(text):
@@ -376,11 +382,19 @@ def snapshot_text(text) -> str:
 def snapshot_authors(entry: dict) -> list[str]:
     """Display names from authors_parsed ([last, first, suffix] -> "First Last Suffix"), else split from authors."""
     parsed = entry.get("authors_parsed")
-    if isinstance(parsed, list) and parsed:
-        names = (" ".join(_snapshot_str(part) for part in (*name[1:2], *name[:1], *name[2:3]) if part) for name in parsed if isinstance(name, list))
-    else:
-        names = re.split(r",|\band\b", _snapshot_str(entry.get("authors")))
-    return [name for name in map(snapshot_text, names) if name]
+    if not (isinstance(parsed, list) and parsed):
+        return [name for name in map(snapshot_text, re.split(r",|\band\b", _snapshot_str(entry.get("authors")))) if name]
+    names = []
+    for parts in parsed:
+        try:
+            name = " ".join(" ".join((*parts[1:2], *parts[:1], *parts[2:3])).split()) if isinstance(parts, list) else ""
+        except TypeError:  # a part that isn't a string
+            continue
+        if "\\" in name:
+            name = snapshot_text(name)
+        if name:
+            names.append(name)
+    return names
 
 
 def snapshot_doi(text) -> str | None:

@@ -5,7 +5,7 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -66,7 +66,10 @@ def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
 
     The same logic as papers_upsert, for one record: see there for how a record finds its paper.
     """
-    (target, created), = _upsert_batch([record])
+    ((target, created),) = _upsert_batch([record])
+    if target.paper_id is None:  # COPY doesn't tell a new row's id; any identifier it holds finds it
+        name, value = next((name, value) for name, value in target.identifiers.items() if value is not None)
+        return Paper.objects.get(**{name: value}), created
     return Paper.objects.get(pk=target.paper_id), created
 
 
@@ -86,7 +89,7 @@ def papers_upsert(records: Iterable[PaperRecord], *, batch_size: int = UPSERT_BA
         raise ValueError("batch_size must be at least 1.")
     result = UpsertResult()
     for batch in _batches(records, batch_size):
-        outcomes = _upsert_batch(list(batch))
+        outcomes = _upsert_batch(batch)
         created = sum(was_created for _, was_created in outcomes)
         result += UpsertResult(created, len(outcomes) - created)
     return result
@@ -125,9 +128,10 @@ def _record_values(record: PaperRecord, position: int) -> dict:
     values = record.known_values()
     for name, value in values.items():
         # PostgreSQL text can't hold NUL, and a broken source must not fail the whole batch.
-        if isinstance(value, str) and "\x00" in value:
-            values[name] = value.replace("\x00", "")
-        elif isinstance(value, list) and any("\x00" in item for item in value):
+        if type(value) is str:
+            if "\x00" in value:
+                values[name] = value.replace("\x00", "")
+        elif type(value) is list and "\x00" in "".join(value):
             values[name] = [item.replace("\x00", "") for item in value]
     if "year" not in values and record.published:
         values["year"] = record.published.year
@@ -213,81 +217,73 @@ _STAGE_TYPES = {
     "arxiv_version": "integer", "doi": "text", "bibtex_key": "text", "categories": "jsonb",
     "pdf_url": "text", "url": "text",
 }  # fmt: skip
-# What a new row gets for a column its records don't give: the model's default.
-_INSERT_DEFAULTS = {"authors": "'[]'::jsonb", "categories": "'[]'::jsonb"}
+_NULL = "\\N"
+# In COPY text format: what a new row gets for a column its records don't give (the model's
+# default), and what a staged update says for it ("doesn't say", so the row keeps its value).
+_NEW_ROW_MISSING = {
+    name: "[]" if name in _JSON_COLUMNS else _NULL if Paper._meta.get_field(name).null else "" for name in _COLUMNS
+}
+_STAGED_MISSING = dict.fromkeys(_COLUMNS, _NULL)
 
 
 def _write_by_copy(targets: list[_Target]) -> None:
-    """COPY the batch into a temporary table, then one UPDATE of the matched rows and one INSERT of the rest."""
+    """New papers are COPYed straight into the table; matched ones into a temporary table, then one UPDATE.
+
+    Columns are always listed: the table has others (a generated search vector) that PostgreSQL fills.
+    """
     table = connection.ops.quote_name(Paper._meta.db_table)
     columns = ", ".join(_COLUMNS)
-    stage_columns = ", ".join(f"{name} {_STAGE_TYPES[name]}" for name in _COLUMNS)
-    kept = ", ".join(f"{name} = COALESCE(s.{name}, p.{name})" for name in _COLUMNS)
-    changed = " OR ".join(f"(s.{name} IS NOT NULL AND s.{name} IS DISTINCT FROM p.{name})" for name in _COLUMNS)
-    inserted = ", ".join(_insert_expression(name) for name in _COLUMNS)
     now = timezone.now()
+    new = [target for target in targets if target.paper_id is None]
+    matched = [target for target in targets if target.paper_id is not None]
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (position integer, paper_id bigint, {stage_columns})")
-        cursor.execute(f"TRUNCATE {_STAGE}")
-        cursor.copy_expert(f"COPY {_STAGE} (position, paper_id, {columns}) FROM STDIN", _copy_buffer(targets))
-        # Rows whose values are all the same already are left alone: no dead tuple, no index work.
-        cursor.execute(
-            f"UPDATE {table} AS p SET {kept}, modified_at = %s FROM {_STAGE} AS s WHERE s.paper_id = p.id AND ({changed})",
-            [now],
-        )
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}, created_at, modified_at) "
-            f"SELECT {inserted}, %s, %s FROM {_STAGE} AS s WHERE s.paper_id IS NULL ORDER BY s.position "
-            f"RETURNING id, arxiv_id, doi, bibtex_key",
-            [now, now],
-        )
-        created = cursor.fetchall()
-        cursor.execute(f"TRUNCATE {_STAGE}")
-    # Every new paper holds at least one identifier that no other paper has: that tells them apart.
-    new_targets = {
-        (name, target.identifiers[name]): target
-        for target in targets
-        if target.paper_id is None
-        for name in IDENTIFIER_FIELDS
-        if target.identifiers[name] is not None
-    }
-    for paper_id, *identifiers in created:
-        name, value = next((name, value) for name, value in zip(IDENTIFIER_FIELDS, identifiers) if value is not None)
-        new_targets[name, value].paper_id = paper_id
+        if matched:
+            stage_columns = ", ".join(f"{name} {_STAGE_TYPES[name]}" for name in _COLUMNS)
+            kept = ", ".join(f"{name} = COALESCE(s.{name}, p.{name})" for name in _COLUMNS)
+            changed = " OR ".join(f"(s.{name} IS NOT NULL AND s.{name} IS DISTINCT FROM p.{name})" for name in _COLUMNS)
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (paper_id bigint, {stage_columns})")
+            cursor.execute(f"TRUNCATE {_STAGE}")
+            _copy(cursor, f"COPY {_STAGE} (paper_id, {columns}) FROM STDIN", _copy_rows(matched, staged=True))
+            # A paper whose values are all the same already is left alone: no dead row, no index work.
+            cursor.execute(
+                f"UPDATE {table} AS p SET {kept}, modified_at = %s FROM {_STAGE} AS s WHERE s.paper_id = p.id AND ({changed})",
+                [now],
+            )
+            cursor.execute(f"TRUNCATE {_STAGE}")
+        if new:
+            _copy(cursor, f"COPY {table} ({columns}, created_at, modified_at) FROM STDIN", _copy_rows(new, staged=False, now=now))
 
 
-def _insert_expression(name: str) -> str:
-    field_ = Paper._meta.get_field(name)
-    if name in _INSERT_DEFAULTS:
-        return f"COALESCE(s.{name}, {_INSERT_DEFAULTS[name]})"
-    if field_.null:
-        return f"s.{name}"
-    return f"COALESCE(s.{name}, '')"
+def _copy(cursor, sql: str, rows: io.BytesIO) -> None:
+    with connection.wrap_database_errors:  # as Django does for execute(): IntegrityError, DataError...
+        cursor.copy_expert(sql, rows)
 
 
-def _copy_buffer(targets: list[_Target]) -> io.BytesIO:
-    """The targets as COPY text format: tab-separated, \\N for "doesn't say", specials escaped."""
+def _copy_rows(targets: list[_Target], *, staged: bool, now: datetime | None = None) -> io.BytesIO:
+    """The targets as COPY text format: tab-separated, specials escaped; staged rows start with the paper's id."""
+    missing = _STAGED_MISSING if staged else _NEW_ROW_MISSING
+    timestamps = "" if staged else f"\t{now.isoformat()}\t{now.isoformat()}"
     lines = []
-    for position, target in enumerate(targets):
-        cells = [str(position), _NULL if target.paper_id is None else str(target.paper_id)]
+    for target in targets:
         values = target.values
+        cells = [str(target.paper_id)] if staged else []
         for name in _COLUMNS:
             value = values.get(name)
             if value is None:
-                cells.append(_NULL)
-            elif name in _JSON_COLUMNS:
-                cells.append(_copy_escape(json.dumps(value, ensure_ascii=False)))
-            elif isinstance(value, str):
+                cells.append(missing[name])
+            elif type(value) is str:
                 cells.append(_copy_escape(value))
+            elif type(value) is list:
+                cells.append(_copy_escape(_json(value)))
             else:
                 cells.append(str(value))  # int, or date as ISO 8601
-        lines.append("\t".join(cells))
+        lines.append("\t".join(cells) + timestamps)
     lines.append("")
     # "replace": a lone surrogate from a broken source must not fail the whole batch.
     return io.BytesIO("\n".join(lines).encode("utf-8", "replace"))
 
 
-_NULL = "\\N"
+_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False) builds an encoder per call
 
 
 def _copy_escape(text: str) -> str:

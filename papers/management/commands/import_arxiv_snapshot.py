@@ -1,7 +1,12 @@
 """Create or update papers from the arXiv metadata snapshot (arxiv-metadata-oai-snapshot.json, plain or .gz)."""
 
 import os
+import queue
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import closing
+from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db import DataError, IntegrityError, reset_queries
@@ -42,10 +47,13 @@ class Command(BaseCommand):
     def handle(self, *args, path, skip, batch_size, limit, verbosity, **options):
         if skip < 0 or batch_size < 1 or (limit is not None and limit < 0):
             raise CommandError("--skip and --limit must be 0 or more, --batch-size 1 or more.")
-        run = _Import(self, path, verbosity)
+        run = _Import(self, path, verbosity, skip=skip)
         try:
             with open_snapshot(path) as (lines, file):
-                run.run(snapshot_records(lines, skip=skip), file, batch_size=batch_size, skip=skip, limit=limit)
+                last_line = skip + limit if limit is not None else None
+                batches = _batches(snapshot_records(lines, skip=skip), file, batch_size=batch_size, last_line=last_line)
+                with closing(_ReadAhead(batches)) as read_ahead:
+                    run.run(read_ahead, total_bytes=os.fstat(file.fileno()).st_size)
         except FileNotFoundError as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
         except (OSError, EOFError) as error:  # unreadable file, or a .gz cut short
@@ -57,25 +65,93 @@ class Command(BaseCommand):
         run.finish(interrupted=False)
 
 
-class _Import:
-    """One run: reads results, writes them a batch per transaction, and keeps the counts and the bar."""
+class _Batch(NamedTuple):
+    results: list[RecordResult]  # the records to write and the bad lines, in file order
+    through_line: int  # the last line this batch covers
+    position: int  # bytes of the file (as stored) read so far, for the progress bar
 
-    def __init__(self, command: Command, path: str, verbosity: int):
+
+def _batches(results: Iterator[RecordResult], file, *, batch_size: int, last_line: int | None) -> Iterator[_Batch]:
+    """Results grouped so that each batch holds `batch_size` records (bad lines ride along)."""
+    batch, records, line = [], 0, None
+    for result in results:
+        if last_line is not None and result.line > last_line:
+            break
+        batch.append(result)
+        line = result.line
+        records += not result.error
+        if records >= batch_size:
+            yield _Batch(batch, line, file.tell())
+            batch, records = [], 0
+    if batch:
+        yield _Batch(batch, line, file.tell())
+
+
+class _ReadAhead:
+    """The same batches, read and parsed one ahead in a thread while the database writes the current one.
+
+    Parsing is Python and waiting for the database isn't (psycopg2 lets go of the GIL), so the two
+    overlap. At most two batches wait besides the one being written: memory stays flat. The main
+    thread does all the writing, on its own database connection.
+    """
+
+    _DONE = object()
+
+    def __init__(self, batches: Iterator[_Batch]):
+        self.batches = batches
+        self.ready: queue.Queue = queue.Queue(maxsize=1)
+        self.stopped = threading.Event()
+        self.reader = threading.Thread(target=self.read, name="snapshot-reader", daemon=True)
+        self.reader.start()
+
+    def read(self) -> None:
+        try:
+            for batch in self.batches:
+                if not self.offer(batch):
+                    return
+            self.offer(self._DONE)
+        except BaseException as error:  # the main thread raises it
+            self.offer(error)
+
+    def offer(self, item) -> bool:
+        while not self.stopped.is_set():
+            try:
+                self.ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[_Batch]:
+        while (batch := self.ready.get()) is not self._DONE:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield batch
+
+    def close(self) -> None:
+        """Stop reading; returns once the reader has let go of the file (it finishes the batch it is parsing)."""
+        self.stopped.set()
+        self.reader.join()
+
+
+class _Import:
+    """One run: writes batches a transaction each, reports bad lines, keeps the counts and the bar."""
+
+    def __init__(self, command: Command, path: str, verbosity: int, *, skip: int):
         self.command, self.path = command, path
         self.stream = _ProgressStream(command.stderr)
         self.verbosity = verbosity
         self.result = UpsertResult()
         self.bad_lines = 0
-        self.last_line = 0  # every line up to here is committed or reported: a resume skips them
+        self.last_line = skip  # every line up to here is committed or reported: a resume skips them
         self.started = time.monotonic()
         self.progress = None
 
-    def run(self, results, file, *, batch_size: int, skip: int, limit: int | None) -> None:
-        self.last_line = skip
+    def run(self, batches: Iterator[_Batch], *, total_bytes: int) -> None:
         # The bar counts bytes of the file as stored (compressed for .gz): it gives an ETA without
         # a first pass to count lines, which costs as much as a plain read (and a gunzip for .gz).
         self.progress = tqdm(
-            total=os.fstat(file.fileno()).st_size or None,
+            total=total_bytes or None,
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
@@ -83,49 +159,35 @@ class _Import:
             file=self.stream,
             disable=self.verbosity == 0,
             mininterval=1,
-            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {postfix}]",
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]",
         )
-        batch: list[RecordResult] = []
-        line = skip
-        for result in results:
-            if limit is not None and result.line > skip + limit:
-                break
-            line = result.line
-            if result.error:
-                self.report(result)
-            else:
-                batch.append(result)
-            if len(batch) >= batch_size:
-                self.write(batch, through_line=line)
-                batch = []
-                self.show_progress(file)
-        self.write(batch, through_line=line)
-        self.show_progress(file)
+        for batch in batches:
+            for result in batch.results:
+                if result.error:
+                    self.report(result)
+            self.write([result for result in batch.results if not result.error])
+            self.last_line = batch.through_line
+            self.progress.set_postfix_str(f"line {self.last_line:,}, {self.rate():,.0f} records/s", refresh=False)
+            self.progress.update(batch.position - self.progress.n)
 
-    def write(self, batch: list[RecordResult], *, through_line: int) -> None:
+    def write(self, records: list[RecordResult]) -> None:
         """One transaction for the batch; a batch the database refuses is retried record by record to find the culprit."""
-        if not batch:
-            self.last_line = through_line
+        if not records:
             return
         try:
-            self.result += papers_upsert([result.record for result in batch], batch_size=len(batch))
+            self.result += papers_upsert([result.record for result in records], batch_size=len(records))
         except (ValueError, IntegrityError, DataError):
-            for result in batch:
+            for result in records:
                 try:
                     self.result += papers_upsert([result.record])
                 except (ValueError, IntegrityError, DataError) as error:
                     self.report(result._replace(error=f"not saved: {error}"))
-        self.last_line = through_line
         reset_queries()  # with DEBUG on, Django would keep every query of the run in memory
 
     def report(self, result: RecordResult) -> None:
         self.bad_lines += 1
         key = f" {result.key}:" if result.key else ""
         tqdm.write(self.command.style.ERROR(f"{self.path}:{result.line}:{key} {result.error}"), file=self.stream)
-
-    def show_progress(self, file) -> None:
-        self.progress.set_postfix_str(f"line {self.last_line:,}, {self.rate():,.0f} records/s", refresh=False)
-        self.progress.update(file.tell() - self.progress.n)
 
     def rate(self) -> float:
         return (self.result.created + self.result.updated) / max(time.monotonic() - self.started, 1e-9)
