@@ -173,13 +173,22 @@ def _plan(records: list[dict], existing: list[tuple]) -> list[tuple[_Target, boo
         target = _matching_target(record, holders)
         created = target is None
         if created:
-            target = _Target(None, dict.fromkeys(IDENTIFIER_FIELDS))
-        for name, value in record.items():
-            if name not in IDENTIFIER_FIELDS:
-                target.values[name] = value
-            elif target.identifiers[name] is None and (name, value) not in holders:
-                target.identifiers[name] = target.values[name] = value
+            target = _Target(None, dict.fromkeys(IDENTIFIER_FIELDS), dict(record))
+        else:
+            target.values.update(record)
+        # The record's identifiers: taken when the paper has none of that kind and no other paper holds them.
+        for name in IDENTIFIER_FIELDS:
+            value = record.get(name)
+            if value is None:
+                continue
+            held = target.identifiers[name]
+            if held is None and (name, value) not in holders:
+                target.identifiers[name] = value
                 holders[name, value] = target
+            elif held is None:
+                del target.values[name]
+            else:
+                target.values[name] = held  # never replaced
         outcomes.append((target, created))
     return outcomes
 

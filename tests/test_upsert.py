@@ -176,6 +176,16 @@ def test_duplicate_records_in_one_batch_do_not_crash_and_the_last_wins():
     assert (paper.title, paper.arxiv_version, paper.abstract) == ("Second title", 2, "Only the first says this")
 
 
+def test_a_later_record_of_a_paper_new_in_the_batch_does_not_replace_its_identifiers():
+    result = papers_upsert([
+        arxiv_record(doi="10.5555/first", title="First"),
+        arxiv_record(doi="10.5555/second", title="Second"),
+    ])
+    assert result == UpsertResult(created=1, updated=1)
+    paper = Paper.objects.get()
+    assert (paper.arxiv_id, paper.doi, paper.title) == ("1706.03762", "10.5555/first", "Second")
+
+
 def test_records_of_one_paper_under_different_identifiers_in_one_batch_meet():
     result = papers_upsert([
         PaperRecord(bibtex_key="vaswani2017attention", title="Attention", doi="10.5555/1"),
