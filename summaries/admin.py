@@ -10,7 +10,7 @@ from summaries.models import Profile, Summary, Vote
 @admin.register(Summary)
 class SummaryAdmin(admin.ModelAdmin):
     list_display = ("__str__", "author", "score", "is_hidden", "created_at", "updated_at")
-    list_filter = ("is_hidden", "created_at")
+    list_filter = ("is_hidden", "is_anonymous", "is_private", "created_at")
     list_select_related = ("paper", "author")
     search_fields = ("body", "paper__title", "paper__arxiv_id", "author__username", "author__email")
     raw_id_fields = ("paper", "author")
@@ -29,8 +29,11 @@ class SummaryAdmin(admin.ModelAdmin):
         self.message_user(request, f"Restored {count} summar{'y' if count == 1 else 'ies'}.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
-        # The stored HTML must follow the Markdown, whoever edits it.
+        # The stored HTML must follow the Markdown, and a changed text is a revision, whoever edits it.
         super().save_model(request, obj, form, change)
+        if not change or "body" in form.changed_data:
+            previous_body = form.initial.get("body") if change else None
+            services.summary_revision_record(summary=obj, editor=request.user, previous_body=previous_body)
         services.summary_rerender(summary=obj)
 
 

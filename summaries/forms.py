@@ -15,6 +15,18 @@ class SummaryForm(forms.Form):
         help_text="Markdown. Math in $…$, $$…$$, \\(…\\) or \\[…\\]. Cite a paper with \\cite{1706.03762}.",
         error_messages={"required": "Write something before you publish: the summary is empty."},
     )
+    is_anonymous = forms.BooleanField(
+        label="Post anonymously",
+        required=False,
+        help_text="Your name appears nowhere with this summary; only you (and moderators) know it is yours.",
+    )
+    is_private = forms.BooleanField(
+        label="Private",
+        required=False,
+        help_text="Only you, and whoever you give its share link, can read it; it is listed nowhere.",
+    )
+    # The revision this edit started from (0: a blank form), so a save cannot silently overwrite a newer one.
+    base_revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def clean_body(self):
         body = self.cleaned_data["body"]

@@ -13,6 +13,9 @@ from django.urls import reverse
 from papers.models import Paper
 
 
+ANONYMOUS_BYLINE = "Anonymous"
+
+
 class SummaryQuerySet(models.QuerySet):
     def public(self) -> "SummaryQuerySet":
         """What may appear in any list, feed, search or sitemap: not hidden, not private."""
@@ -76,6 +79,30 @@ class Summary(models.Model):
     @property
     def is_public(self) -> bool:
         return not (self.is_hidden or self.is_private)
+
+    def can_read(self, user, share_token: str = "") -> bool:
+        """Its author and staff always; others while it is not hidden, and, if private, with the share token."""
+        if self.can_edit(user):
+            return True
+        if self.is_hidden:
+            return False
+        if not self.is_private:
+            return True
+        # Constant time, so the token cannot be guessed a character at a time.
+        return bool(share_token) and secrets.compare_digest(share_token.encode(), self.share_token.encode())
+
+    @property
+    def byline(self) -> str:
+        """The author's name as any page, feed, sitemap or metadata may show it: "Anonymous" when anonymous."""
+        if self.is_anonymous:
+            return ANONYMOUS_BYLINE
+        profile = getattr(self.author, "profile", None)
+        return profile.name if profile is not None else self.author.get_username()
+
+    @property
+    def byline_url(self) -> str:
+        """The author's profile page, or "" when the summary is anonymous: link the byline only when this is set."""
+        return "" if self.is_anonymous else reverse("summaries:profile", kwargs={"username": self.author.get_username()})
 
 
 class SummaryRevision(models.Model):

@@ -1,8 +1,9 @@
 """Every read of summaries for a page: each selector owns its query shape, so cards cost no extra queries."""
 
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.urls import reverse
 
-from summaries.models import Summary, Vote
+from summaries.models import Summary, SummaryRevision, Vote
 
 FEED_ORDERINGS = {
     "recent": ("-created_at", "-id"),
@@ -10,9 +11,13 @@ FEED_ORDERINGS = {
 }
 
 
-def _cards(viewer=None) -> QuerySet[Summary]:
-    """Public summaries with everything a card shows, including the viewer's own vote."""
-    cards = Summary.objects.public().select_related("paper", "author", "author__profile")
+def _cards(viewer=None, *, with_own: bool = False) -> QuerySet[Summary]:
+    """Public summaries with everything a card shows, including the viewer's own vote.
+
+    `with_own` adds the viewer's own private (and hidden) ones, where their author should find them.
+    """
+    summaries = Summary.objects.visible_to(viewer) if with_own else Summary.objects.public()
+    cards = summaries.select_related("paper", "author", "author__profile")
     if viewer is not None and viewer.is_authenticated:
         own_vote = Vote.objects.filter(summary=OuterRef("pk"), voter=viewer).values("value")[:1]
         return cards.annotate(viewer_vote=Subquery(own_vote, output_field=IntegerField()))
@@ -24,27 +29,66 @@ def feed_cards(*, order: str = "recent", viewer=None) -> QuerySet[Summary]:
 
 
 def summaries_for_paper(*, paper, viewer=None) -> QuerySet[Summary]:
-    """A paper's summaries, best first."""
-    return _cards(viewer).filter(paper=paper).order_by(*FEED_ORDERINGS["top"])
+    """A paper's summaries, best first; the viewer also sees their own private one."""
+    return _cards(viewer, with_own=True).filter(paper=paper).order_by(*FEED_ORDERINGS["top"])
 
 
 def summaries_citing(*, paper, viewer=None) -> QuerySet[Summary]:
-    """Summaries of other papers that \\cite this one."""
-    return _cards(viewer).filter(cited_papers=paper).exclude(paper=paper).order_by(*FEED_ORDERINGS["top"])
+    """Summaries of other papers that \\cite this one (the viewer's own private ones included)."""
+    return _cards(viewer, with_own=True).filter(cited_papers=paper).exclude(paper=paper).order_by(*FEED_ORDERINGS["top"])
 
 
 def summaries_by_author(*, author, viewer=None) -> QuerySet[Summary]:
-    return _cards(viewer).filter(author=author).order_by(*FEED_ORDERINGS["recent"])
+    """A profile's list: the author sees all their summaries; everyone else only public ones signed with their name."""
+    if viewer is not None and viewer.is_authenticated and viewer.pk == author.pk:
+        cards = _cards(viewer, with_own=True).filter(author=author)
+    else:
+        cards = _cards(viewer).filter(author=author, is_anonymous=False)
+    return cards.order_by(*FEED_ORDERINGS["recent"])
 
 
-def summary_card(*, pk: int, viewer=None) -> Summary:
-    """One public summary for its permalink; its author and staff also see it while hidden."""
+def summary_readable(*, pk: int, viewer=None, share_token: str = "") -> Summary:
+    """One summary for its permalink or history, if `viewer` may read it (Summary.can_read); else DoesNotExist."""
     summary = Summary.objects.select_related("paper", "author", "author__profile").get(pk=pk)
-    if summary.is_hidden and not summary.can_edit(viewer):
+    if not summary.can_read(viewer, share_token):
         raise Summary.DoesNotExist
+    return summary
+
+
+def summary_card(*, pk: int, viewer=None, share_token: str = "") -> Summary:
+    """One summary for its permalink: public ones for all; hidden ones for author and staff; private ones also by share link."""
+    summary = summary_readable(pk=pk, viewer=viewer, share_token=share_token)
     summary.viewer_vote = (
         Vote.objects.filter(summary=summary, voter=viewer).values_list("value", flat=True).first()
         if viewer is not None and viewer.is_authenticated
         else None
     )
     return summary
+
+
+def summary_history(*, summary: Summary, viewer=None) -> list[SummaryRevision]:
+    """Every revision, newest first, each with `editor_name` and `editor_url` as `viewer` may see them.
+
+    On an anonymous summary, only staff see who the author is: others read "the author".
+    """
+    revisions = list(summary.revisions.select_related("editor", "editor__profile").order_by("-number"))
+    if not revisions or revisions[0].number != summary.revision:
+        # Written before revisions were kept: its current text is the revision it claims to be.
+        revisions.insert(
+            0,
+            SummaryRevision(
+                summary=summary, number=summary.revision, body=summary.body, editor=summary.author, created_at=summary.updated_at
+            ),
+        )
+    sees_everyone = viewer is not None and viewer.is_authenticated and viewer.is_staff
+    for revision in revisions:
+        editor = revision.editor
+        if editor is None:
+            revision.editor_name, revision.editor_url = "a former member", ""
+        elif summary.is_anonymous and editor.pk == summary.author_id and not sees_everyone:
+            revision.editor_name, revision.editor_url = "the author", ""
+        else:
+            profile = getattr(editor, "profile", None)
+            revision.editor_name = profile.name if profile is not None else editor.get_username()
+            revision.editor_url = reverse("summaries:profile", kwargs={"username": editor.get_username()})
+    return revisions

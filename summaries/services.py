@@ -1,13 +1,13 @@
 """Every write to summaries and votes: create, update, hide, vote, re-render."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
 from django.db.models.functions import Coalesce
 
 from papers.models import Paper
 from summaries import rendering
-from summaries.models import Profile, Summary, Vote
+from summaries.models import Profile, Summary, SummaryRevision, Vote
 
 
 def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None) -> None:
@@ -18,21 +18,123 @@ def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None
     summary.cited_papers.set(rendered.cited_papers)
 
 
+class EditConflict(Exception):
+    """The summary was saved by someone else after this edit began: saving would silently overwrite their text."""
+
+    def __init__(self, current: Summary):
+        super().__init__(f"Summary {current.pk} is at revision {current.revision} now.")
+        self.current = current
+
+
+def _keep_unrecorded_text(summary: Summary, *, body: str) -> None:
+    """Summaries written before revisions were kept have no row for their text: record it before it is replaced."""
+    if SummaryRevision.objects.filter(summary=summary, number=summary.revision).exists():
+        return
+    revision = SummaryRevision.objects.create(summary=summary, number=summary.revision, body=body, editor=summary.author)
+    SummaryRevision.objects.filter(pk=revision.pk).update(created_at=summary.updated_at)
+
+
+def _store_text(summary: Summary, *, body: str, editor: AbstractBaseUser, fields: list[str]) -> None:
+    """Save `body` as the next revision of `summary`, a new one or one whose row the caller has locked."""
+    if summary.pk is None:
+        summary.body, summary.revision = body, 1
+        _apply_rendering(summary)
+    else:
+        _keep_unrecorded_text(summary, body=summary.body)
+        summary.body, summary.revision = body, summary.revision + 1
+        _apply_rendering(summary, update_fields=[*fields, "body", "body_html", "rendered_version", "revision", "updated_at"])
+    SummaryRevision.objects.create(summary=summary, number=summary.revision, body=body, editor=editor)
+
+
 @transaction.atomic
-def summary_save(*, paper: Paper, author: AbstractBaseUser, body: str) -> Summary:
-    """Create the author's summary of `paper`, or update it: a user has one summary per paper."""
-    summary = Summary.objects.select_for_update().filter(paper=paper, author=author).first()
-    summary = summary or Summary(paper=paper, author=author)
-    summary.body = body
-    _apply_rendering(summary)
+def summary_save(
+    *,
+    paper: Paper,
+    author: AbstractBaseUser,
+    body: str,
+    is_anonymous: bool | None = None,
+    is_private: bool | None = None,
+    base_revision: int | None = None,
+) -> Summary:
+    """Create the author's summary of `paper`, or update it: a user has one summary per paper.
+
+    `base_revision` is the revision the writer started from (0 for a blank form); when the summary
+    is at another one, EditConflict is raised and nothing is saved. None skips the check (scripts).
+    """
+    existing = Summary.objects.select_for_update().filter(paper=paper, author=author).first()
+    if existing is None:
+        summary = Summary(paper=paper, author=author, is_anonymous=bool(is_anonymous), is_private=bool(is_private))
+        try:
+            with transaction.atomic():
+                _store_text(summary, body=body, editor=author, fields=[])
+            return summary
+        except IntegrityError:
+            # The same author published this paper's summary a moment ago, in another tab.
+            existing = Summary.objects.select_for_update().filter(paper=paper, author=author).first()
+            if existing is None:
+                raise
+    return summary_update(
+        summary=existing,
+        body=body,
+        editor=author,
+        is_anonymous=is_anonymous,
+        is_private=is_private,
+        base_revision=base_revision,
+    )
+
+
+@transaction.atomic
+def summary_update(
+    *,
+    summary: Summary,
+    body: str,
+    editor: AbstractBaseUser | None = None,
+    is_anonymous: bool | None = None,
+    is_private: bool | None = None,
+    base_revision: int | None = None,
+) -> Summary:
+    """Change a summary's text (a new revision, when it differs) and its anonymity and privacy (None: unchanged).
+
+    The row is locked, and an edit that started from `base_revision` while the summary has moved on
+    raises EditConflict carrying the current summary: two editors never silently overwrite each other.
+    """
+    current = Summary.objects.select_for_update().get(pk=summary.pk)
+    if base_revision is not None and base_revision != current.revision:
+        raise EditConflict(current)
+    fields = []
+    for field, value in (("is_anonymous", is_anonymous), ("is_private", is_private)):
+        if value is not None and getattr(current, field) != value:
+            setattr(current, field, value)
+            fields.append(field)
+    if body != current.body:
+        _store_text(current, body=body, editor=editor or current.author, fields=fields)
+    elif fields:
+        current.save(update_fields=fields)
+    summary.refresh_from_db()
     return summary
 
 
 @transaction.atomic
-def summary_update(*, summary: Summary, body: str) -> Summary:
-    summary.body = body
-    _apply_rendering(summary)
-    return summary
+def summary_restore(*, summary: Summary, number: int, editor: AbstractBaseUser, base_revision: int | None = None) -> Summary:
+    """Make the text of revision `number` the summary's text again, as a new revision: nothing is lost."""
+    old = SummaryRevision.objects.get(summary=summary, number=number)
+    return summary_update(summary=summary, body=old.body, editor=editor, base_revision=base_revision)
+
+
+@transaction.atomic
+def summary_revision_record(*, summary: Summary, editor: AbstractBaseUser, previous_body: str | None = None) -> None:
+    """Record the text the admin has just saved as the summary's next revision (`previous_body`: the text it replaced).
+
+    The site's own forms go through summary_save and summary_update, which do this themselves.
+    """
+    current = Summary.objects.select_for_update().get(pk=summary.pk)
+    if previous_body is not None:
+        _keep_unrecorded_text(current, body=previous_body)
+        latest = SummaryRevision.objects.filter(summary=current).aggregate(number=Max("number"))["number"]
+        current.revision = max(current.revision, latest or 0) + 1
+    Summary.objects.filter(pk=current.pk).update(revision=current.revision)
+    SummaryRevision.objects.create(summary=current, number=current.revision, body=current.body, editor=editor)
+    summary.revision = current.revision
 
 
 def summary_rerender(*, summary: Summary) -> None:

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from papers.services import PaperNotFound, paper_lookup
-from summaries import rendering, selectors, services
+from summaries import diffing, rendering, selectors, services
 from summaries.forms import PaperChoiceForm, ProfileForm, SummaryForm
 from summaries.models import Summary, Vote
 
@@ -40,6 +40,43 @@ def _summary_form_page(request, *, paper, form, summary=None, status=200):
     return render(request, "summaries/summary_form.html", context, status=status)
 
 
+def _summary_form_initial(summary: Summary | None) -> dict:
+    if summary is None:
+        return {"base_revision": 0}
+    return {
+        "body": summary.body,
+        "is_anonymous": summary.is_anonymous,
+        "is_private": summary.is_private,
+        "base_revision": summary.revision,
+    }
+
+
+def _summary_changes(form) -> dict:
+    data = form.cleaned_data
+    return {
+        "body": data["body"],
+        "is_anonymous": data["is_anonymous"],
+        "is_private": data["is_private"],
+        # A form that does not say which revision it started from cannot overwrite one it never showed.
+        "base_revision": data["base_revision"] or 0,
+    }
+
+
+def _edit_conflict_page(request, *, form, current: Summary):
+    """Someone saved first: their text read-only, the writer's still in the textarea, and the next submit allowed."""
+    data = request.POST.copy()
+    data["base_revision"] = current.revision
+    context = {
+        "paper": current.paper,
+        "form": SummaryForm(data),
+        "summary": current,
+        "conflict": current,
+        "conflict_diff": diffing.diff_html(current.body, form.cleaned_data["body"]),
+        "preview_html": None,
+    }
+    return render(request, "summaries/summary_form.html", context, status=409)
+
+
 @login_required
 def summary_create(request):
     identifier = request.POST.get("paper") or request.GET.get("paper", "")
@@ -57,12 +94,16 @@ def summary_create(request):
     if request.method == "POST":
         form = SummaryForm(request.POST)
         if "preview" not in request.POST and form.is_valid():
-            summary = services.summary_save(paper=paper, author=request.user, body=form.cleaned_data["body"])
-            messages.success(request, "Your summary is published.")
+            # Writing again edits the one summary, so it goes through the same conflict check as an edit.
+            try:
+                summary = services.summary_save(paper=paper, author=request.user, **_summary_changes(form))
+            except services.EditConflict as conflict:
+                return _edit_conflict_page(request, form=form, current=conflict.current)
+            messages.success(request, "Your summary is published." if existing is None else "Your changes are published.")
             return redirect(summary)
     else:
         # A user has one summary per paper: writing again edits it.
-        form = SummaryForm(initial={"body": existing.body} if existing else None)
+        form = SummaryForm(initial=_summary_form_initial(existing))
     return _summary_form_page(request, paper=paper, form=form, summary=existing)
 
 
@@ -79,11 +120,14 @@ def summary_edit(request, pk: int):
     if request.method == "POST":
         form = SummaryForm(request.POST)
         if "preview" not in request.POST and form.is_valid():
-            services.summary_update(summary=summary, body=form.cleaned_data["body"])
+            try:
+                services.summary_update(summary=summary, editor=request.user, **_summary_changes(form))
+            except services.EditConflict as conflict:
+                return _edit_conflict_page(request, form=form, current=conflict.current)
             messages.success(request, "Your changes are published.")
             return redirect(summary)
     else:
-        form = SummaryForm(initial={"body": summary.body})
+        form = SummaryForm(initial=_summary_form_initial(summary))
     return _summary_form_page(request, paper=summary.paper, form=form, summary=summary)
 
 
@@ -103,17 +147,85 @@ def summary_delete(request, pk: int):
 def summary_preview(request):
     """HTML for the live preview pane: the same renderer the saved summary will go through."""
     form = SummaryForm(request.POST)
-    if not form.is_valid():
+    # Only the text matters here; the page's other fields are checked when it is published.
+    if not form.is_valid() and "body" in form.errors:
         return HttpResponse(form.errors["body"][0], status=400, content_type="text/plain; charset=utf-8")
     return HttpResponse(rendering.render(form.cleaned_data["body"]).html)
 
 
+def _share_token(request) -> str:
+    return request.GET.get("share", "")
+
+
+def _share_query(request, summary: Summary) -> str:
+    """What a share-link reader of a private summary carries on to its other pages (they came with the token)."""
+    return f"?share={summary.share_token}" if summary.is_private and not summary.can_edit(request.user) else ""
+
+
 def summary_detail(request, pk: int):
     try:
-        summary = selectors.summary_card(pk=pk, viewer=request.user)
+        summary = selectors.summary_card(pk=pk, viewer=request.user, share_token=_share_token(request))
     except Summary.DoesNotExist:
         raise Http404("No such summary.")
-    return render(request, "summaries/summary_detail.html", {"summary": summary, "paper": summary.paper})
+    owns_it = summary.can_edit(request.user)
+    context = {
+        "summary": summary,
+        "paper": summary.paper,
+        "share_url": request.build_absolute_uri(summary.get_share_url()) if summary.is_private and owns_it else "",
+        "share_query": _share_query(request, summary),
+    }
+    return render(request, "summaries/summary_detail.html", context)
+
+
+def _revision_number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def summary_history(request, pk: int):
+    """Every revision with its date and editor, and a word-level diff between two (?from=N&to=M; default: the last change)."""
+    try:
+        summary = selectors.summary_readable(pk=pk, viewer=request.user, share_token=_share_token(request))
+    except Summary.DoesNotExist:
+        raise Http404("No such summary.")
+    revisions = selectors.summary_history(summary=summary, viewer=request.user)
+    by_number = {revision.number: revision for revision in revisions}
+    newer_number = _revision_number(request.GET.get("to")) or revisions[0].number
+    older_number = _revision_number(request.GET.get("from"))
+    if older_number is None:
+        older_number = max((number for number in by_number if number < newer_number), default=newer_number)
+    if older_number not in by_number or newer_number not in by_number:
+        raise Http404("No such revision.")
+    older, newer = by_number[older_number], by_number[newer_number]
+    context = {
+        "summary": summary,
+        "paper": summary.paper,
+        "revisions": revisions,
+        "older": older,
+        "newer": newer,
+        "diff": diffing.diff_html(older.body, newer.body),
+        "can_restore": summary.can_edit(request.user),
+        "share_query": _share_query(request, summary),
+    }
+    return render(request, "summaries/summary_history.html", context)
+
+
+@login_required
+@require_POST
+def summary_restore(request, pk: int):
+    """Its author or a moderator brings back an old text, as a new revision (the history keeps the one it replaces)."""
+    summary = _editable_summary(request, pk)
+    number = _revision_number(request.POST.get("number"))
+    if number is None or not summary.revisions.filter(number=number).exists():
+        raise Http404("No such revision.")
+    try:
+        services.summary_restore(
+            summary=summary, number=number, editor=request.user, base_revision=_revision_number(request.POST.get("base_revision"))
+        )
+    except services.EditConflict:
+        messages.error(request, "The summary changed while you were reading its history. Check the latest version, then restore again.")
+        return redirect("summaries:history", pk=summary.pk)
+    messages.success(request, f"Revision {number} is the current text again; the text it replaced stays in the history.")
+    return redirect(summary)
 
 
 @login_required

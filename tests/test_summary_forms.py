@@ -118,7 +118,8 @@ def test_writing_again_edits_the_one_summary_per_paper(client, user, paper):
     client.force_login(user)
     form = client.get("/summaries/new/?paper=1601.06759").content.decode()
     assert "First take." in form
-    client.post("/summaries/new/?paper=1601.06759", {"body": "Second take.", "publish": "1"})
+    assert 'name="base_revision" value="1"' in form
+    client.post("/summaries/new/?paper=1601.06759", {"body": "Second take.", "base_revision": "1", "publish": "1"})
     assert list(Summary.objects.values_list("body", flat=True)) == ["Second take."]
 
 
@@ -126,7 +127,7 @@ def test_author_edits_their_summary_and_html_is_re_rendered(client, user, paper)
     summary = SummaryFactory(paper=paper, author=user, body="Old.")
     client.force_login(user)
     assert client.get(f"/summary/{summary.pk}/edit/").status_code == 200
-    response = client.post(f"/summary/{summary.pk}/edit/", {"body": "New *emphasis*.", "publish": "1"})
+    response = client.post(f"/summary/{summary.pk}/edit/", {"body": "New *emphasis*.", "base_revision": "1", "publish": "1"})
     summary.refresh_from_db()
     assert response.status_code == 302
     assert summary.body == "New *emphasis*."

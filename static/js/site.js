@@ -74,8 +74,27 @@
     });
   }
 
+  // "Copy share link": copies the readonly input named by data-copy-from (selecting it is the fallback).
+  function enhanceCopyButtons() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("button[data-copy-from]");
+      if (!button) return;
+      var input = document.getElementById(button.dataset.copyFrom);
+      if (!input) return;
+      input.select();
+      var done = function () { button.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+      } else {
+        document.execCommand("copy");
+        done();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     enhanceVotes();
     enhancePreview();
+    enhanceCopyButtons();
   });
 })();
