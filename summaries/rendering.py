@@ -1,6 +1,7 @@
 """Turn a summary's Markdown, LaTeX math and \\cite{key} into the sanitized HTML stored with it."""
 
 import re
+from html import escape, unescape
 from dataclasses import dataclass
 from functools import partial
 from xml.etree.ElementTree import Element
@@ -19,7 +20,7 @@ from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.models import Paper
 
 # Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,16 @@ def render(source: str) -> Rendered:
     """Sanitized HTML for a summary body, and the papers its \\cite{...} keys name."""
     citations = _Citations()
     converter = markdown.Markdown(
-        extensions=["tables", "fenced_code", "sane_lists", "pymdownx.arithmatex", _SummaryMarkdown(), citations],
+        extensions=["tables", "pymdownx.highlight", "pymdownx.superfences", "sane_lists", "pymdownx.arithmatex", _SummaryMarkdown(), citations],
         extension_configs={
             # Table alignment as an attribute, because the sanitizer allows no style attributes.
             "tables": {"use_align_attribute": True},
             # Generic mode emits \(...\) and \[...\] for KaTeX's auto-render, not MathJax scripts.
-            "pymdownx.arithmatex": {"generic": True},
+            # Display blocks are ours (_DisplayMathBlocks): arithmatex's own block pattern would
+            # swallow "$$a$$ and $$b$$" whole and let list and table syntax into equations.
+            "pymdownx.arithmatex": {"generic": True, "block_syntax": ["begin"]},
+            # Plain <pre><code>: the sanitizer would strip Pygments' classes and leave empty spans.
+            "pymdownx.highlight": {"use_pygments": False},
         },
     )
     return Rendered(html=_sanitize(converter.convert(source)), cited_papers=citations.papers)
@@ -56,14 +61,22 @@ class _ListIndentation(Preprocessor):
 
     People nest with 2 spaces (as GitHub and most editors do), 3 or 4; an item is a child of
     the item above it when it is indented at least 2 columns further than that item's marker.
-    Only leading spaces change. Fenced code and raw HTML are already stashed when this runs.
+    Only leading spaces change; a fenced code block inside an item moves with its first line.
+    Display math is already set aside when this runs.
     """
 
     def run(self, lines: list[str]) -> list[str]:
         open_items: list[tuple[int, int]] = []  # (marker column, content column) per nesting level
         after_blank = True
+        block_ends = None  # tells whether a line closes the fenced code block we are in
+        shift = 0  # how far the block's first line moved
         result = []
         for line in lines:
+            if block_ends is not None:
+                result.append(_shifted(line, shift))
+                if block_ends(line):
+                    block_ends = None
+                continue
             indent = len(line) - len(line.lstrip(" "))
             item = _LIST_ITEM.match(line)
             if not line.strip():
@@ -86,7 +99,52 @@ class _ListIndentation(Preprocessor):
                     open_items.clear()
                 result.append(line)
             after_blank = False
+            shift = (len(result[-1]) - len(result[-1].lstrip(" "))) - indent
+            block_ends = _block_opened_by(line[indent:])
         return result
+
+
+_FENCE = re.compile(r"(`{3,}|~{3,})")
+
+
+def _block_opened_by(text: str):
+    """For a line that opens a fenced code block (inside a list), a test for its closing line."""
+    if fence := _FENCE.match(text):
+        marker = fence.group(1)
+        return lambda line: line.strip().startswith(marker)
+    return None
+
+
+# Display math on lines of its own: $$ or \[ opening a line, the matching closer ending one.
+_DISPLAY_MATH_BLOCK = re.compile(
+    r"^(?P<indent>[ \t]*)(?:\$\$(?P<dollar>(?:(?!\$\$).)+?)\$\$|\\\[(?P<bracket>(?:(?!\\\]).)+?)\\\])[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+class _DisplayMathBlocks(Preprocessor):
+    """Set display math aside before any block parsing, as fenced code is.
+
+    Otherwise an equation's "- x" or "+ y" line becomes a list item and "| a |" a table row.
+    The placeholder keeps the block's indentation, so math inside a list item stays in it.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = _DISPLAY_MATH_BLOCK.sub(self._stash, "\n".join(lines))
+        return text.split("\n")
+
+    def _stash(self, match: re.Match) -> str:
+        tex = match["dollar"] if match["dollar"] is not None else match["bracket"]
+        html = f'<div class="arithmatex">\\[{escape(tex)}\\]</div>'
+        # Blank lines around it make it a block of its own, not part of the paragraph above.
+        return f"\n{match['indent']}{self.md.htmlStash.store(html)}\n"
+
+
+def _shifted(line: str, shift: int) -> str:
+    if shift >= 0:
+        return " " * shift + line
+    indent = len(line) - len(line.lstrip(" "))
+    return line[min(indent, -shift):]
 
 
 _DISPLAY_MATH_IN_TEXT = r"(?<!\\)\$\$(?P<dollar>.+?)(?<!\\)\$\$|(?<!\\)\\\[(?P<bracket>.+?)\\\]"
@@ -114,6 +172,7 @@ class _HeadingShift(Treeprocessor):
 class _SummaryMarkdown(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # After fenced code (25) and raw HTML (20) are stashed, so their lines keep their spaces.
+        md.preprocessors.register(_DisplayMathBlocks(md), "display_math_blocks", 16)
         md.preprocessors.register(_ListIndentation(md), "list_indentation", 15)
         # Above arithmatex's inline $...$ (189.9), which would split $$x$$ into $ + $x$ + $;
         # below code spans (190), which keep their dollars.
@@ -198,12 +257,14 @@ def _cite_link(key: str, identifier: Identifier | None, paper: Paper | None) -> 
     if identifier is None:
         return key
     if paper:
-        href, label = paper.get_absolute_url(), paper.short_reference
-    else:
-        # Not imported yet, but the paper page can still fetch it by this identifier.
-        href, label = reverse("papers:detail", kwargs={"identifier": identifier.value}), key
-    link = Element("a", {"href": href, "class": "cite"})
-    link.text = label
+        link = Element("a", {"href": paper.get_absolute_url(), "class": "cite"})
+        link.text = paper.short_reference
+        return link
+    # Not imported yet, but the paper page can still fetch it by this identifier; crawlers
+    # following every such link would make those fetches for nobody, hence nofollow.
+    link = Element("a", {"href": reverse("papers:detail", kwargs={"identifier": identifier.value}), "class": "cite"})
+    link.set("rel", "nofollow")
+    link.text = key
     return link
 
 
@@ -248,6 +309,8 @@ _USER_LINK_REL = "nofollow ugc noopener"
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name == "class":
         return value in _CLASSES.get(tag, ())
+    if tag == "a" and name == "rel":
+        return value == "nofollow"
     if tag == "img" and name == "src":
         # Relative image paths would load from this site; only absolute web images are embedded.
         return value.strip().lower().startswith(("http://", "https://"))
@@ -257,7 +320,8 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
 def _mark_user_link(attrs: dict, new: bool = False) -> dict:
     """Links leaving the site are the author's, not ours: no ranking credit, no window.opener."""
     href = attrs.get((None, "href"))
-    if href and not _SAME_SITE.match(href):
+    # Browsers drop tabs and newlines inside URLs, so "/\t/evil.example" is "//evil.example".
+    if href and not _SAME_SITE.match(re.sub(r"[\t\n\r]", "", unescape(href))):
         attrs[(None, "rel")] = _USER_LINK_REL
     return attrs
 

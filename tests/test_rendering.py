@@ -128,12 +128,12 @@ MARKDOWN = [
     ("`$x_1$ and *y*`", "<code>$x_1$ and *y*</code>"),
     (
         "```\n$x_1$ *not emphasis* \\cite{1706.03762}\n```",
-        "<pre><code>$x_1$ *not emphasis* \\cite{1706.03762}\n</code></pre>",
+        "<pre><code>$x_1$ *not emphasis* \\cite{1706.03762}</code></pre>",
     ),
-    ("```python\nif a < b:\n    pass\n```", "<pre><code>if a &lt; b:\n    pass\n</code></pre>"),
+    ("```python\nif a < b:\n    pass\n```", "<pre><code>if a &lt; b:\n    pass</code></pre>"),
     (
         "Text\n\n    indented code $x_1$\n    - not a list",
-        "<pre><code>indented code $x_1$\n- not a list\n</code></pre>",
+        "<pre><code>indented code $x_1$\n- not a list</code></pre>",
     ),
     ("\\\\cite{1706.03762} is how you cite", "<p>\\cite{1706.03762} is how you cite</p>"),
 ]
@@ -185,6 +185,28 @@ def test_lists_nest_with_two_or_four_spaces(source, expected):
     assert flat(html(source)) == expected
 
 
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        # An equation's "+ y" line is math, not a list item, even inside a list item.
+        (
+            "- loss:\n  $$\n  L = x_1\n    + y_1\n  $$\n- next",
+            '<ul><li><p>loss:</p><div class="arithmatex">\\[L = x_1+ y_1\\]</div></li><li><p>next</p></li></ul>',
+        ),
+        ("$$\n- a\n| b | c |\n$$", '<div class="arithmatex">\\[- a| b | c |\\]</div>'),
+        ("- a\n  \\[\n  x\n  - y\n  \\]", '<ul><li><p>a</p><div class="arithmatex">\\[x- y\\]</div></li></ul>'),
+        # Code fenced inside a list item stays code.
+        ("- code:\n  ```\n  - not a list\n  ```\n- after", "<ul><li>code:<pre><code>- not a list</code></pre></li><li>after</li></ul>"),
+        # Two display formulas in one line of prose are two formulas.
+        ("$$a_1$$ and $$b_1$$", '<p><span class="arithmatex">\\[a_1\\]</span> and <span class="arithmatex">\\[b_1\\]</span></p>'),
+        ("text\n$$\nx\n$$\nmore", '<p>text</p><div class="arithmatex">\\[x\\]</div><p>more</p>'),
+    ],
+)
+def test_display_math_is_never_parsed_as_markdown(source, expected):
+    # Whitespace inside the math is KaTeX's business; the structure around it is what matters.
+    assert re.sub(r"\s+", "", html(source)) == re.sub(r"\s+", "", expected)
+
+
 # ---- \cite ------------------------------------------------------------------------------------
 
 
@@ -214,6 +236,11 @@ def library(paper):
 
 def cite(href: str, label: str) -> str:
     return f'<a class="cite" href="{href}">{label}</a>'
+
+
+def unknown_cite(href: str, label: str) -> str:
+    """A paper we don't have yet: its page would fetch it, so crawlers are asked not to follow."""
+    return f'<a class="cite" href="{href}" rel="nofollow">{label}</a>'
 
 
 VASWANI = cite("/paper/1706.03762/", "Vaswani et al., 2017")
@@ -250,11 +277,11 @@ def test_cite_links_a_known_paper_by_any_of_its_identifiers(library, key, link):
 
 
 UNKNOWN_KEYS = [
-    ("1812.99999", cite("/paper/1812.99999/", "1812.99999")),
-    ("arXiv:1812.99999v2", cite("/paper/1812.99999/", "arXiv:1812.99999v2")),
-    ("https://arxiv.org/abs/math.GT/0309136", cite("/paper/math/0309136/", "https://arxiv.org/abs/math.GT/0309136")),
-    ("doi:10.1000/XYZ.123", cite("/paper/10.1000/xyz.123/", "doi:10.1000/XYZ.123")),
-    ("unknown_key_with_underscores_", cite("/paper/unknown_key_with_underscores_/", "unknown_key_with_underscores_")),
+    ("1812.99999", unknown_cite("/paper/1812.99999/", "1812.99999")),
+    ("arXiv:1812.99999v2", unknown_cite("/paper/1812.99999/", "arXiv:1812.99999v2")),
+    ("https://arxiv.org/abs/math.GT/0309136", unknown_cite("/paper/math/0309136/", "https://arxiv.org/abs/math.GT/0309136")),
+    ("doi:10.1000/XYZ.123", unknown_cite("/paper/10.1000/xyz.123/", "doi:10.1000/XYZ.123")),
+    ("unknown_key_with_underscores_", unknown_cite("/paper/unknown_key_with_underscores_/", "unknown_key_with_underscores_")),
 ]
 
 
@@ -281,7 +308,7 @@ def test_cite_of_something_that_is_no_identifier_is_plain_text(source, text):
 @pytest.mark.django_db
 def test_cite_several_keys_in_one_group(library):
     rendered = html(r"\cite{1706.03762, hep-th/9901001,1812.99999 , not a key!}")
-    unknown = cite("/paper/1812.99999/", "1812.99999")
+    unknown = unknown_cite("/paper/1812.99999/", "1812.99999")
     assert rendered == f'<p><span class="citation">[{VASWANI}; {MALDACENA}; {unknown}; not a key!]</span></p>'
 
 
@@ -398,6 +425,8 @@ LINKS = [
         'Code at <a href="https://example.org/a_b_c" rel="nofollow ugc noopener">https://example.org/a_b_c</a>.',
     ),
     ("[here](/paper/1706.03762/)", '<a href="/paper/1706.03762/">here</a>'),
+    # Browsers drop the tab: this is //evil.example.
+    ('<a href="/&#9;/evil.example">x</a>', 'rel="nofollow ugc noopener">x</a>'),
 ]
 
 
