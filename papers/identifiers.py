@@ -35,16 +35,18 @@ _ARXIV_NEW = r"(?P<new>\d{4}\.\d{4,5})"
 _ARXIV_OLD = r"(?P<old>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})"
 _ARXIV_ID = rf"(?:{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<version>\d+))?"
 
-_ARXIV_BARE = re.compile(rf"^(?:arxiv:\s*)?{_ARXIV_ID}$", re.IGNORECASE)
+# re.ASCII throughout: "١٧٠٦.٠٣٧٦٢" has Unicode digits but names no paper.
+_ARXIV_BARE = re.compile(rf"^(?:arxiv:\s*)?{_ARXIV_ID}$", re.IGNORECASE | re.ASCII)
 _ARXIV_URL = re.compile(
     rf"^(?:https?:/+)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/{_ARXIV_ID}(?:\.pdf)?/?$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 # arXiv registers a DOI for every paper (10.48550/arXiv.<id>); it names the arXiv paper.
-_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.{_ARXIV_ID}$", re.IGNORECASE)
+_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.{_ARXIV_ID}$", re.IGNORECASE | re.ASCII)
 
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?:/+)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# Braces, quotes and backslashes never occur in real DOIs, and would break out of a BibTeX field.
+_DOI = re.compile(r'^10\.\d{4,9}/[^\s{}"\\]+$', re.ASCII)
 
 # DBLP-style keys (journals/jmlr/LarochelleM11) and the usual hand-made ones (vaswani2017attention).
 _BIBTEX_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:/.+'-]{0,199}$")

@@ -51,7 +51,7 @@ BIBTEX_VOLUME_TYPES = {"proceedings", "collection", "mvproceedings", "mvcollecti
 _INHERITED_FIELDS = ("booktitle", "year", "journal", "publisher")
 
 _ENTRY_KEY = re.compile(r"@\s*\w+\s*[{(]\s*([^,\s{}()]*)")
-_YEAR = re.compile(r"\b(\d{4})\b")
+_YEAR = re.compile(r"\b(\d{4})\b", re.ASCII)
 _CORR_VOLUME = re.compile(r"^abs/(.+)$", re.IGNORECASE)
 # Google Scholar writes arXiv papers as journal = {arXiv preprint arXiv:1706.03762}.
 _ARXIV_IN_TEXT = re.compile(r"\barxiv:\s*(\S+)", re.IGNORECASE)
@@ -70,7 +70,7 @@ def parse_bibtex(text: str) -> bibtexparser.Library:
 def bibtex_records(text: str) -> Iterator[RecordResult]:
     """One RecordResult per paper entry of a .bib text, in file order; volumes are skipped."""
     library = parse_bibtex(text)
-    entries_by_key = {entry.key.lower(): entry for entry in library.entries}
+    entries_by_key = {entry.key.lower(): entry for entry in library.entries if entry.key.strip()}
     for block in library.blocks:
         line = (block.start_line or 0) + 1
         if isinstance(block, ParsingFailedBlock):
@@ -80,6 +80,8 @@ def bibtex_records(text: str) -> Iterator[RecordResult]:
                 record = bibtex_entry_record(block, entries_by_key)
             except EntryError as error:
                 yield RecordResult(line, block.key, None, str(error))
+            except RecursionError:
+                yield RecordResult(line, block.key, None, "braces nested too deeply to read")
             else:
                 yield RecordResult(line, block.key, record)
 
@@ -212,7 +214,8 @@ def bibtex_url(values: dict[str, str]) -> str:
 
 
 def _with_crossref_fields(values: dict[str, str], entries_by_key: dict[str, Entry]) -> dict[str, str]:
-    volume = entries_by_key.get(values.get("crossref", "").strip().lower())
+    crossref = values.get("crossref", "").strip().lower()
+    volume = entries_by_key.get(crossref) if crossref else None
     if volume is None:
         return values
     inherited = {field.key: field.value for field in volume.fields if isinstance(field.value, str)}

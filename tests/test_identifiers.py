@@ -64,7 +64,12 @@ def test_bibtex_keys_are_kept_as_written(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "doi:", "doi:not-a-doi", "https://example.org/paper", "two words", "<script>", "a" * 300, "'; DROP TABLE"],
+    [
+        "", "   ", "doi:", "doi:not-a-doi", "https://example.org/paper", "two words", "<script>", "a" * 300,
+        "'; DROP TABLE",
+        "١٧٠٦.٠٣٧٦٢",  # Arabic-Indic digits
+        '10.1000/x}}@preamble{"\\immediate\\write18{id}"}',  # would break out of a BibTeX field
+    ],
 )
 def test_malformed_identifiers_are_rejected_with_a_message(text):
     with pytest.raises(InvalidIdentifier) as error:

@@ -178,6 +178,27 @@ def test_a_crossref_entry_inherits_the_venue_and_year_of_its_volume():
     assert (results[0].record.venue, results[0].record.year) == ("Proceedings of AISTATS 2011", 2011)
 
 
+def test_an_entry_without_a_key_lends_nothing_to_the_others():
+    results = list(
+        bibtex_records(
+            "@article{, title={Empty key}, doi={10.1000/x}, year={1999}}\n"
+            "@article{journals/x/Y20, title={Real}, doi={10.1000/y}}\n"
+        )
+    )
+    real = next(result.record for result in results if result.key == "journals/x/Y20")
+    assert (real.venue, real.year) == ("", None)
+
+
+def test_braces_nested_too_deeply_are_one_broken_entry_not_a_crash():
+    results = list(
+        bibtex_records(
+            "@article{deep, title={" + "{" * 400 + "x" + "}" * 400 + "}, doi={10.1000/deep}}\n"
+            "@article{fine, title={Fine}, doi={10.1000/fine}}\n"
+        )
+    )
+    assert [(result.key, result.record is not None) for result in results] == [("deep", False), ("fine", True)]
+
+
 @pytest.mark.parametrize(
     "entry, error",
     [
