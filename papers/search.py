@@ -7,7 +7,6 @@ ranked, so a word found in half a million papers costs what one found in a thous
 SQLite, for development, gets plain substring matching.
 """
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -28,7 +27,6 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -36,14 +34,17 @@ from papers.identifiers import Kind, parse_or_none
 from papers.models import Paper
 from summaries.models import Summary
 
-# How many full-text matches are ranked; past that the result count reads "1,000+".
-CANDIDATES = 1000
-TITLE_CANDIDATES = 300
-# Fewer full-text candidates than this and misspelled titles are looked for too.
-ENOUGH_FOR_NO_FUZZY = 5
+# How many full-text matches are ranked; past that the result count reads "200+" or "300+".
+CANDIDATES = 300
+TITLE_CANDIDATES = 200
+# Abstracts are searched only when titles match fewer papers than this (two pages' worth); past it
+# the count reads "N+", since abstracts would add more.
+ANYWHERE_BELOW = 40
+# Fewer matches than this as typed and corrected spellings are tried too.
+ENOUGH_AS_TYPED = 5
 FUZZY_CANDIDATES = 50
-# Browsing pages count at most this many papers (10,000 = 500 pages of 20).
-BROWSE_COUNT_CAP = 10_000
+# Browsing pages go this deep (100 pages of 20 = the newest 2,000 papers); search finds the rest.
+BROWSE_MAX_PAGE = 100
 MAX_QUERY_LENGTH = 300
 
 # ts_headline marks matches with two private-use characters; the text is escaped and only then
@@ -116,20 +117,58 @@ def _authors_html(marked_authors: list[str]) -> SafeString:
 # --- Pagination ---------------------------------------------------------------------------------
 
 
-class CappedPaginator(Paginator):
-    """Counts at most `cap` rows, so page one of a category with 300,000 papers costs what a small one does."""
+class BrowsePage:
+    """One page of a newest-first list, without a total: counting a category of 300,000 papers
+    reads its whole GIN posting list, while the page itself is a short walk down an index.
 
-    def __init__(self, object_list, per_page, cap: int = BROWSE_COUNT_CAP):
-        super().__init__(object_list, per_page)
-        self.cap = cap
+    Has what the page templates use of a Django Page (iteration, has_next, next_page_number...).
+    """
 
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()
+    def __init__(self, papers: list[Paper], number: int, has_next: bool):
+        self.object_list, self.number, self._has_next = papers, number, has_next
+        self.paginator = None
 
-    @property
-    def is_capped(self) -> bool:
-        return self.count > self.cap
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def browse_page(papers: QuerySet[Paper], page_number) -> BrowsePage:
+    """Page `page_number` of `papers`, newest first, with public summary counts: one query.
+
+    The page's ids are picked in a subquery, so the summary counts run for its rows only (an
+    OFFSET would otherwise evaluate them for every skipped row too).
+    """
+    try:
+        number = min(max(int(page_number or 1), 1), BROWSE_MAX_PAGE)
+    except (TypeError, ValueError):
+        number = 1
+    size = page_size()
+    newest = papers.order_by("-published", "-id")
+    page_ids = newest.values("pk")[(number - 1) * size : number * size + 1]  # one more: is there a next page?
+    rows = list(
+        Paper.objects.filter(pk__in=page_ids)
+        .annotate(summary_count=public_summary_count())
+        .order_by("-published", "-id")
+    )
+    return BrowsePage(rows[:size], number, has_next=len(rows) > size and number < BROWSE_MAX_PAGE)
 
 
 def _ranked_page(ranked_ids: list[int], page_number, fetch, *, capped: bool) -> Page:
@@ -174,15 +213,40 @@ def public_summary_count() -> Coalesce:
     return Coalesce(Subquery(public, output_field=IntegerField()), Value(0))
 
 
-def ranked_papers_sql(query: str) -> tuple[str, list]:
-    """The PostgreSQL ranking query: (id, rank, anywhere_count) for every bounded candidate, best first.
+# The PostgreSQL planner's JIT costs tens of milliseconds per query and saves nothing on these
+# bounded queries; SET LOCAL in the same round trip turns it off for that statement's transaction.
+NO_JIT = "SET LOCAL jit = off;"
+TSQUERY_SQL = {
+    False: "websearch_to_tsquery('english', %(tsq)s)",  # the query as typed: quotes, or, -word
+    True: "to_tsquery('english', %(tsq)s)",  # built here from corrected words, see Terms
+}
 
-    Candidates are the union of: the exactly pasted title (md5 index), title matches (title GIN
-    index), matches anywhere (search_vector GIN index), and, only when those are fewer than
-    ENOUGH_FOR_NO_FUZZY, titles within trigram distance of the query (trigram GIN index; the
-    one-time filter skips that scan entirely otherwise).
+
+@dataclass(frozen=True)
+class Terms:
+    """What the words of a query are matched as: the text as typed, or a tsquery with corrections."""
+
+    tsquery: str
+    corrected: bool = False
+    # (typed word, [known words it may have meant]) for each word that was corrected
+    corrections: tuple = ()
+
+    @property
+    def sql(self) -> str:
+        return TSQUERY_SQL[self.corrected]
+
+
+def ranked_papers_sql(query: str, terms: Terms | None = None, *, fuzzy: bool = False) -> tuple[str, dict]:
+    """The PostgreSQL ranking query: (id, rank, more) for every bounded candidate, best first.
+
+    Candidates are the union of: the exactly pasted title (md5 index), up to TITLE_CANDIDATES
+    title matches (title GIN index), up to CANDIDATES matches anywhere (search_vector GIN index)
+    when the titles gave fewer than ANYWHERE_BELOW, and, with `fuzzy` and only when nothing
+    else matched, titles within trigram distance of the query (trigram GIN index). One-time
+    filters skip the scans that are not needed.
     """
-    sql = """
+    terms = terms or Terms(query)
+    sql = f"""
         WITH exact AS (
             SELECT id FROM papers_paper
             WHERE md5(regexp_replace(lower(title), '[^[:alnum:]]+', '', 'g'))
@@ -190,44 +254,138 @@ def ranked_papers_sql(query: str) -> tuple[str, list]:
             LIMIT 10
         ), in_title AS (
             SELECT id FROM papers_paper
-            WHERE to_tsvector('english', title) @@ websearch_to_tsquery('english', %(q)s)
+            WHERE to_tsvector('english', title) @@ {terms.sql}
             LIMIT %(title_candidates)s
         ), anywhere AS (
+            -- Abstracts only when titles alone fall short: a common word's title postings are a
+            -- tenth of its abstract postings (the GIN scan reads them all), and title matches
+            -- outrank the rest anyway.
             SELECT id FROM papers_paper
-            WHERE search_vector @@ websearch_to_tsquery('english', %(q)s)
+            WHERE (SELECT count(*) FROM in_title) < %(anywhere_below)s AND search_vector @@ {terms.sql}
             LIMIT %(candidates)s
         ), textual AS (
             SELECT id FROM exact UNION SELECT id FROM in_title UNION SELECT id FROM anywhere
         ), fuzzy AS (
             SELECT id FROM papers_paper
-            WHERE (SELECT count(*) FROM textual) < %(enough)s AND %(q)s <%% title
+            WHERE %(fuzzy)s AND NOT EXISTS (SELECT FROM textual) AND %(q)s <%% title
             ORDER BY word_similarity(%(q)s, title) DESC
             LIMIT %(fuzzy_candidates)s
         )
         SELECT p.id,
-               ts_rank(p.search_vector, websearch_to_tsquery('english', %(q)s)) + similarity(p.title, %(q)s) AS rank,
-               (SELECT count(*) FROM anywhere) AS anywhere_count
+               ts_rank(p.search_vector, {terms.sql}) + similarity(p.title, %(q)s) AS rank,
+               (SELECT count(*) FROM in_title) >= %(anywhere_below)s
+                   OR (SELECT count(*) FROM anywhere) >= %(candidates)s AS more
         FROM papers_paper p
         WHERE p.id IN (SELECT id FROM textual UNION SELECT id FROM fuzzy)
         ORDER BY rank DESC, p.published DESC NULLS LAST, p.id DESC
     """
     params = {
         "q": query,
+        "tsq": terms.tsquery,
         "candidates": CANDIDATES,
         "title_candidates": TITLE_CANDIDATES,
-        "enough": ENOUGH_FOR_NO_FUZZY,
+        "anywhere_below": ANYWHERE_BELOW,
+        "fuzzy": fuzzy,
         "fuzzy_candidates": FUZZY_CANDIDATES,
     }
     return sql, params
 
 
-def _ranked_paper_ids(query: str) -> tuple[list[int], bool]:
-    if is_postgresql():
-        sql, params = ranked_papers_sql(query)
+CORRECTIONS_SQL = """
+    SELECT typed.word,
+           numnode(plainto_tsquery('english', typed.word)) = 0 AS typed_is_stopword,
+           coalesce(array_agg(known.word ORDER BY known.similarity DESC) FILTER (WHERE known.word IS NOT NULL), '{}'),
+           coalesce(bool_or(known.is_stopword), false)
+    FROM unnest(%(words)s::text[]) WITH ORDINALITY AS typed(word, position)
+    LEFT JOIN LATERAL (
+        SELECT word, similarity(word, typed.word) AS similarity,
+               numnode(plainto_tsquery('english', word)) = 0 AS is_stopword
+        FROM papers_searchword
+        WHERE word %% typed.word AND word <> typed.word
+          AND NOT EXISTS (SELECT FROM papers_searchword same WHERE same.word = typed.word)
+        ORDER BY similarity(word, typed.word) DESC, ndoc DESC
+        LIMIT %(alternatives)s
+    ) AS known ON true
+    GROUP BY typed.word, typed.position
+    ORDER BY typed.position
+"""
+CORRECTIONS_PER_WORD = 3
+
+
+def corrected_terms(query: str) -> Terms | None:
+    """Each query word that no title or author name contains, OR-ed with the known words nearest to it.
+
+    "atention is al you need" -> (atention | attention) & need: "al" may have meant "all", a
+    stop word, so it constrains nothing. None when no word needed correcting (or there is no
+    word list).
+    """
+    words = [word.lower() for word in re.findall(r"[^\W_]+", query)][:12]
+    if not words or not _has_search_words():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(CORRECTIONS_SQL, {"words": words, "alternatives": CORRECTIONS_PER_WORD})
+        rows = cursor.fetchall()
+    groups, corrections = [], []
+    for word, is_stopword, alternatives, may_be_stopword in rows:
+        if is_stopword or may_be_stopword:
+            continue
+        if alternatives:
+            corrections.append((word, list(alternatives)))
+            groups.append(f"({' | '.join([word, *alternatives])})")
+        else:
+            groups.append(word)
+    if not corrections:
+        return None
+    # Words are letters only ([^\W_]+ here, [[:alpha:]]+ in the word list): no tsquery syntax in them.
+    return Terms(" & ".join(groups), corrected=True, corrections=tuple(corrections))
+
+
+_search_words_checked: dict[str, bool] = {}
+
+
+def _has_search_words() -> bool:
+    """Whether papers_searchword exists (a database migrated before it was added has none)."""
+    name = connection.settings_dict["NAME"]
+    if name not in _search_words_checked:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return [row[0] for row in rows], bool(rows) and rows[0][2] >= CANDIDATES
+            cursor.execute("SELECT to_regclass('papers_searchword') IS NOT NULL")
+            _search_words_checked[name] = cursor.fetchone()[0]
+    return _search_words_checked[name]
+
+
+def refresh_search_words() -> None:
+    """Rebuild the word list misspellings are corrected against; run after an import (a minute for arXiv)."""
+    if is_postgresql() and _has_search_words():
+        with connection.cursor() as cursor:
+            cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY papers_searchword")
+
+
+def _run_ranking(query: str, terms: Terms, *, fuzzy: bool) -> list[tuple]:
+    sql, params = ranked_papers_sql(query, terms, fuzzy=fuzzy)
+    with connection.cursor() as cursor:
+        cursor.execute(NO_JIT + sql, params)
+        return cursor.fetchall()
+
+
+@dataclass
+class Ranking:
+    ids: list[int]
+    capped: bool  # the candidates stopped at CANDIDATES: there are more matches
+    terms: Terms | None = None
+
+
+def _ranked_paper_ids(query: str) -> Ranking:
+    if is_postgresql():
+        terms = Terms(query)
+        rows = _run_ranking(query, terms, fuzzy=False)
+        if len(rows) < ENOUGH_AS_TYPED:
+            # Little matches as typed: try corrected spellings, and if even those find nothing,
+            # titles within trigram distance of the whole query.
+            corrected = corrected_terms(query)
+            seen = {row[0] for row in rows}
+            rows += [row for row in _run_ranking(query, corrected or terms, fuzzy=True) if row[0] not in seen]
+            terms = corrected or terms
+        return Ranking([row[0] for row in rows], any(row[2] for row in rows), terms)
     words = query.split()[:8]
     condition = Q()
     for word in words:
@@ -241,32 +399,32 @@ def _ranked_paper_ids(query: str) -> tuple[list[int], bool]:
         .order_by("-in_title", "-published", "-id")
         .values_list("pk", flat=True)[: CANDIDATES + 1]
     )
-    return ids[:CANDIDATES], len(ids) > CANDIDATES
+    return Ranking(ids[:CANDIDATES], len(ids) > CANDIDATES)
 
 
-def _paper_rows(ids: list[int], query: str) -> QuerySet[Paper]:
+def _paper_rows(ids: list[int], terms: Terms | None) -> QuerySet[Paper]:
     rows = Paper.objects.filter(pk__in=ids).annotate(summary_count=public_summary_count())
-    if not is_postgresql():
+    if terms is None:
         return rows
-    tsquery = "websearch_to_tsquery('english', %s)"
+    tsquery = terms.sql.replace("%(tsq)s", "%s")
     return rows.annotate(
-        title_marked=RawSQL(f"ts_headline('english', papers_paper.title, {tsquery}, %s)", [query, TITLE_HEADLINE]),
+        title_marked=RawSQL(f"ts_headline('english', papers_paper.title, {tsquery}, %s)", [terms.tsquery, TITLE_HEADLINE]),
         abstract_marked=RawSQL(
-            f"ts_headline('english', papers_paper.abstract, {tsquery}, %s)", [query, ABSTRACT_HEADLINE]
+            f"ts_headline('english', papers_paper.abstract, {tsquery}, %s)", [terms.tsquery, ABSTRACT_HEADLINE]
         ),
         authors_marked=RawSQL(
             f"ARRAY(SELECT ts_headline('english', name, {tsquery}, %s) "
             "FROM jsonb_array_elements_text(papers_paper.authors) AS name)",
-            [query, TITLE_HEADLINE],
+            [terms.tsquery, TITLE_HEADLINE],
         ),
     )
 
 
-def _with_highlights(papers, query: str) -> list[Paper]:
+def _with_highlights(papers, query: str, terms: Terms | None) -> list[Paper]:
     words = query.split()
     papers = list(papers)
     for paper in papers:
-        if is_postgresql():
+        if terms is not None:
             title, abstract, authors = paper.title_marked, paper.abstract_marked, paper.authors_marked
         else:
             title = mark_words(paper.title, words)
@@ -281,14 +439,16 @@ def _with_highlights(papers, query: str) -> list[Paper]:
 def paper_results(*, query: str, page_number=1) -> Page:
     """Papers matching the words of `query` in title, authors, abstract or venue, best first.
 
-    Two queries whatever the page holds: the ranked ids, then the page's rows with highlights
-    and public summary counts. page.paginator.is_capped says the count stopped at CANDIDATES.
+    Two queries whatever the page holds (four when too little matches as typed): the ranked ids,
+    then the page's rows with highlights and public summary counts. page.paginator.is_capped
+    says the count stopped at CANDIDATES.
     """
     query = clean_query(query)
     if not query:
         return _ranked_page([], page_number, list, capped=False)
-    ids, capped = _ranked_paper_ids(query)
-    return _ranked_page(ids, page_number, lambda page_ids: _with_highlights(_paper_rows(page_ids, query), query), capped=capped)
+    ranking = _ranked_paper_ids(query)
+    fetch = lambda ids: _with_highlights(_paper_rows(ids, ranking.terms), query, ranking.terms)  # noqa: E731
+    return _ranked_page(ranking.ids, page_number, fetch, capped=ranking.capped)
 
 
 # --- Summaries ----------------------------------------------------------------------------------
@@ -301,12 +461,17 @@ def _ranked_summary_ids(query: str) -> tuple[list[int], bool]:
         matches = RawSQL("search_vector @@ websearch_to_tsquery('english', %s)", [query], output_field=BooleanField())
         rank = RawSQL("ts_rank(search_vector, websearch_to_tsquery('english', %s))", [query], output_field=FloatField())
         newest_matches = public.filter(matches).order_by("-created_at", "-id").values("pk")[: CANDIDATES + 1]
-        ids = list(
+        ranked = (
             Summary.objects.filter(pk__in=newest_matches)
             .annotate(rank=rank)
             .order_by("-rank", "-created_at", "-id")
             .values_list("pk", flat=True)
         )
+        # Built by the ORM (so public() stays the one definition), run with JIT off like the rest.
+        sql, params = ranked.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(NO_JIT + sql, params)
+            ids = [row[0] for row in cursor.fetchall()]
         if len(ids) > CANDIDATES:  # the extra one only says there are more; drop the lowest ranked
             ids.pop()
             return ids, True
@@ -347,10 +512,6 @@ def summary_results(*, query: str, page_number=1) -> Page:
 # --- Browsing -----------------------------------------------------------------------------------
 
 
-def _newest_first(papers: QuerySet[Paper]) -> QuerySet[Paper]:
-    return papers.annotate(summary_count=public_summary_count()).order_by("-published", "-id")
-
-
 def papers_in_category(category: str) -> QuerySet[Paper]:
     category = category.replace("\x00", "")
     if is_postgresql():
@@ -359,17 +520,17 @@ def papers_in_category(category: str) -> QuerySet[Paper]:
     return Paper.objects.filter(categories__icontains=f'"{category}"')
 
 
-def category_page(*, category: str, page_number=1) -> Page:
+def category_page(*, category: str, page_number=1) -> BrowsePage:
     """Papers listing `category` among their arXiv categories, newest first, with public summary counts."""
-    return CappedPaginator(_newest_first(papers_in_category(category)), page_size()).get_page(page_number)
+    return browse_page(papers_in_category(category), page_number)
 
 
-def venue_page(*, venue: str, year: int | None = None, page_number=1) -> Page:
+def venue_page(*, venue: str, year: int | None = None, page_number=1) -> BrowsePage:
     """Papers published at `venue` (in `year`, if given), newest first, with public summary counts."""
     papers = Paper.objects.filter(venue=venue.replace("\x00", "")).exclude(venue="")
     if year is not None:
         papers = papers.filter(year=year)
-    return CappedPaginator(_newest_first(papers), page_size()).get_page(page_number)
+    return browse_page(papers, page_number)
 
 
 def venue_years(venue: str) -> list[int]:
@@ -386,40 +547,58 @@ def venue_years(venue: str) -> list[int]:
 # --- Similar papers -----------------------------------------------------------------------------
 
 
+SIMILAR_QUERY_WORDS = 4
+# The title's rarest words (by how many papers use them) are the most telling, and their short
+# GIN posting lists keep the candidate scan cheap; without a word list, any title word will do.
+SIMILAR_TSQUERY_FROM_RARE_WORDS = """
+    coalesce(
+        (SELECT to_tsquery('english', string_agg(word, ' | '))
+         FROM (SELECT known.word FROM papers_searchword known
+               WHERE known.word = ANY(%(words)s::text[]) AND numnode(plainto_tsquery('english', known.word)) > 0
+               ORDER BY known.ndoc LIMIT %(query_words)s) AS rare),
+        websearch_to_tsquery('english', %(any_word)s))
+"""
+SIMILAR_TSQUERY_FROM_ANY_WORD = "websearch_to_tsquery('english', %(any_word)s)"
+
+
 def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
     """Papers of the same primary category whose title and abstract are closest to this one's.
 
-    PostgreSQL: candidates share the primary category and match any of the title's words in
-    their title (GIN indexes on both, at most CANDIDATES of them), ranked by how much of the
-    title and abstract they share. SQLite: the newest papers of the same category.
+    PostgreSQL: candidates share the primary category and, in their title, one of this title's
+    rarest words (title GIN index; at most CANDIDATES of them), ranked by how much of the title
+    and abstract they share. SQLite: the newest papers of the same category.
     """
     primary = paper.categories[0] if paper.categories else None
     if not primary:
         return []
+    newest = papers_in_category(primary).exclude(pk=paper.pk).order_by("-published", "-id")
     if not is_postgresql():
-        return list(papers_in_category(primary).exclude(pk=paper.pk).order_by("-published", "-id")[:limit])
-    words = re.findall(r"\w{3,}", paper.title)[:16]
+        return list(newest[:limit])
+    # Letters only: safe inside to_tsquery, and the shape of the word list's entries.
+    words = list(dict.fromkeys(word.lower() for word in re.findall(r"[^\W\d_]{3,}", paper.title)))[:24]
     if not words:
-        return list(papers_in_category(primary).exclude(pk=paper.pk).order_by("-published", "-id")[:limit])
-    any_title_word = " or ".join(words)
-    sql = """
-        WITH candidates AS (
+        return list(newest[:limit])
+    tsquery = SIMILAR_TSQUERY_FROM_RARE_WORDS if _has_search_words() else SIMILAR_TSQUERY_FROM_ANY_WORD
+    sql = f"""
+        WITH query AS (SELECT {tsquery} AS tsquery), candidates AS (
             SELECT id FROM papers_paper
-            WHERE to_tsvector('english', title) @@ websearch_to_tsquery('english', %(words)s)
-              AND categories @> %(category)s::jsonb
+            WHERE to_tsvector('english', title) @@ (SELECT tsquery FROM query)
+              -- Not categories @> [...]: its GIN posting list (a tenth of all papers for cs.LG)
+              -- costs more than checking the few title matches' rows.
+              AND categories ->> 0 = %(primary)s
               AND id <> %(id)s
             LIMIT %(candidates)s
         )
         SELECT p.id FROM papers_paper p
-        WHERE p.id IN (SELECT id FROM candidates) AND p.categories ->> 0 = %(primary)s
-        ORDER BY ts_rank(p.search_vector, websearch_to_tsquery('english', %(words)s))
-                 + similarity(p.title, %(title)s) DESC,
+        WHERE p.id IN (SELECT id FROM candidates)
+        ORDER BY ts_rank(p.search_vector, (SELECT tsquery FROM query)) + similarity(p.title, %(title)s) DESC,
                  p.published DESC NULLS LAST, p.id DESC
         LIMIT %(limit)s
     """
     params = {
-        "words": any_title_word,
-        "category": json.dumps([primary]),
+        "words": words,
+        "any_word": " or ".join(words),
+        "query_words": SIMILAR_QUERY_WORDS,
         "primary": primary,
         "id": paper.pk,
         "title": paper.title,
@@ -427,7 +606,7 @@ def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
         "limit": limit,
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(NO_JIT + sql, params)
         ids = [row[0] for row in cursor.fetchall()]
     papers = Paper.objects.in_bulk(ids)
     return [papers[pk] for pk in ids if pk in papers]
@@ -447,25 +626,27 @@ class SearchResults:
     papers_capped: bool
     summary_count: int
     summaries_capped: bool
+    corrections: tuple = ()  # (typed word, [words also searched for]) when spellings were corrected
 
 
 def search_results(*, query: str, kind: str = "papers", page_number=1) -> SearchResults:
     """Both result lists' counts, and one page of the kind asked for: three queries whatever the page holds."""
     query = clean_query(query)
     kind = kind if kind in KINDS else "papers"
-    paper_ids, papers_capped = _ranked_paper_ids(query) if query else ([], False)
+    ranking = _ranked_paper_ids(query) if query else Ranking([], False)
     summary_ids, summaries_capped = _ranked_summary_ids(query) if query else ([], False)
     if kind == "papers":
-        fetch = lambda ids: _with_highlights(_paper_rows(ids, query), query)  # noqa: E731
-        page = _ranked_page(paper_ids, page_number, fetch, capped=papers_capped)
+        fetch = lambda ids: _with_highlights(_paper_rows(ids, ranking.terms), query, ranking.terms)  # noqa: E731
+        page = _ranked_page(ranking.ids, page_number, fetch, capped=ranking.capped)
     else:
         page = _ranked_page(summary_ids, page_number, lambda ids: _summary_rows(ids, query), capped=summaries_capped)
     return SearchResults(
         query=query,
         kind=kind,
         page=page,
-        paper_count=len(paper_ids),
-        papers_capped=papers_capped,
+        paper_count=len(ranking.ids),
+        papers_capped=ranking.capped,
         summary_count=len(summary_ids),
         summaries_capped=summaries_capped,
+        corrections=ranking.terms.corrections if ranking.terms else (),
     )

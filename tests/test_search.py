@@ -249,3 +249,29 @@ def test_search_query_count_does_not_grow_with_results(client, user, django_asse
 @pytest.mark.parametrize("query", ["nul\x00byte", "x" * 5000, '"unclosed', "a | b & !c <-> (", "-", "or"])
 def test_odd_queries_never_fail(client, paper, query):
     assert client.get("/search/", {"q": query}).status_code == 200
+
+
+@postgresql_only
+def test_misspelled_words_are_corrected_against_the_words_papers_use(client, paper):
+    PaperFactory(title="Graph attention networks", authors=["Petar Velickovic"])
+    PaperFactory(title="Attention over a graph, again", authors=["Petar Velickovic"])
+    PaperFactory(title="Unrelated", authors=["Someone Else"])
+    search.refresh_search_words()
+    terms = search.corrected_terms("grahp atention")
+    assert terms.corrections == (("grahp", ["graph"]), ("atention", ["attention"]))
+    html = results_html(client, "grahp atention")
+    assert "similar spellings are included: graph for “grahp”; attention for “atention”." in html
+    assert "<mark>attention</mark>" in html and "Unrelated" not in html
+    assert "Papers (2)" in html
+    # A misspelled author too, and a word that may have been a stop word ("al" for "all") constrains nothing.
+    assert "Graph attention networks" in results_html(client, "velickovik").replace("<mark>", "").replace("</mark>", "")
+
+
+def test_refresh_search_words_command_runs_on_any_database(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("refresh_search_words", stdout=out)
+    assert "refreshed" in out.getvalue() or "need PostgreSQL" in out.getvalue()

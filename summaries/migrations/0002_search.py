@@ -9,11 +9,15 @@ from django.db import migrations
 FORWARDS = [
     "ALTER TABLE summaries_summary ADD COLUMN search_vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('english', coalesce(body, ''))) STORED",
+    # Keep the vector inline rather than in TOAST: ranking reads it for every candidate.
+    "ALTER TABLE summaries_summary SET (toast_tuple_target = 8160)",
+    "ALTER TABLE summaries_summary ALTER COLUMN search_vector SET STORAGE MAIN",
     "CREATE INDEX summaries_summary_search_vector ON summaries_summary USING gin (search_vector)",
 ]
 
 BACKWARDS = [
     "ALTER TABLE summaries_summary DROP COLUMN IF EXISTS search_vector",  # drops its index too
+    "ALTER TABLE summaries_summary RESET (toast_tuple_target)",
 ]
 
 
