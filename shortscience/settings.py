@@ -208,6 +208,16 @@ EXTERNAL_API_TIMEOUT = float(os.environ.get("EXTERNAL_API_TIMEOUT", "5"))
 # --- Summaries ---
 SUMMARY_MAX_LENGTH = 60_000
 FEED_PAGE_SIZE = 20
+# Uploaded images: at most this many bytes, and this many decoded pixels (all frames of an
+# animation together), so a small file cannot unpack into gigabytes (a decompression bomb).
+SUMMARY_IMAGE_MAX_BYTES = int(os.environ.get("SUMMARY_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
+SUMMARY_IMAGE_MAX_PIXELS = int(os.environ.get("SUMMARY_IMAGE_MAX_PIXELS", "25000000"))
+# The site's address for links in emails, which have no request to take it from.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
+    "http://127.0.0.1:8000"
+    if DEBUG
+    else "https://" + next((host.lstrip(".") for host in ALLOWED_HOSTS if "*" not in host), "localhost")
+)
 
 LOGGING = {
     "version": 1,

@@ -72,3 +72,39 @@ class UserWithProfileAdmin(UserAdmin):
     @admin.display(description="summaries", ordering="summary_total")
     def summary_count(self, user):
         return user.summary_total
+
+# Imported here, beside the only admin that uses them.
+from summaries import comments as comment_services  # noqa: E402
+from summaries.models import Comment  # noqa: E402
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "excerpt", "author", "is_hidden", "is_deleted", "created_at")
+    list_filter = ("is_hidden", "is_deleted", "created_at")
+    list_select_related = ("author", "summary")
+    search_fields = ("body", "author__username", "author__email", "summary__paper__title")
+    raw_id_fields = ("summary", "author", "parent")
+    readonly_fields = ("body_html", "created_at", "updated_at")
+    actions = ("hide", "restore")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="text")
+    def excerpt(self, comment):
+        return comment.body[:80] + ("…" if len(comment.body) > 80 else "")
+
+    @admin.action(description="Hide selected comments from their threads")
+    def hide(self, request, queryset):
+        count = comment_services.comments_set_hidden(comments=queryset, hidden=True, moderator=request.user)
+        self.message_user(request, f"Hid {count} comment{'' if count == 1 else 's'}.", messages.SUCCESS)
+
+    @admin.action(description="Restore selected comments")
+    def restore(self, request, queryset):
+        count = comment_services.comments_set_hidden(comments=queryset, hidden=False, moderator=request.user)
+        self.message_user(request, f"Restored {count} comment{'' if count == 1 else 's'}.", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        # The stored HTML must follow the Markdown, whoever edits it.
+        super().save_model(request, obj, form, change)
+        comment_services.comment_rerender(comment=obj)
+

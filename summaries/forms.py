@@ -54,3 +54,35 @@ class PaperChoiceForm(forms.Form):
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label="Display name", max_length=100, required=False)
     bio = forms.CharField(label="Bio", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    notify_comments = forms.BooleanField(
+        label="Email me about new comments", required=False, help_text="On my summaries and where I commented."
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=10_000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "Markdown and $math$ work here."}),
+        error_messages={"required": "Write something before you post: the comment is empty."},
+    )
+    # The comment this one answers; a reply to a reply is attached to its top-level comment.
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError(self.fields["body"].error_messages["required"])
+        return body
+
+
+class SummaryImageForm(forms.Form):
+    # A plain FileField: summaries.images decides what is an image by decoding it, not Django's ImageField.
+    image = forms.FileField(label="Image", help_text="PNG, JPEG, GIF or WebP.")
+    alt = forms.CharField(
+        label="Description (alt text)",
+        max_length=200,
+        required=False,
+        help_text="What the image shows, for readers who cannot see it.",
+    )

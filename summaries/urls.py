@@ -16,4 +16,10 @@ urlpatterns = [
     path("summary/<int:pk>/vote/", views.summary_vote, name="vote"),
     path("user/<str:username>/", views.profile_detail, name="profile"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),
+    path("summary/<int:pk>/comments/", views.comment_create, name="comment_create"),
+    path("comments/<int:pk>/edit/", views.comment_edit, name="comment_edit"),
+    path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
+    path("comments/<int:pk>/hide/", views.comment_hide, name="comment_hide"),
+    path("summaries/images/", views.summary_image_upload, name="image_upload"),
+    path("notifications/unsubscribe/<str:token>/", views.notifications_unsubscribe, name="unsubscribe"),
 ]

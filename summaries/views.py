@@ -262,9 +262,158 @@ def profile_detail(request, username: str):
 @login_required
 def profile_edit(request):
     profile = services.profile_for(request.user)
-    form = ProfileForm(request.POST or None, initial={"display_name": profile.display_name, "bio": profile.bio})
+    initial = {"display_name": profile.display_name, "bio": profile.bio, "notify_comments": profile.notify_comments}
+    form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        notifications.comment_notifications_set(user=request.user, enabled=form.cleaned_data.pop("notify_comments"))
         services.profile_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Your profile is saved.")
         return redirect(profile)
     return render(request, "summaries/profile_edit.html", {"form": form})
+
+# ---- Comments, images in summaries, comment emails (logic in summaries.comments, .images, .notifications) ----
+# Imported here rather than at the top while the import block above is being edited by others; fold in later.
+from django.views.decorators.csrf import csrf_exempt, csrf_protect  # noqa: E402
+
+from summaries import comments, images, notifications  # noqa: E402
+from summaries.forms import CommentForm, SummaryImageForm  # noqa: E402
+from summaries.models import Comment  # noqa: E402
+
+
+def _commentable_summary(request, pk: int) -> Summary:
+    """Comments go only on summaries the user can see: public ones and their own."""
+    return get_object_or_404(Summary.objects.visible_to(request.user).select_related("paper"), pk=pk)
+
+
+def _own_comment(request, pk: int) -> Comment:
+    visible = Summary.objects.visible_to(request.user)
+    comment = get_object_or_404(Comment.objects.select_related("summary__paper"), pk=pk, summary__in=visible)
+    if comment.author_id != request.user.pk or comment.is_deleted:
+        raise PermissionDenied("Only its author can change a comment.")
+    return comment
+
+
+def _comment_form_page(request, *, summary: Summary, form, comment: Comment | None = None):
+    context = {"summary": summary, "paper": summary.paper, "form": form, "comment": comment}
+    return render(request, "summaries/comment_form.html", context)
+
+
+@login_required
+@require_POST
+def comment_create(request, pk: int):
+    summary = _commentable_summary(request, pk)
+    form = CommentForm(request.POST)
+    parent = None
+    if form.is_valid() and form.cleaned_data["parent"]:
+        parent = Comment.objects.filter(
+            summary=summary, pk=form.cleaned_data["parent"], is_deleted=False, is_hidden=False
+        ).first()
+        if parent is None:
+            form.add_error(None, "The comment you replied to has been removed.")
+    if not form.is_valid():
+        # Nothing typed is lost: the text comes back in the form with what went wrong.
+        return _comment_form_page(request, summary=summary, form=form)
+    comment = comments.comment_post(summary=summary, author=request.user, body=form.cleaned_data["body"], parent=parent)
+    return redirect(comment.get_absolute_url())
+
+
+@login_required
+def comment_edit(request, pk: int):
+    comment = _own_comment(request, pk)
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        comments.comment_edit(comment=comment, editor=request.user, body=form.cleaned_data["body"])
+        return redirect(comment.get_absolute_url())
+    return _comment_form_page(request, summary=comment.summary, form=form, comment=comment)
+
+
+@login_required
+def comment_delete(request, pk: int):
+    comment = _own_comment(request, pk)
+    if request.method == "POST":
+        comments.comment_delete(comment=comment, actor=request.user)
+        messages.success(request, "Your comment is deleted.")
+        return redirect(f"{comment.summary.get_absolute_url()}#comments")
+    return render(request, "summaries/comment_confirm_delete.html", {"comment": comment, "summary": comment.summary})
+
+
+@login_required
+@require_POST
+def comment_hide(request, pk: int):
+    """Moderators hide or restore a comment from the thread itself (the admin has the same actions)."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only moderators hide comments.")
+    comment = get_object_or_404(Comment.objects.select_related("summary"), pk=pk)
+    hidden = request.POST.get("hidden") != "0"
+    comments.comments_set_hidden(comments=[comment], hidden=hidden, moderator=request.user)
+    messages.success(request, "The comment is hidden." if hidden else "The comment is restored.")
+    return redirect(comment.get_absolute_url())
+
+
+def _image_upload_too_large(request) -> bool:
+    """Judge an upload by its Content-Length (Django reads no further), before anything parses the body."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    # Headroom for the multipart boundaries and the alt text around the file itself.
+    return length > settings.SUMMARY_IMAGE_MAX_BYTES + 64 * 1024
+
+
+def _image_upload_response(request, *, form, status: int, picture=None, error: str = ""):
+    """JSON with the Markdown snippet for site.js, or a page showing it to copy (without JavaScript)."""
+    snippet = url = ""
+    if picture is not None:
+        # Absolute: the renderer embeds only http(s) images, never site-relative paths.
+        url = request.build_absolute_uri(picture.image.url)
+        snippet = images.image_markdown(url=url, alt=form.cleaned_data["alt"])
+    error = error or " ".join(message for messages_ in form.errors.values() for message in messages_)
+    if request.method == "POST" and request.headers.get("Accept", "").startswith("application/json"):
+        if picture is None:
+            return JsonResponse({"error": error}, status=status)
+        uploaded = {"markdown": snippet, "url": url, "width": picture.width, "height": picture.height}
+        return JsonResponse(uploaded, status=status)
+    context = {"form": form, "markdown": snippet, "picture": picture, "error": error}
+    return render(request, "summaries/image_upload.html", context, status=status)
+
+
+# CSRF is checked in _summary_image_upload: the middleware would read the whole body before the size check.
+@csrf_exempt
+@login_required
+def summary_image_upload(request):
+    if request.method == "POST" and _image_upload_too_large(request):
+        limit = settings.SUMMARY_IMAGE_MAX_BYTES / (1024 * 1024)
+        error = f"The image is larger than the limit of {limit:.1f} MB."
+        return _image_upload_response(request, form=SummaryImageForm(), status=413, error=error)
+    return _summary_image_upload(request)
+
+
+@csrf_protect
+def _summary_image_upload(request):
+    """Store an uploaded image for use in summaries (GET: the upload page)."""
+    form = SummaryImageForm(request.POST or None, request.FILES or None)
+    if request.method != "POST":
+        return _image_upload_response(request, form=form, status=200)
+    if form.is_valid():
+        try:
+            picture = images.summary_image_store(uploader=request.user, upload=form.cleaned_data["image"])
+        except images.ImageRejected as rejection:
+            form.add_error("image", str(rejection))
+        else:
+            return _image_upload_response(request, form=form, status=201, picture=picture)
+    return _image_upload_response(request, form=form, status=400)
+
+
+# No CSRF token: mail clients POST here for one-click unsubscribe (RFC 8058); the signed token is the proof.
+@csrf_exempt
+def notifications_unsubscribe(request, token: str):
+    """GET asks to confirm; POST turns comment emails off for the token's user. No login needed."""
+    person = notifications.user_for_unsubscribe_token(token)
+    if person is None:
+        return render(request, "summaries/unsubscribe.html", {"invalid": True}, status=404)
+    done = False
+    if request.method == "POST":
+        notifications.comment_notifications_set(user=person, enabled=False)
+        done = True
+    return render(request, "summaries/unsubscribe.html", {"done": done, "token": token})
+

@@ -92,9 +92,46 @@
     });
   }
 
+  // Image uploads beside the summary form: the server's Markdown goes in where the cursor was.
+  function enhanceImageUpload() {
+    Array.prototype.forEach.call(document.querySelectorAll("form.image-upload[data-insert-into]"), function (form) {
+      var textarea = document.querySelector(form.dataset.insertInto);
+      var status = form.querySelector(".image-upload-status");
+      if (!textarea) return;
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        status.textContent = "Uploading…";
+        fetch(form.action, {
+          method: "POST",
+          body: new FormData(form),
+          headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) },
+          credentials: "same-origin",
+        })
+          .then(function (response) { return response.json().then(function (data) { return [response, data]; }); })
+          .then(function (result) {
+            var response = result[0], data = result[1];
+            if (!response.ok) { status.textContent = data.error || "The image could not be uploaded."; return; }
+            // A textarea keeps its selection while the file picker has focus, so this is where the writer was.
+            var start = textarea.selectionStart, end = textarea.selectionEnd;
+            // The image gets a paragraph of its own, so it renders as a figure rather than inline.
+            var before = textarea.value.slice(0, start), after = textarea.value.slice(end);
+            var snippet = (before && !/\n$/.test(before) ? "\n\n" : "") + data.markdown +
+              (after && !/^\n/.test(after) ? "\n\n" : "");
+            textarea.setRangeText(snippet, start, end, "end");
+            textarea.dispatchEvent(new Event("input", { bubbles: true }));
+            textarea.focus();
+            status.textContent = "Inserted: " + data.markdown;
+            form.reset();
+          })
+          .catch(function () { status.textContent = "The image could not be uploaded. Your summary is unchanged; try again."; });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     enhanceVotes();
     enhancePreview();
+    enhanceImageUpload();
     enhanceCopyButtons();
   });
 })();
