@@ -45,7 +45,33 @@ def render(source: str) -> Rendered:
             "pymdownx.highlight": {"use_pygments": False},
         },
     )
-    return Rendered(html=_sanitize(converter.convert(source)), cited_papers=citations.papers)
+    return Rendered(html=_sanitize(converter.convert(_defuse_bracket_pileups(source))), cited_papers=citations.papers)
+
+
+# Python-Markdown looks for a link's closing bracket from every open one: 20,000 unclosed "["
+# take minutes. No real paragraph leaves this many open (half-open intervals like $[0, 1)$ do
+# leave some); past it a "[" is just a character. Links never span paragraphs, so each starts at 0.
+_MAX_OPEN_BRACKETS = 32
+
+
+def _defuse_bracket_pileups(source: str) -> str:
+    if source.count("[") <= _MAX_OPEN_BRACKETS:
+        return source
+    return "\n\n".join(_defuse_paragraph(paragraph) for paragraph in source.split("\n\n"))
+
+
+def _defuse_paragraph(paragraph: str) -> str:
+    parts, depth = [], 0
+    for char in paragraph:
+        if char == "[":
+            if depth >= _MAX_OPEN_BRACKETS:
+                parts.append("&#91;")
+                continue
+            depth += 1
+        elif char == "]" and depth:
+            depth -= 1
+        parts.append(char)
+    return "".join(parts)
 
 
 # ---- Markdown: nested lists, display math inside paragraphs, heading levels -------------------
