@@ -2,13 +2,19 @@
 
 import re
 
-from pylatexenc.latex2text import LatexNodes2Text, SpecialsTextSpec, get_default_latex_context_db
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, SpecialsTextSpec, get_default_latex_context_db
 
 
 def _converter() -> LatexNodes2Text:
     context = get_default_latex_context_db()
     # A bare "&" in a title means "and" (R&D), not a table column separator.
-    context.add_context_category("bibtex-text", specials=[SpecialsTextSpec("&", "&")], prepend=True)
+    context.add_context_category(
+        "bibtex-text",
+        specials=[SpecialsTextSpec("&", "&")],
+        # "\$5" stays escaped: a bare "$" would open a formula when the page typesets the title.
+        macros=[MacroTextSpec("$", simplify_repl=r"\$")],
+        prepend=True,
+    )
     return LatexNodes2Text(
         latex_context=context,
         # $\alpha$, $O(n \log n)$ and \(...\) stay exactly as written, for the math renderer.

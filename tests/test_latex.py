@@ -30,6 +30,8 @@ CASES = [
     ("D.~E. Knuth", "D. E. Knuth"),
     (r"Q\&A", "Q&A"),
     ("R&D", "R&D"),
+    # An escaped dollar stays escaped, so the page shows "$5" instead of opening a formula.
+    (r"Costs \$5 and \$10", r"Costs \$5 and \$10"),
     (r"50\% faster", "50% faster"),
     ("a 100% gain", "a 100% gain"),
     (r"\_ \# \{x\}", "_ # {x}"),

@@ -11,14 +11,42 @@
     { left: "\\(", right: "\\)", display: false },
   ];
 
-  // Titles and abstracts (.tex) hold TeX exactly as authors typed it, usually with "$".
-  // "$$" must come before "$" so display math is not read as two empty inline formulas.
-  var RAW_TEX_DELIMITERS = [
-    { left: "$$", right: "$$", display: true },
-    { left: "\\[", right: "\\]", display: true },
-    { left: "$", right: "$", display: false },
-    { left: "\\(", right: "\\)", display: false },
-  ];
+  // Titles and abstracts (.tex) hold TeX as authors typed it. Their text is split into words
+  // and formulas by the same rules as summaries: $$...$$ and \[...\] display, $...$ and \(...\)
+  // inline, and \$ a plain dollar sign (KaTeX's own "$" delimiter would open a formula there).
+  var RAW_TEX = /\\\$|\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$((?:\\[\s\S]|[^$\\])+?)\$/g;
+
+  function formula(tex, display) {
+    var span = document.createElement("span");
+    span.className = "arithmatex";
+    span.textContent = display ? "\\[" + tex + "\\]" : "\\(" + tex + "\\)";
+    return span;
+  }
+
+  function delimitRawTex(element) {
+    if (element.getAttribute("data-tex-delimited")) return;  // typeset() may run twice
+    element.setAttribute("data-tex-delimited", "1");
+    var walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    var textNodes = [];
+    while (walker.nextNode()) textNodes.push(walker.currentNode);
+    textNodes.forEach(function (node) {
+      var text = node.nodeValue, last = 0, match, pieces = document.createDocumentFragment();
+      RAW_TEX.lastIndex = 0;
+      while ((match = RAW_TEX.exec(text)) !== null) {
+        pieces.appendChild(document.createTextNode(text.slice(last, match.index)));
+        if (match[0] === "\\$") {
+          pieces.appendChild(document.createTextNode("$"));
+        } else {
+          var display = match[1] !== undefined || match[2] !== undefined;
+          pieces.appendChild(formula(match[1] || match[2] || match[3] || match[4], display));
+        }
+        last = RAW_TEX.lastIndex;
+      }
+      if (last === 0) return;
+      pieces.appendChild(document.createTextNode(text.slice(last)));
+      node.parentNode.replaceChild(pieces, node);
+    });
+  }
 
   function render(element, delimiters) {
     window.renderMathInElement(element, {
@@ -30,6 +58,13 @@
     });
   }
 
+  // root itself when it matches, and every element inside it that does.
+  function within(root, selector) {
+    var elements = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches && root.matches(selector)) elements.unshift(root);
+    return elements;
+  }
+
   // Typesets root itself if it is a math-bearing element, and every one inside it.
   function typeset(root) {
     if (typeof window.renderMathInElement !== "function") {
@@ -38,19 +73,9 @@
       return;
     }
     root = root || document.body;
-    var groups = [
-      [".arithmatex", SUMMARY_DELIMITERS],
-      [".tex", RAW_TEX_DELIMITERS],
-    ];
-    groups.forEach(function (group) {
-      var selector = group[0];
-      var elements = Array.prototype.slice.call(root.querySelectorAll(selector));
-      if (root.matches && root.matches(selector)) {
-        elements.unshift(root);
-      }
-      elements.forEach(function (element) {
-        render(element, group[1]);
-      });
+    within(root, ".tex").forEach(delimitRawTex);
+    within(root, ".arithmatex").forEach(function (element) {
+      render(element, SUMMARY_DELIMITERS);
     });
   }
 

@@ -17,7 +17,7 @@ which is the trick borrowed from \cite{1706.03762}.
 
 @pytest.fixture
 def cited_paper():
-    return PaperFactory(title=r"Attention in $\mathcal{O}(n)$ memory", arxiv_id="1706.03762")
+    return PaperFactory(title=r"Attention in $\mathcal{O}(n)$ memory for \$5 and \$6", arxiv_id="1706.03762")
 
 
 @pytest.fixture
@@ -58,5 +58,7 @@ def test_feed_typesets_math_and_cite_link_opens_cited_paper(live_server, page, j
     expect(heading).to_contain_text("memory")
     # Paper titles keep the author's raw $...$ and are typeset in the browser too.
     expect(heading.locator(".katex")).to_have_count(1)
+    # "\$" in a title is a dollar sign, not the start of a formula.
+    expect(heading).to_contain_text("for $5 and $6")
     assert cited_paper.title in page.title()
     assert js_errors == []
