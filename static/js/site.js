@@ -35,7 +35,15 @@
           up.value = data.vote === 1 ? "clear" : "up";
           down.value = data.vote === -1 ? "clear" : "down";
         })
-        .catch(function () { form.submit(); });
+        .catch(function () {
+          // Fall back to the plain form; submit() sends no button, so carry the vote explicitly.
+          var choice = document.createElement("input");
+          choice.type = "hidden";
+          choice.name = "value";
+          choice.value = button ? button.value : "";
+          form.appendChild(choice);
+          form.submit();
+        });
     });
   }
 

@@ -2,8 +2,10 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
+from django.test import Client
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API keeps an asyncio loop running in the test thread, so Django's
@@ -68,3 +70,17 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def log_in(page, live_server):
+    """log_in(user) gives the browser the session Django's test client gets from force_login."""
+
+    def log_in_as(user) -> None:
+        client = Client()
+        client.force_login(user)
+        host = urlparse(live_server.url).hostname
+        session = client.cookies["sessionid"].value
+        page.context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
+
+    return log_in_as

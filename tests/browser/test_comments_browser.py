@@ -2,10 +2,8 @@
 by KaTeX, and an uploaded image's Markdown lands where the cursor was in the summary textarea."""
 
 import io
-from urllib.parse import urlparse
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 from PIL import Image
 
@@ -26,17 +24,8 @@ def summary():
     return SummaryFactory(paper=paper, author=UserFactory(username="grace"), body="Pixels, one at a time.")
 
 
-def log_in(page, live_server, user) -> None:
-    """Give the browser the session Django's test client gets from force_login."""
-    client = Client()
-    client.force_login(user)
-    host = urlparse(live_server.url).hostname
-    session = client.cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
-
-
-def test_a_comment_with_math_is_posted_and_typeset(live_server, page, js_errors, screenshot, reader, summary):
-    log_in(page, live_server, reader)
+def test_a_comment_with_math_is_posted_and_typeset(live_server, page, js_errors, screenshot, log_in, reader, summary):
+    log_in(reader)
     page.goto(f"{live_server.url}/summary/{summary.pk}/")
     comments = page.locator("#comments")
     expect(comments).to_contain_text("No comments yet.")
@@ -76,10 +65,10 @@ def png() -> bytes:
 
 
 def test_an_uploaded_image_is_inserted_at_the_cursor(
-    live_server, page, js_errors, screenshot, settings, tmp_path, reader, summary
+    live_server, page, js_errors, screenshot, settings, tmp_path, log_in, reader, summary
 ):
     settings.MEDIA_ROOT = tmp_path
-    log_in(page, live_server, reader)
+    log_in(reader)
     page.goto(f"{live_server.url}/summaries/new/?paper={summary.paper.arxiv_id}")
     body = page.locator("#id_body")
     body.fill("Before the figure.\n\nAfter the figure.")
