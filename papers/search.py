@@ -43,8 +43,8 @@ ANYWHERE_BELOW = 40
 # Fewer matches than this as typed and corrected spellings are tried too.
 ENOUGH_AS_TYPED = 5
 FUZZY_CANDIDATES = 50
-# Browsing pages go this deep (100 pages of 20 = the newest 2,000 papers); search finds the rest.
-BROWSE_MAX_PAGE = 100
+# Browsing pages go this deep (50 pages of 20 = the newest 1,000 papers); search finds the rest.
+BROWSE_MAX_PAGE = 50
 MAX_QUERY_LENGTH = 300
 
 # ts_headline marks matches with two private-use characters; the text is escaped and only then
@@ -548,15 +548,19 @@ def venue_years(venue: str) -> list[int]:
 
 
 SIMILAR_QUERY_WORDS = 4
+# A word in more titles than this says little about a paper, and its GIN posting list is long.
+SIMILAR_MAX_WORD_PAPERS = 5_000
 # The title's rarest words (by how many papers use them) are the most telling, and their short
-# GIN posting lists keep the candidate scan cheap; without a word list, any title word will do.
+# GIN posting lists keep the candidate scan cheap; a title of common words only has no similar
+# papers. Before the word list is first filled (a new site), any title word will do.
 SIMILAR_TSQUERY_FROM_RARE_WORDS = """
-    coalesce(
+    CASE WHEN EXISTS (SELECT FROM papers_searchword) THEN
         (SELECT to_tsquery('english', string_agg(word, ' | '))
          FROM (SELECT known.word FROM papers_searchword known
-               WHERE known.word = ANY(%(words)s::text[]) AND numnode(plainto_tsquery('english', known.word)) > 0
-               ORDER BY known.ndoc LIMIT %(query_words)s) AS rare),
-        websearch_to_tsquery('english', %(any_word)s))
+               WHERE known.word = ANY(%(words)s::text[]) AND known.ndoc <= %(max_word_papers)s
+                 AND numnode(plainto_tsquery('english', known.word)) > 0
+               ORDER BY known.ndoc LIMIT %(query_words)s) AS rare)
+    ELSE websearch_to_tsquery('english', %(any_word)s) END
 """
 SIMILAR_TSQUERY_FROM_ANY_WORD = "websearch_to_tsquery('english', %(any_word)s)"
 
@@ -599,6 +603,7 @@ def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
         "words": words,
         "any_word": " or ".join(words),
         "query_words": SIMILAR_QUERY_WORDS,
+        "max_word_papers": SIMILAR_MAX_WORD_PAPERS,
         "primary": primary,
         "id": paper.pk,
         "title": paper.title,
