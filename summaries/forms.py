@@ -57,6 +57,11 @@ class ProfileForm(forms.Form):
     notify_comments = forms.BooleanField(
         label="Email me about new comments", required=False, help_text="On my summaries and where I commented."
     )
+    weekly_digest = forms.BooleanField(
+        label="Weekly digest of what I follow",
+        required=False,
+        help_text="Once a week, an email with the new summaries of the papers, authors and categories you follow.",
+    )
 
 
 class CommentForm(forms.Form):

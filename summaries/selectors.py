@@ -4,10 +4,12 @@ from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.urls import reverse
 
 from summaries.models import Summary, SummaryRevision, Vote
+from summaries.popularity import POPULAR_ORDERING
 
 FEED_ORDERINGS = {
     "recent": ("-created_at", "-id"),
     "top": ("-score", "-created_at", "-id"),
+    "popular": POPULAR_ORDERING,  # recent votes and views, decaying with age: see summaries.popularity
 }
 
 

@@ -23,3 +23,16 @@ urlpatterns = [
     path("summaries/images/", views.summary_image_upload, name="image_upload"),
     path("notifications/unsubscribe/<str:token>/", views.notifications_unsubscribe, name="unsubscribe"),
 ]
+
+# Community: reputation and export, following, summary requests.
+urlpatterns += [
+    path("users/", views.contributors, name="contributors"),
+    path("settings/export.zip", views.export_zip, name="export_zip"),
+    path("settings/export.csv", views.export_csv, name="export_csv"),
+    path("following/", views.following_feed, name="following"),
+    path("following/follow/", views.follow, name="follow"),
+    path("following/unfollow/", views.unfollow, name="unfollow"),
+    path("requests/", views.summary_requests_list, name="requests"),
+    path("requests/ask/", views.summary_request_ask, name="request_ask"),
+    path("requests/withdraw/", views.summary_request_withdraw, name="request_withdraw"),
+]

@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
-from summaries import diffing, rendering, selectors, services
+from summaries import diffing, following, popularity, rendering, reputation, selectors, services, summary_requests
 from summaries.forms import PaperChoiceForm, ProfileForm, SummaryForm
-from summaries.models import Summary, Vote
+from summaries.models import Follow, Summary, Vote
 
 VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
@@ -167,6 +168,8 @@ def summary_detail(request, pk: int):
         summary = selectors.summary_card(pk=pk, viewer=request.user, share_token=_share_token(request))
     except Summary.DoesNotExist:
         raise Http404("No such summary.")
+    if popularity.is_countable_view(request, summary):
+        popularity.summary_view_record(summary=summary)
     owns_it = summary.can_edit(request.user)
     context = {
         "summary": summary,
@@ -263,9 +266,11 @@ def profile_detail(request, username: str):
 def profile_edit(request):
     profile = services.profile_for(request.user)
     initial = {"display_name": profile.display_name, "bio": profile.bio, "notify_comments": profile.notify_comments}
+    initial["weekly_digest"] = profile.weekly_digest
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         notifications.comment_notifications_set(user=request.user, enabled=form.cleaned_data.pop("notify_comments"))
+        following.weekly_digest_set(user=request.user, enabled=form.cleaned_data.pop("weekly_digest"))
         services.profile_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Your profile is saved.")
         return redirect(profile)
@@ -417,3 +422,111 @@ def notifications_unsubscribe(request, token: str):
         done = True
     return render(request, "summaries/unsubscribe.html", {"done": done, "token": token})
 
+
+# --- Community: reputation and export, following, summary requests (summaries.reputation, .following, .summary_requests) ---
+
+
+def _redirect_back(request, fallback: str):
+    """Back to the page a community button was pressed on (a same-site `next`), else to `fallback`."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = fallback
+    return redirect(next_url)
+
+
+def _posted_paper(request) -> Paper | None:
+    paper_id = request.POST.get("paper", "")
+    return get_object_or_404(Paper, pk=int(paper_id)) if paper_id.isdigit() else None
+
+
+def contributors(request):
+    page = _page(request, reputation.contributor_ranking())
+    return render(request, "summaries/contributors.html", {"page": page})
+
+
+def _attachment(content, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def export_zip(request):
+    """All the user's summaries, private and anonymous ones included, as Markdown files in a zip."""
+    return _attachment(
+        reputation.export_zip(author=request.user), content_type="application/zip", filename="shortscience-summaries.zip"
+    )
+
+
+@login_required
+def export_csv(request):
+    return _attachment(
+        reputation.export_csv_lines(author=request.user),
+        content_type="text/csv; charset=utf-8",
+        filename="shortscience-summaries.csv",
+    )
+
+
+def _follow_target(request) -> following.FollowTarget:
+    kind = request.POST.get("kind", "")
+    paper = _posted_paper(request) if kind == Follow.PAPER else None
+    return following.follow_target(kind=kind, paper=paper, name=request.POST.get("name", ""))
+
+
+@login_required
+@require_POST
+def follow(request):
+    try:
+        target = _follow_target(request)
+    except following.InvalidFollow as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    following.follow_create(follower=request.user, target=target)
+    messages.success(request, f"You follow {target}: its new summaries appear under Following.")
+    return _redirect_back(request, "summaries:following")
+
+
+@login_required
+@require_POST
+def unfollow(request):
+    try:
+        target = _follow_target(request)
+    except following.InvalidFollow as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    following.follow_delete(follower=request.user, target=target)
+    messages.success(request, f"You no longer follow {target}.")
+    return _redirect_back(request, "summaries:following")
+
+
+@login_required
+def following_feed(request):
+    follows = following.follows_of(request.user)
+    page = _page(request, following.following_cards(viewer=request.user, follows=follows))
+    return render(request, "summaries/following.html", {"page": page, "follows": follows})
+
+
+def summary_requests_list(request):
+    page = _page(request, summary_requests.requested_papers(viewer=request.user))
+    return render(request, "summaries/requests.html", {"page": page})
+
+
+@login_required
+@require_POST
+def summary_request_ask(request):
+    paper = _posted_paper(request)
+    if paper is None:
+        raise Http404("Which paper?")
+    summary_requests.summary_request_create(paper=paper, requester=request.user)
+    messages.success(request, "Noted: you will get an email when the first summary of this paper appears.")
+    return _redirect_back(request, paper.get_absolute_url())
+
+
+@login_required
+@require_POST
+def summary_request_withdraw(request):
+    paper = _posted_paper(request)
+    if paper is None:
+        raise Http404("Which paper?")
+    summary_requests.summary_request_withdraw(paper=paper, requester=request.user)
+    messages.success(request, "Your request is withdrawn.")
+    return _redirect_back(request, paper.get_absolute_url())

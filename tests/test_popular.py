@@ -1,0 +1,148 @@
+"""The Popular tab: recent upvotes and views, decaying with age, computed in SQL; counting permalink views."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from summaries import popularity, services
+from summaries.models import Summary, Vote
+from tests.factories import SummaryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def _age(summary, **delta):
+    Summary.objects.filter(pk=summary.pk).update(created_at=timezone.now() - timedelta(**delta))
+
+
+@pytest.fixture
+def voters(db):
+    return [UserFactory() for _ in range(3)]
+
+
+def _upvote(summary, voters, *, days_ago: float = 0):
+    for voter in voters:
+        services.vote_cast(summary=summary, voter=voter, value=Vote.UP)
+    if days_ago:
+        Vote.objects.filter(summary=summary).update(created_at=timezone.now() - timedelta(days=days_ago))
+
+
+def _order(html: str, *bodies: str) -> list[str]:
+    return sorted(bodies, key=html.index)
+
+
+def _popularity(summary) -> float:
+    return Summary.objects.annotate(p=popularity.popularity_expression()).get(pk=summary.pk).p
+
+
+def test_a_recent_well_voted_summary_outranks_an_old_high_score_one(client, voters):
+    old = SummaryFactory(body="Old classic.", score=50, view_count=2000)
+    _age(old, days=60)
+    fresh = SummaryFactory(body="Fresh and liked.")
+    _upvote(fresh, voters)
+    _age(fresh, hours=5)
+    SummaryFactory(body="Fresh, nobody cares.")
+
+    html = client.get("/?order=popular").content.decode()
+    assert _order(html, "Old classic.", "Fresh and liked.", "Fresh, nobody cares.")[0] == "Fresh and liked."
+    assert 'class="active" aria-current="page">Popular' in html
+    top = client.get("/?order=top").content.decode()
+    assert _order(top, "Old classic.", "Fresh and liked.")[0] == "Old classic."
+
+
+def test_votes_from_this_week_count_more_than_older_votes(client, voters):
+    recent_votes = SummaryFactory(body="Voted this week.")
+    old_votes = SummaryFactory(body="Voted last month.")
+    _upvote(recent_votes, voters[:2])
+    _upvote(old_votes, voters[:2], days_ago=20)
+    same_time = timezone.now() - timedelta(days=1)
+    Summary.objects.filter(pk__in=[recent_votes.pk, old_votes.pk]).update(created_at=same_time)
+    html = client.get("/?order=popular").content.decode()
+    assert _order(html, "Voted this week.", "Voted last month.") == ["Voted this week.", "Voted last month."]
+
+
+def test_views_lift_a_summary_and_downvotes_sink_one(client):
+    read = SummaryFactory(body="Much read.", view_count=300)
+    plain = SummaryFactory(body="Plain.")
+    downvoted = SummaryFactory(body="Disliked.", score=-3)
+    same_time = timezone.now() - timedelta(hours=10)
+    Summary.objects.filter(pk__in=[read.pk, plain.pk, downvoted.pk]).update(created_at=same_time)
+    html = client.get("/?order=popular").content.decode()
+    assert _order(html, "Plain.", "Much read.", "Disliked.") == ["Much read.", "Plain.", "Disliked."]
+
+
+def test_the_sql_matches_the_documented_formula(voters):
+    summary = SummaryFactory(view_count=55)
+    _upvote(summary, voters)  # score 3
+    Vote.objects.filter(pk=Vote.objects.filter(summary=summary).first().pk).update(
+        created_at=timezone.now() - timedelta(days=8)
+    )  # one of the three falls out of the 7-day window
+    _age(summary, hours=30)
+    expected = (2 * 2 + 55 / 10 + 3) / (30 + 2) ** 1.5
+    assert _popularity(summary) == pytest.approx(expected, rel=1e-3)
+
+
+def test_a_brand_new_summary_does_not_divide_by_zero():
+    summary = SummaryFactory(view_count=10)
+    assert _popularity(summary) == pytest.approx(1 / 2**1.5, rel=1e-2)
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_popular_feed_query_count_does_not_grow(
+    client, user, other_user, make_summaries, django_assert_max_num_queries, settings, logged_in
+):
+    settings.FEED_PAGE_SIZE = 50
+    if logged_in:
+        client.force_login(user)
+    author = UserFactory(username="prolific")
+    for summary in make_summaries(5, author=author):
+        _upvote(summary, [other_user])
+    with django_assert_max_num_queries(8) as small:
+        client.get("/?order=popular")
+    for summary in make_summaries(45, author=author):
+        _upvote(summary, [other_user])
+    with django_assert_max_num_queries(8) as large:
+        html = client.get("/?order=popular").content.decode()
+    assert html.count('class="card') >= 50
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# --- Counting views ---
+
+
+def _views(summary) -> int:
+    return Summary.objects.values_list("view_count", flat=True).get(pk=summary.pk)
+
+
+def test_a_readers_permalink_view_counts_once_per_view(client, other_user):
+    summary = SummaryFactory()
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    client.force_login(other_user)
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    assert _views(summary) == 2
+
+
+def test_concurrent_increments_are_atomic(client):
+    summary = SummaryFactory()
+    stale = Summary.objects.get(pk=summary.pk)  # a copy read before the other view landed
+    popularity.summary_view_record(summary=summary)
+    popularity.summary_view_record(summary=stale)
+    assert _views(summary) == 2
+
+
+def test_the_authors_own_views_and_robots_do_not_count(client, user):
+    summary = SummaryFactory(author=user)
+    client.force_login(user)
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    client.logout()
+    for agent in ["Googlebot/2.1 (+http://www.google.com/bot.html)", "curl/8.5.0", "python-requests/2.32", ""]:
+        client.get(summary.get_absolute_url(), HTTP_USER_AGENT=agent)
+    client.head(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    assert _views(summary) == 0
+
+
+def test_a_missing_summary_counts_nothing(client):
+    assert client.get("/summary/999999/", HTTP_USER_AGENT=BROWSER).status_code == 404
