@@ -315,9 +315,9 @@ CORRECTIONS_PER_WORD = 3
 def corrected_terms(query: str) -> Terms | None:
     """Each query word that no title or author name contains, OR-ed with the known words nearest to it.
 
-    "atention is al you need" -> (atention | attention) & need: "al" may have meant "all", a
-    stop word, so it constrains nothing. None when no word needed correcting (or there is no
-    word list).
+    "atention is al you need" -> (atention | attention) & need: stop words and words of two
+    letters ("al") constrain nothing, nor does a word whose neighbour is a stop word. None when
+    no word needed correcting (or there is no word list).
     """
     words = [word.lower() for word in re.findall(r"[^\W_]+", query)][:12]
     if not words or not _has_search_words():
@@ -327,7 +327,8 @@ def corrected_terms(query: str) -> Terms | None:
         rows = cursor.fetchall()
     groups, corrections = [], []
     for word, is_stopword, alternatives, may_be_stopword in rows:
-        if is_stopword or may_be_stopword:
+        # Two letters say too little to correct ("al": all? also? Alan?), so they constrain nothing.
+        if is_stopword or may_be_stopword or len(word) < 3:
             continue
         if alternatives:
             corrections.append((word, list(alternatives)))
