@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sites.models import Site
 from django.core import mail
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -63,14 +63,10 @@ def follow_target(*, kind: str, paper: Paper | None = None, name: str = "") -> F
     raise InvalidFollow("One follows a paper, an author or a category.")
 
 
-@transaction.atomic
 def follow_create(*, follower: AbstractBaseUser, target: FollowTarget) -> Follow:
-    """Follow `target`; following it again changes nothing."""
-    # The follow_once constraint cannot stop a duplicate author or category follow (paper is NULL there,
-    # and NULLs are distinct), so one follower's follows are serialised on their user row instead.
-    get_user_model().objects.select_for_update().filter(pk=follower.pk).first()
-    follow = Follow.objects.filter(follower=follower, **target.lookup()).first()
-    return follow or Follow.objects.create(follower=follower, **target.lookup())
+    """Follow `target`; following it again changes nothing (the database's constraints see to races)."""
+    follow, _ = Follow.objects.get_or_create(follower=follower, **target.lookup())
+    return follow
 
 
 def follow_delete(*, follower: AbstractBaseUser, target: FollowTarget) -> None:

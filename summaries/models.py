@@ -222,7 +222,11 @@ class Follow(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["follower", "kind", "paper", "name"], name="follow_once"),
+            # Two partial constraints, because NULLs are distinct in one over (paper, name).
+            models.UniqueConstraint(fields=["follower", "paper"], condition=Q(kind="paper"), name="follow_paper_once"),
+            models.UniqueConstraint(
+                fields=["follower", "kind", "name"], condition=Q(paper__isnull=True), name="follow_name_once"
+            ),
             models.CheckConstraint(
                 condition=(Q(kind="paper", paper__isnull=False) | (~Q(kind="paper") & Q(paper__isnull=True) & ~Q(name=""))),
                 name="follow_has_a_target",

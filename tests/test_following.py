@@ -6,6 +6,7 @@ import pytest
 from django.contrib.sites.models import Site
 from django.core import mail
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -273,3 +274,10 @@ def test_weekly_digest_is_a_profile_setting(client, user):
     client.post("/settings/profile/", {"display_name": "Ada", "bio": ""})
     user.profile.refresh_from_db()
     assert user.profile.weekly_digest is False
+
+
+@pytest.mark.parametrize("kind, name", [("author", "Ashish Vaswani"), ("category", "cs.LG")])
+def test_the_database_refuses_a_second_identical_follow(reader, kind, name):
+    Follow.objects.create(follower=reader, kind=kind, name=name)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Follow.objects.create(follower=reader, kind=kind, name=name)
