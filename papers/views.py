@@ -82,7 +82,7 @@ def search_page(request):
 
 def _year(request) -> int | None:
     year = request.GET.get("year", "")
-    return int(year) if year.isdigit() and len(year) == 4 else None
+    return int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None
 
 
 def category_detail(request, category: str):

@@ -243,7 +243,9 @@ def test_the_closest_titles_come_first(client, paper):
     assert "Unrelated cameras" not in section
 
 
-@pytest.mark.parametrize("path", ["/papers/category/cs%00LG/", "/venue/Neur%00IPS/", "/venue/NeurIPS/?year=99999"])
+@pytest.mark.parametrize(
+    "path", ["/papers/category/cs%00LG/", "/venue/Neur%00IPS/", "/venue/NeurIPS/?year=99999", "/venue/NeurIPS/?year=²⁰¹⁷"]
+)
 def test_odd_browse_urls_never_fail(client, venues, path):
     assert client.get(path).status_code == 200
 
