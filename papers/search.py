@@ -109,7 +109,7 @@ def _authors_html(marked_authors: list[str]) -> SafeString:
             parts.append("…")
         parts.append(marked_html(name))
     html = ", ".join(parts)
-    if len(shown) < len(marked_authors):
+    if shown and shown[-1][0] < len(marked_authors) - 1:
         html += " et al."
     return mark_safe(html)
 

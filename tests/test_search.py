@@ -156,6 +156,24 @@ def test_marked_html_escapes_then_marks(text, html):
     assert search.marked_html(text) == html
 
 
+M, N = search.START, search.STOP
+
+
+@pytest.mark.parametrize(
+    "names, html",
+    [
+        (["A", "B"], "A, B"),
+        (["A", "B", "C", "D", "E", "F"], "A, B, C, D et al."),
+        (["A", "B", "C", "D", "E", f"{M}F{N}"], "A, B, C, D, …, <mark>F</mark>"),
+        (["A", "B", "C", "D", f"{M}E{N}", "F"], "A, B, C, D, <mark>E</mark> et al."),
+        (["<b>A</b>", f"{M}<i>{N}"], "&lt;b&gt;A&lt;/b&gt;, <mark>&lt;i&gt;</mark>"),
+        ([], ""),
+    ],
+)
+def test_long_author_lists_keep_the_matching_author(names, html):
+    assert search._authors_html(names) == html
+
+
 @postgresql_only
 @pytest.mark.parametrize("query", ["pixel recurent neural netwroks", "pixle recurrent neural networks", "pixel recurent"])
 def test_a_misspelled_title_still_finds_its_paper(client, paper, query):
