@@ -2,12 +2,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from summaries import sitemaps
+
 admin.site.site_header = "ShortScience moderation"
 admin.site.site_title = "ShortScience admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-<str:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("", include("papers.urls")),
     path("", include("summaries.urls")),
 ]

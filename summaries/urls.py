@@ -1,6 +1,8 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from summaries import views
+from summaries import feeds, views
+
+register_converter(feeds.FeedFormatConverter, "feedformat")
 
 app_name = "summaries"
 
@@ -16,6 +18,11 @@ urlpatterns = [
     path("summary/<int:pk>/vote/", views.summary_vote, name="vote"),
     path("user/<str:username>/", views.profile_detail, name="profile"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),
+    path("feeds/latest.<feedformat:fmt>", feeds.latest, name="feed_latest"),
+    path("feeds/top.<feedformat:fmt>", feeds.top, name="feed_top"),
+    path("feeds/paper/<path:identifier>.<feedformat:fmt>", feeds.paper, name="feed_paper"),
+    path("feeds/user/<str:username>.<feedformat:fmt>", feeds.user, name="feed_user"),
+    path("feeds/category/<str:category>.<feedformat:fmt>", feeds.category, name="feed_category"),
     path("summary/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path("comments/<int:pk>/edit/", views.comment_edit, name="comment_edit"),
     path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),

@@ -6,26 +6,14 @@ import time
 from datetime import date
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
 from papers.models import HarvestState
 from papers.oai import FORMATS, ListRecordsPage, OAIClient, OAIError, OAIUnavailable
+from papers.progress import ProgressStream
 from papers.services import papers_upsert
-
-
-class _ProgressStream:
-    """Lets tqdm redraw its bar in place: OutputWrapper.write would end every redraw with a newline."""
-
-    def __init__(self, wrapper: OutputWrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, style_func=str, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
 
 
 def _date(text: str) -> date:
@@ -93,7 +81,7 @@ class Command(BaseCommand):
             metadata_prefix=metadata_prefix, from_date=from_date, until=until, set_spec=set_spec,
             resumption_token=state.resumption_token,
         )
-        stream = _ProgressStream(self.stderr)
+        stream = ProgressStream(self.stderr)
         progress = tqdm(desc="Harvesting", unit="record", file=stream, disable=verbosity == 0)
         totals = dict(pages=0, seen=0, created=0, updated=0, deleted=0, skipped=0)
         # A resumed list ends where it would have when it started, whatever today's date is.

@@ -8,27 +8,15 @@ from collections.abc import Iterator
 from contextlib import closing
 from typing import NamedTuple
 
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DataError, IntegrityError, reset_queries
 from tqdm import tqdm
 
 from papers.importers import RecordResult, open_snapshot, snapshot_records
+from papers.progress import ProgressStream
 from papers.services import UpsertResult, papers_upsert
 
 DEFAULT_BATCH_SIZE = 10_000
-
-
-class _ProgressStream:
-    """Lets tqdm redraw its bar in place: OutputWrapper.write would end every redraw with a newline."""
-
-    def __init__(self, wrapper: OutputWrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, style_func=str, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
 
 
 class Command(BaseCommand):
@@ -139,7 +127,7 @@ class _Import:
 
     def __init__(self, command: Command, path: str, verbosity: int, *, skip: int):
         self.command, self.path = command, path
-        self.stream = _ProgressStream(command.stderr)
+        self.stream = ProgressStream(command.stderr)
         self.verbosity = verbosity
         self.result = UpsertResult()
         self.bad_lines = 0

@@ -2,26 +2,13 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
 from papers.importers import bibtex_records
+from papers.progress import ProgressStream
 from papers.services import paper_upsert
-
-
-class _ProgressStream:
-    """Lets tqdm redraw its bar in place: OutputWrapper.write would end every redraw with a newline."""
-
-    def __init__(self, wrapper: OutputWrapper):
-        self.wrapper = wrapper
-        self.encoding = getattr(wrapper, "encoding", None)  # tqdm draws with ASCII when it can't tell
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, style_func=str, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
 
 
 class Command(BaseCommand):
@@ -38,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error}") from error
 
         results = list(bibtex_records(text))
-        stream = _ProgressStream(self.stderr)
+        stream = ProgressStream(self.stderr)
         created = updated = errors = 0
         for result in tqdm(results, desc="Importing", unit="entry", file=stream, disable=verbosity == 0):
             error = result.error

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from papers.progress import ProgressStream
 from summaries import rendering, services
 from summaries.models import Summary
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         total = summaries.count()
         # The raw stream under self.stderr: its wrapper would end every progress update with a
         # newline and colour it as an error.
-        progress = tqdm(summaries.iterator(chunk_size=CHUNK_SIZE), total=total, unit="summary", file=self.stderr._out)
+        progress = tqdm(summaries.iterator(chunk_size=CHUNK_SIZE), total=total, unit="summary", file=ProgressStream(self.stderr))
         for summary in progress:
             services.summary_rerender(summary=summary)
         self.stdout.write(f"Re-rendered {total} {'summary' if total == 1 else 'summaries'}.")

@@ -1,0 +1,38 @@
+"""Page metadata for search engines and link previews: canonical URLs, plain-text excerpts, noindex."""
+
+import html
+import re
+
+from django import template
+from django.utils.html import strip_tags
+
+register = template.Library()
+
+EXCERPT_LENGTH = 200
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path: str = "") -> str:
+    """`path` (default: this page's path, without its query) as an absolute URL on the host the page was asked for."""
+    request = context.get("request")
+    if request is None:
+        return path
+    return request.build_absolute_uri(path or request.path)
+
+
+@register.filter
+def plain_text(value: str, length: int = EXCERPT_LENGTH) -> str:
+    """Stored HTML as one line of text, cut at a word boundary: "<p>A &amp; B</p>" -> "A & B"."""
+    text = re.sub(r"\s+", " ", html.unescape(strip_tags(value or ""))).strip()
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1]
+    if text[length - 1] != " " and " " in cut:  # don't end on half a word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+@register.filter
+def any_public(summaries) -> bool:
+    """Whether a paper's list holds a public summary: not just its viewer's own private or hidden one."""
+    return any(summary.is_public for summary in summaries)
