@@ -3,8 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
-from summaries import services
-from summaries.models import Profile, Summary, Vote
+from summaries import moderation, moderation_admin, services
+from summaries.models import ModerationAction, Profile, Report, Summary, Vote
 
 
 @admin.register(Summary)
@@ -20,12 +20,12 @@ class SummaryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide selected summaries from every public page")
     def hide(self, request, queryset):
-        count = services.summaries_set_hidden(summaries=queryset, hidden=True)
+        count = moderation.summaries_set_hidden(summaries=queryset, hidden=True, moderator=request.user)
         self.message_user(request, f"Hid {count} summar{'y' if count == 1 else 'ies'}.", messages.SUCCESS)
 
     @admin.action(description="Restore selected summaries")
     def restore(self, request, queryset):
-        count = services.summaries_set_hidden(summaries=queryset, hidden=False)
+        count = moderation.summaries_set_hidden(summaries=queryset, hidden=False, moderator=request.user)
         self.message_user(request, f"Restored {count} summar{'y' if count == 1 else 'ies'}.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
@@ -49,6 +49,7 @@ class VoteAdmin(admin.ModelAdmin):
 class ProfileInline(admin.StackedInline):
     model = Profile
     can_delete = False
+    readonly_fields = ("suspended_at",)  # set by the suspend actions, which log it
 
 
 User = get_user_model()
@@ -60,9 +61,20 @@ class UserWithProfileAdmin(UserAdmin):
     inlines = (ProfileInline,)
     list_display = ("username", "email", "display_name", "summary_count", "is_staff", "is_active", "date_joined")
     list_select_related = ("profile",)
+    actions = ("suspend", "unsuspend")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(summary_total=Count("summaries"))
+
+    @admin.action(description="Suspend selected users (they cannot log in or post)")
+    def suspend(self, request, queryset):
+        count, refused = moderation.users_suspend(users=queryset, moderator=request.user)
+        moderation_admin.report_suspensions(self, request, count, refused)
+
+    @admin.action(description="Unsuspend selected users")
+    def unsuspend(self, request, queryset):
+        count = moderation.users_unsuspend(users=queryset, moderator=request.user)
+        self.message_user(request, f"Unsuspended {count} user{'' if count == 1 else 's'}.", messages.SUCCESS)
 
     @admin.display(description="display name")
     def display_name(self, user):
@@ -108,3 +120,7 @@ class CommentAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         comment_services.comment_rerender(comment=obj)
 
+
+# The report queue and the moderation log (summaries.moderation does the work, and logs it).
+admin.site.register(Report, moderation_admin.ReportAdmin)
+admin.site.register(ModerationAction, moderation_admin.ModerationActionAdmin)

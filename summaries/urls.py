@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from summaries import feeds, views
+from summaries import feeds, moderation_views, views
 
 register_converter(feeds.FeedFormatConverter, "feedformat")
 
@@ -42,4 +42,10 @@ urlpatterns += [
     path("requests/", views.summary_requests_list, name="requests"),
     path("requests/ask/", views.summary_request_ask, name="request_ask"),
     path("requests/withdraw/", views.summary_request_withdraw, name="request_withdraw"),
+]
+
+# Moderation: readers report summaries and comments (the queue is in the admin).
+urlpatterns += [
+    path("summary/<int:pk>/report/", moderation_views.summary_report, name="summary_report"),
+    path("comment/<int:pk>/report/", moderation_views.comment_report, name="comment_report"),
 ]
