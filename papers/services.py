@@ -3,11 +3,11 @@
 import io
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from papers.identifiers import Identifier, InvalidIdentifier, Kind, parse
@@ -93,6 +93,31 @@ def papers_upsert(records: Iterable[PaperRecord], *, batch_size: int = UPSERT_BA
         created = sum(was_created for _, was_created in outcomes)
         result += UpsertResult(created, len(outcomes) - created)
     return result
+
+
+# What the database (or papers_upsert's own checks) says when a record can't be written.
+RECORD_REFUSED = (ValueError, IntegrityError, DataError)
+
+
+def papers_upsert_or_skip(
+    records: list[PaperRecord], *, refused: Callable[[PaperRecord, Exception], None]
+) -> UpsertResult:
+    """papers_upsert for one batch; if it is refused, record by record, so a bad record costs only itself.
+
+    `refused(record, error)` hears of each record that could not be written.
+    """
+    if not records:
+        return UpsertResult()
+    try:
+        return papers_upsert(records, batch_size=len(records))
+    except RECORD_REFUSED:
+        result = UpsertResult()
+        for record in records:
+            try:
+                result += papers_upsert([record])
+            except RECORD_REFUSED as error:
+                refused(record, error)
+        return result
 
 
 @dataclass

@@ -386,6 +386,20 @@ def test_arxiv_raw_format_is_harvested_under_its_own_state(oai):
 
 
 @pytest.mark.django_db
+def test_a_record_the_database_refuses_is_reported_and_the_rest_of_the_page_saved(oai):
+    # Version 40000 does not fit the column; the harvest must not stop on it for good.
+    page = recorded("list_records_arxiv_raw.xml").replace(b'version="v3"', b'version="v40000"')
+    params = {"verb": "ListRecords", "metadataPrefix": "arXivRaw", "from": "2024-02-01"}
+    answer(oai, params, page)
+
+    _, stderr = harvest("--from", "2024-02-01", "--format", "arXivRaw")
+
+    assert "not saved hep-th/9711200" in stderr
+    assert list(Paper.objects.values_list("arxiv_id", flat=True)) == ["hep-th/9802109"]
+    assert state(f"{ENDPOINT} arXivRaw *").harvested_until == date(2024, 2, 10)
+
+
+@pytest.mark.django_db
 def test_a_503_is_retried_after_the_wait_it_asks_for(oai, slept):
     answer(oai, first_page_params(), "Retry after 7 seconds", status=503, headers={"Retry-After": "7"})
     answer(oai, first_page_params(), recorded("no_records_match.xml"))

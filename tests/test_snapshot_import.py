@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from papers import services
 from papers.importers import open_snapshot, snapshot_doi, snapshot_entry_record, snapshot_records, snapshot_text
-from papers.management.commands import import_arxiv_snapshot
 from papers.models import Paper
 from summaries.models import Summary
 from tests.factories import PaperFactory, SummaryFactory
@@ -267,21 +267,21 @@ def test_limit_stops_after_that_many_lines_and_says_where_to_resume(db):
 
 def test_batches_are_written_one_transaction_at_a_time(db, monkeypatch):
     batches = []
-    real_papers_upsert = import_arxiv_snapshot.papers_upsert
+    real_papers_upsert = services.papers_upsert
 
     def spy(records, **options):
         batches.append(len(records))
         assert Paper.objects.count() == sum(batches[:-1])  # the batches before are already written
         return real_papers_upsert(records, **options)
 
-    monkeypatch.setattr(import_arxiv_snapshot, "papers_upsert", spy)
+    monkeypatch.setattr(services, "papers_upsert", spy)
     import_snapshot(SNAPSHOT, "--batch-size", "3")
     assert batches == [3, 3, 3, 1]
     assert Paper.objects.count() == 10
 
 
 def test_an_interrupted_run_keeps_the_batches_it_wrote_and_says_how_to_resume(db, monkeypatch):
-    real_papers_upsert = import_arxiv_snapshot.papers_upsert
+    real_papers_upsert = services.papers_upsert
     calls = []
 
     def interrupted_on_the_third_batch(records, **options):
@@ -290,7 +290,7 @@ def test_an_interrupted_run_keeps_the_batches_it_wrote_and_says_how_to_resume(db
             raise KeyboardInterrupt
         return real_papers_upsert(records, **options)
 
-    monkeypatch.setattr(import_arxiv_snapshot, "papers_upsert", interrupted_on_the_third_batch)
+    monkeypatch.setattr(services, "papers_upsert", interrupted_on_the_third_batch)
     stdout = StringIO()
     with pytest.raises(CommandError, match="Interrupted"):
         call_command("import_arxiv_snapshot", str(SNAPSHOT), "--batch-size", "3", stdout=stdout, stderr=StringIO())
@@ -298,20 +298,20 @@ def test_an_interrupted_run_keeps_the_batches_it_wrote_and_says_how_to_resume(db
     assert Paper.objects.count() == 6
     assert "Last line processed: 7; to resume, run again with --skip 7." in stdout.getvalue()
 
-    monkeypatch.setattr(import_arxiv_snapshot, "papers_upsert", real_papers_upsert)
+    monkeypatch.setattr(services, "papers_upsert", real_papers_upsert)
     stdout, _ = import_snapshot(SNAPSHOT, "--skip", "7")
     assert set(Paper.objects.values_list("arxiv_id", flat=True)) == GOOD_IDS
 
 
 def test_a_record_the_database_refuses_is_reported_and_the_rest_of_its_batch_goes_in(db, monkeypatch):
-    real_papers_upsert = import_arxiv_snapshot.papers_upsert
+    real_papers_upsert = services.papers_upsert
 
     def refuses_attention(records, **options):
         if any(record.arxiv_id == "1706.03762" for record in records):
             raise ValueError("refused for the test")
         return real_papers_upsert(records, **options)
 
-    monkeypatch.setattr(import_arxiv_snapshot, "papers_upsert", refuses_attention)
+    monkeypatch.setattr(services, "papers_upsert", refuses_attention)
     stdout, stderr = import_snapshot(SNAPSHOT, "--batch-size", "100")
     assert "snapshot.jsonl:6: 1706.03762: not saved: refused for the test" in stderr
     assert Paper.objects.count() == 9

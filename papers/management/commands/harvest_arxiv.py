@@ -13,7 +13,7 @@ from tqdm import tqdm
 from papers.models import HarvestState
 from papers.oai import FORMATS, ListRecordsPage, OAIClient, OAIError, OAIUnavailable
 from papers.progress import ProgressStream
-from papers.services import papers_upsert
+from papers.services import papers_upsert_or_skip
 
 
 def _date(text: str) -> date:
@@ -91,7 +91,7 @@ class Command(BaseCommand):
                 if list_end is None and not resuming:
                     # A list holds the records as they were at its first response.
                     list_end = page.response_date
-                self._save_page(state, page, totals, list_end)
+                refused = self._save_page(state, page, totals, list_end)
                 if first_cursor is None:
                     first_cursor = page.cursor or 0
                 if progress.total is None and page.complete_list_size is not None:
@@ -101,6 +101,8 @@ class Command(BaseCommand):
                 progress.update(page.size)
                 for skipped in page.skipped:
                     tqdm.write(self.style.WARNING(f"skipped {skipped.identifier or '(no identifier)'}: {skipped.reason}"), file=stream)
+                for record, error in refused:
+                    tqdm.write(self.style.WARNING(f"not saved {record.arxiv_id}: {error}"), file=stream)
         except OAIError as error:
             raise CommandError(self._refusal(state, error)) from error
         except OAIUnavailable as error:
@@ -119,13 +121,16 @@ class Command(BaseCommand):
         self.stdout.write(f"{outcome} Harvested until {state.harvested_until}.", self.style.SUCCESS)
 
     @staticmethod
-    def _save_page(state: HarvestState, page: ListRecordsPage, totals: dict, list_end: date | None) -> None:
-        """Write one page's papers and where the list stands, together, so a crash loses neither."""
+    def _save_page(state: HarvestState, page: ListRecordsPage, totals: dict, list_end: date | None) -> list:
+        """Write one page's papers and where the list stands, together, so a crash loses neither.
+
+        Returns the (record, error) pairs the database refused; the rest of the page is saved.
+        """
         with transaction.atomic():
-            if page.records:
-                result = papers_upsert(records=page.records, batch_size=len(page.records))
-                totals["created"] += result.created
-                totals["updated"] += result.updated
+            refused = []
+            result = papers_upsert_or_skip(page.records, refused=lambda record, error: refused.append((record, error)))
+            totals["created"] += result.created
+            totals["updated"] += result.updated
             state.resumption_token = page.resumption_token
             state.list_until = list_end if page.resumption_token else None
             state.records_seen += page.size
@@ -135,7 +140,8 @@ class Command(BaseCommand):
         totals["pages"] += 1
         totals["seen"] += page.size
         totals["deleted"] += len(page.deleted)
-        totals["skipped"] += len(page.skipped)
+        totals["skipped"] += len(page.skipped) + len(refused)
+        return refused
 
     @staticmethod
     def _refusal(state: HarvestState, error: OAIError) -> str:

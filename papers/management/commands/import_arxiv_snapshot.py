@@ -9,12 +9,12 @@ from contextlib import closing
 from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DataError, IntegrityError, reset_queries
+from django.db import reset_queries
 from tqdm import tqdm
 
 from papers.importers import RecordResult, open_snapshot, snapshot_records
 from papers.progress import ProgressStream
-from papers.services import UpsertResult, papers_upsert
+from papers.services import UpsertResult, papers_upsert_or_skip
 
 DEFAULT_BATCH_SIZE = 10_000
 
@@ -160,16 +160,12 @@ class _Import:
 
     def write(self, records: list[RecordResult]) -> None:
         """One transaction for the batch; a batch the database refuses is retried record by record to find the culprit."""
-        if not records:
-            return
-        try:
-            self.result += papers_upsert([result.record for result in records], batch_size=len(records))
-        except (ValueError, IntegrityError, DataError):
-            for result in records:
-                try:
-                    self.result += papers_upsert([result.record])
-                except (ValueError, IntegrityError, DataError) as error:
-                    self.report(result._replace(error=f"not saved: {error}"))
+        line_of = {id(result.record): result for result in records}
+
+        def refused(record, error):
+            self.report(line_of[id(record)]._replace(error=f"not saved: {error}"))
+
+        self.result += papers_upsert_or_skip([result.record for result in records], refused=refused)
         reset_queries()  # with DEBUG on, Django would keep every query of the run in memory
 
     def report(self, result: RecordResult) -> None:
