@@ -220,6 +220,19 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
     else "https://" + next((host.lstrip(".") for host in ALLOWED_HOSTS if "*" not in host), "localhost")
 )
 
+# --- Rate limits (django-ratelimit), per user and hour; staff are not limited ---
+RATE_LIMITS = {"summary": "20/h", "comment": "60/h", "vote": "120/h", "report": "20/h"}
+# An account younger than this that nobody has upvoted yet may post fewer summaries and comments.
+NEW_ACCOUNT_AGE_HOURS = 24
+NEW_ACCOUNT_SUMMARIES_PER_HOUR = 3
+NEW_ACCOUNT_COMMENTS_PER_HOUR = 5
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# Counted in their own cache alias (the same Redis or memory as the default), so tests can reset only them.
+CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ratelimit"}
+RATELIMIT_USE_CACHE = "ratelimit"
+# A cache outage must not stop everyone from posting.
+RATELIMIT_FAIL_OPEN = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
-from summaries import moderation
+from summaries import limits, moderation
 from summaries.models import Comment, Report, Summary
 
 
@@ -26,9 +26,13 @@ def _report_page(request, *, summary: Summary, comment: Comment | None = None):
         status = 400  # unless it is filed below
         if form.is_valid():
             try:
+                limits.rate_limit_check(request, action="report")
                 moderation.report_create(
                     reporter=request.user, reason=form.cleaned_data["reason"], summary=None if comment else summary, comment=comment
                 )
+            except limits.RateLimited as limited:
+                form.add_error(None, str(limited))
+                status = 429
             except moderation.ReportRefused as refusal:
                 form.add_error("reason", str(refusal))
             else:

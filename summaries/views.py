@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from summaries import diffing, following, popularity, rendering, reputation, selectors, services, summary_requests
+from summaries import limits
 from summaries.forms import PaperChoiceForm, ProfileForm, SummaryForm
 from summaries.models import Follow, Summary, Vote
 
@@ -97,7 +98,11 @@ def summary_create(request):
         if "preview" not in request.POST and form.is_valid():
             # Writing again edits the one summary, so it goes through the same conflict check as an edit.
             try:
+                limits.rate_limit_check(request, action="summary")
                 summary = services.summary_save(paper=paper, author=request.user, **_summary_changes(form))
+            except limits.RateLimited as limited:
+                form.add_error(None, str(limited))  # the typed text stays in the form
+                return _summary_form_page(request, paper=paper, form=form, summary=existing, status=429)
             except services.EditConflict as conflict:
                 return _edit_conflict_page(request, form=form, current=conflict.current)
             messages.success(request, "Your summary is published." if existing is None else "Your changes are published.")
@@ -122,7 +127,11 @@ def summary_edit(request, pk: int):
         form = SummaryForm(request.POST)
         if "preview" not in request.POST and form.is_valid():
             try:
+                limits.rate_limit_check(request, action="summary")
                 services.summary_update(summary=summary, editor=request.user, **_summary_changes(form))
+            except limits.RateLimited as limited:
+                form.add_error(None, str(limited))
+                return _summary_form_page(request, paper=summary.paper, form=form, summary=summary, status=429)
             except services.EditConflict as conflict:
                 return _edit_conflict_page(request, form=form, current=conflict.current)
             messages.success(request, "Your changes are published.")
@@ -240,6 +249,12 @@ def summary_vote(request, pk: int):
         return HttpResponse("A vote is up, down or clear.", status=400, content_type="text/plain; charset=utf-8")
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     try:
+        limits.rate_limit_check(request, action="vote")
+    except limits.RateLimited as limited:
+        if wants_json:
+            return JsonResponse({"error": str(limited)}, status=429, headers={"Retry-After": str(limited.retry_after)})
+        return limits.rate_limited_page(request, limited, back_url=summary.get_absolute_url())
+    try:
         score = services.vote_cast(summary=summary, voter=request.user, value=value)
     except PermissionError as error:
         if wants_json:
@@ -318,6 +333,13 @@ def comment_create(request, pk: int):
     if not form.is_valid():
         # Nothing typed is lost: the text comes back in the form with what went wrong.
         return _comment_form_page(request, summary=summary, form=form)
+    try:
+        limits.rate_limit_check(request, action="comment")
+    except limits.RateLimited as limited:
+        form.add_error(None, str(limited))
+        response = _comment_form_page(request, summary=summary, form=form)
+        response.status_code = 429
+        return response
     comment = comments.comment_post(summary=summary, author=request.user, body=form.cleaned_data["body"], parent=parent)
     return redirect(comment.get_absolute_url())
 

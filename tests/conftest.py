@@ -1,5 +1,6 @@
 import pytest
 import responses
+from django.core.cache import caches
 
 from papers import arxiv
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
@@ -15,6 +16,16 @@ def external_http():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
     arxiv.rate_limit.reset()
+
+
+@pytest.fixture(autouse=True)
+def rate_limit_counts(settings):
+    """Rate limits count from zero in every test, in this process's memory even when REDIS_URL is set."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-tests"},
+    }
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture
