@@ -107,12 +107,12 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide selected comments from their threads")
     def hide(self, request, queryset):
-        count = comment_services.comments_set_hidden(comments=queryset, hidden=True, moderator=request.user)
+        count = moderation.comments_set_hidden(comments=queryset, hidden=True, moderator=request.user)
         self.message_user(request, f"Hid {count} comment{'' if count == 1 else 's'}.", messages.SUCCESS)
 
     @admin.action(description="Restore selected comments")
     def restore(self, request, queryset):
-        count = comment_services.comments_set_hidden(comments=queryset, hidden=False, moderator=request.user)
+        count = moderation.comments_set_hidden(comments=queryset, hidden=False, moderator=request.user)
         self.message_user(request, f"Restored {count} comment{'' if count == 1 else 's'}.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from summaries import diffing, following, popularity, rendering, reputation, selectors, services, summary_requests
-from summaries import limits
+from summaries import limits, moderation
 from summaries.forms import PaperChoiceForm, ProfileForm, SummaryForm
 from summaries.models import Follow, Summary, Vote
 
@@ -372,7 +372,7 @@ def comment_hide(request, pk: int):
         raise PermissionDenied("Only moderators hide comments.")
     comment = get_object_or_404(Comment.objects.select_related("summary"), pk=pk)
     hidden = request.POST.get("hidden") != "0"
-    comments.comments_set_hidden(comments=[comment], hidden=hidden, moderator=request.user)
+    moderation.comments_set_hidden(comments=[comment], hidden=hidden, moderator=request.user)
     messages.success(request, "The comment is hidden." if hidden else "The comment is restored.")
     return redirect(comment.get_absolute_url())
 

@@ -333,3 +333,24 @@ def test_queue_query_count_does_not_grow(admin_client, django_assert_max_num_que
 def test_moderation_pages_load(admin_client, spam, user, page):
     report(user, spam)
     assert admin_client.get(page).status_code == 200
+
+
+def test_comments_offer_a_report_link_to_everyone_but_their_author(spam, user, other_user):
+    comment = comment_services.comment_post(summary=spam, author=other_user, body="A remark.")
+    link = f'href="/comment/{comment.pk}/report/"'
+    assert link in logged_in(user).get(f"/summary/{spam.pk}/").content.decode()
+    assert link not in logged_in(other_user).get(f"/summary/{spam.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("where", ["admin", "thread"])
+def test_hiding_a_comment_anywhere_closes_its_reports(admin_client, spam, user, other_user, moderator, where):
+    comment = comment_services.comment_post(summary=spam, author=other_user, body="Rude remark.")
+    filed = moderation.report_create(reporter=user, comment=comment, reason="Rude.")
+    if where == "admin":
+        admin_client.post("/admin/summaries/comment/", {"action": "hide", "_selected_action": [comment.pk]})
+    else:
+        admin_client.post(f"/comments/{comment.pk}/hide/", {"hidden": "1"})
+    assert Comment.objects.get(pk=comment.pk).is_hidden
+    filed.refresh_from_db()
+    assert (filed.status, filed.handled_by) == (Report.ACTIONED, moderator)
+    assert ModerationAction.objects.get().action == "hide comment"
