@@ -1,4 +1,4 @@
-"""Every write to summaries and votes: create, update, hide, vote, re-render."""
+"""Every write to summaries and votes: create, update, vote, re-render (hiding is summaries.moderation, which logs it)."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -142,10 +142,6 @@ def summary_rerender(*, summary: Summary) -> None:
     with transaction.atomic():
         # Only the rendering: a concurrent vote's score must survive, and nothing was edited.
         _apply_rendering(summary, update_fields=["body_html", "rendered_version"])
-
-
-def summaries_set_hidden(*, summaries, hidden: bool) -> int:
-    return Summary.objects.filter(pk__in=[s.pk for s in summaries]).update(is_hidden=hidden)
 
 
 @transaction.atomic

@@ -124,6 +124,8 @@ def test_profile_without_public_signed_summaries_is_noindex(client, user):
 
 def test_top_tab_is_its_own_canonical_page(client, db):
     assert head(client, "/?order=top")[0].links["canonical"] == "http://testserver/?order=top"
+    assert head(client, "/?order=popular")[0].links["canonical"] == "http://testserver/?order=popular"
+    assert head(client, "/?order=nonsense")[0].links["canonical"] == "http://testserver/"
     assert head(client, "/?page=1")[0].links["canonical"] == "http://testserver/"
 
 
