@@ -1,10 +1,21 @@
 """Papers: the metadata of what people summarize, reachable by any of its identifiers."""
 
-from django.db import models
+import json
+
+from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
 
 from papers.identifiers import Identifier, Kind
+
+
+def json_list_contains(field: str, value: str) -> Q:
+    """`field`, a JSON list of strings such as Paper.categories or Paper.authors, has `value` as an element."""
+    if connection.vendor == "postgresql":
+        # jsonb containment (@>), which the GIN index on categories serves.
+        return Q(**{f"{field}__contains": [value]})
+    # SQLite has no JSON containment: match the element's JSON text, quotes included.
+    return Q(**{f"{field}__icontains": json.dumps(value)})
 
 
 class PaperQuerySet(models.QuerySet):

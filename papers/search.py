@@ -31,7 +31,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from papers.identifiers import Kind, parse_or_none
-from papers.models import Paper
+from papers.models import Paper, json_list_contains
 from summaries.models import Summary
 
 # How many full-text matches are ranked; past that the result count reads "200+" or "300+".
@@ -514,11 +514,7 @@ def summary_results(*, query: str, page_number=1) -> Page:
 
 
 def papers_in_category(category: str) -> QuerySet[Paper]:
-    category = category.replace("\x00", "")
-    if is_postgresql():
-        return Paper.objects.filter(categories__contains=[category])  # categories @> '["cs.LG"]', GIN index
-    # SQLite has no JSON containment; the quoted name inside the JSON text is close enough.
-    return Paper.objects.filter(categories__icontains=f'"{category}"')
+    return Paper.objects.filter(json_list_contains("categories", category.replace("\x00", "")))
 
 
 def category_page(*, category: str, page_number=1) -> BrowsePage:

@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import feedgenerator
 
 from papers.identifiers import InvalidIdentifier, parse
-from papers.models import Paper
+from papers.models import Paper, json_list_contains
 from summaries.models import Summary
 
 FEED_LENGTH = 30
@@ -230,7 +230,7 @@ class CategoryFeed(SummaryFeed):
         return absolute_url(category_page_url(category))
 
     def items(self, category):
-        summaries = Summary.objects.filter(paper__categories__contains=[category])
+        summaries = Summary.objects.filter(json_list_contains("paper__categories", category))
         return feed_items(summaries.order_by("-created_at", "-id"))
 
 

@@ -1,6 +1,5 @@
 """Following papers, authors (by name) and arXiv categories: follow and unfollow, the /following/ feed, the weekly digest."""
 
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -11,14 +10,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sites.models import Site
 from django.core import mail
-from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from papers.models import Paper
+from papers.models import Paper, json_list_contains
 from summaries import selectors
 from summaries.models import Follow, Profile, Summary
 
@@ -99,15 +97,6 @@ def followed_targets(*, user: AbstractBaseUser, paper: Paper | None = None, kind
     return {(kind, paper_id if kind == Follow.PAPER else name) for kind, paper_id, name in rows}
 
 
-def _json_list_contains(field: str, value: str) -> Q:
-    """`field` (a JSON list of strings) has `value` as an element."""
-    if connection.vendor == "postgresql":
-        # jsonb containment (@>), which papers_paper_categories' GIN index serves.
-        return Q(**{f"{field}__contains": [value]})
-    # Fallback for SQLite: match the element's JSON text, quotes included (case-insensitive there).
-    return Q(**{f"{field}__icontains": json.dumps(value)})
-
-
 def _followed_condition(follows: list[Follow]) -> Q:
     condition = Q(pk__in=[])  # following nothing matches nothing, without a query
     paper_ids = [f.paper_id for f in follows if f.kind == Follow.PAPER]
@@ -115,9 +104,9 @@ def _followed_condition(follows: list[Follow]) -> Q:
         condition |= Q(paper_id__in=paper_ids)
     for follow in follows:
         if follow.kind == Follow.AUTHOR:
-            condition |= _json_list_contains("paper__authors", follow.name)
+            condition |= json_list_contains("paper__authors", follow.name)
         elif follow.kind == Follow.CATEGORY:
-            condition |= _json_list_contains("paper__categories", follow.name)
+            condition |= json_list_contains("paper__categories", follow.name)
     return condition
 
 
