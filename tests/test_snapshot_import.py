@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from papers import services
 from papers.importers import open_snapshot, snapshot_doi, snapshot_entry_record, snapshot_records, snapshot_text
@@ -347,3 +348,15 @@ def test_empty_input_imports_nothing(db, tmp_path):
 
 def test_reading_from_memory_works_too():
     assert [result.key for result in snapshot_records(BytesIO(snapshot_line()))] == ["1706.03762"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="spelling corrections need PostgreSQL")
+def test_an_import_refreshes_the_words_search_corrects_against(db):
+    def words() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM papers_searchword")
+            return cursor.fetchone()[0]
+
+    assert words() == 0
+    import_snapshot(SNAPSHOT)
+    assert words() > 0

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from papers.models import HarvestState
 from papers.oai import FORMATS, ListRecordsPage, OAIClient, OAIError, OAIUnavailable
 from papers.progress import ProgressStream
+from papers.search import refresh_search_words
 from papers.services import papers_upsert_or_skip
 
 
@@ -115,6 +116,8 @@ class Command(BaseCommand):
             progress.close()
 
         if totals["seen"]:
+            # New titles bring new words for search to correct misspellings against.
+            refresh_search_words()
             outcome = f"Harvested {state.name}: {self._counts(totals)}"
         else:
             outcome = f"No new or changed records in {state.name}."

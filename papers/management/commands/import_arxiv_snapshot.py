@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from papers.importers import RecordResult, open_snapshot, snapshot_records
 from papers.progress import ProgressStream
+from papers.search import refresh_search_words
 from papers.services import UpsertResult, papers_upsert_or_skip
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -189,5 +190,8 @@ class _Import:
         )
         if interrupted:
             summary += f"; to resume, run again with --skip {self.last_line}."
+        if self.result.created or self.result.updated:
+            # New titles bring new words for search to correct misspellings against.
+            refresh_search_words()
         style = self.command.style.WARNING if (self.bad_lines or interrupted) else self.command.style.SUCCESS
         self.command.stdout.write(summary, style)
