@@ -221,7 +221,8 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
 )
 
 # --- Rate limits (django-ratelimit), per user and hour; staff are not limited ---
-RATE_LIMITS = {"summary": "20/h", "comment": "60/h", "vote": "120/h", "report": "20/h"}
+# Previews render Markdown (seconds for hostile input) and uploads decode images: both are limited too.
+RATE_LIMITS = {"summary": "20/h", "comment": "60/h", "vote": "120/h", "report": "20/h", "preview": "300/h", "image": "30/h"}
 # An account younger than this that nobody has upvoted yet may post fewer summaries and comments.
 NEW_ACCOUNT_AGE_HOURS = 24
 NEW_ACCOUNT_SUMMARIES_PER_HOUR = 3

@@ -3,8 +3,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
+from summaries import comments as comment_services
 from summaries import moderation, moderation_admin, services
-from summaries.models import ModerationAction, Profile, Report, Summary, Vote
+from summaries.models import Comment, ModerationAction, Profile, Report, Summary, Vote
 
 
 @admin.register(Summary)
@@ -85,9 +86,6 @@ class UserWithProfileAdmin(UserAdmin):
     def summary_count(self, user):
         return user.summary_total
 
-# Imported here, beside the only admin that uses them.
-from summaries import comments as comment_services  # noqa: E402
-from summaries.models import Comment  # noqa: E402
 
 
 @admin.register(Comment)

@@ -1,4 +1,4 @@
-"""Rate limits on posting summaries and comments, voting and reporting, per user, counted in the cache.
+"""Rate limits on posting summaries and comments, voting, reporting, previews and image uploads, per user.
 
 Everyone has the hourly limits in settings.RATE_LIMITS; a new account (younger than
 NEW_ACCOUNT_AGE_HOURS and never upvoted) also has NEW_ACCOUNT_SUMMARIES_PER_HOUR and
@@ -15,8 +15,11 @@ from django_ratelimit.core import get_usage
 
 from summaries.models import Vote
 
-ACTIONS = ("summary", "comment", "vote", "report")
-NOUNS = {"summary": "summaries", "comment": "comments", "vote": "votes", "report": "reports"}
+ACTIONS = ("summary", "comment", "vote", "report", "preview", "image")
+NOUNS = {
+    "summary": "summaries", "comment": "comments", "vote": "votes", "report": "reports",
+    "preview": "previews", "image": "image uploads",
+}  # fmt: skip
 
 
 class RateLimited(Exception):

@@ -9,14 +9,28 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
-from summaries import diffing, following, popularity, rendering, reputation, selectors, services, summary_requests
-from summaries import limits, moderation
-from summaries.forms import PaperChoiceForm, ProfileForm, SummaryForm
-from summaries.models import Follow, Summary, Vote
+from summaries import (
+    comments,
+    diffing,
+    following,
+    images,
+    limits,
+    moderation,
+    notifications,
+    popularity,
+    rendering,
+    reputation,
+    selectors,
+    services,
+    summary_requests,
+)
+from summaries.forms import CommentForm, PaperChoiceForm, ProfileForm, SummaryForm, SummaryImageForm
+from summaries.models import Comment, Follow, Summary, Vote
 
 VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
@@ -37,7 +51,13 @@ def _summary_form_page(request, *, paper, form, summary=None, status=200):
     """The write/edit page; a Preview submit shows the rendered text without saving anything."""
     preview_html = None
     if request.method == "POST" and "preview" in request.POST and form.is_valid():
-        preview_html = rendering.render(form.cleaned_data["body"]).html
+        try:
+            limits.rate_limit_check(request, action="preview")
+        except limits.RateLimited as limited:
+            form.add_error(None, str(limited))
+            status = 429
+        else:
+            preview_html = rendering.render(form.cleaned_data["body"]).html
     context = {"paper": paper, "form": form, "summary": summary, "preview_html": preview_html}
     return render(request, "summaries/summary_form.html", context, status=status)
 
@@ -160,6 +180,10 @@ def summary_preview(request):
     # Only the text matters here; the page's other fields are checked when it is published.
     if not form.is_valid() and "body" in form.errors:
         return HttpResponse(form.errors["body"][0], status=400, content_type="text/plain; charset=utf-8")
+    try:
+        limits.rate_limit_check(request, action="preview")
+    except limits.RateLimited as limited:
+        return HttpResponse(str(limited), status=429, content_type="text/plain; charset=utf-8")
     return HttpResponse(rendering.render(form.cleaned_data["body"]).html)
 
 
@@ -291,13 +315,8 @@ def profile_edit(request):
         return redirect(profile)
     return render(request, "summaries/profile_edit.html", {"form": form})
 
-# ---- Comments, images in summaries, comment emails (logic in summaries.comments, .images, .notifications) ----
-# Imported here rather than at the top while the import block above is being edited by others; fold in later.
-from django.views.decorators.csrf import csrf_exempt, csrf_protect  # noqa: E402
 
-from summaries import comments, images, notifications  # noqa: E402
-from summaries.forms import CommentForm, SummaryImageForm  # noqa: E402
-from summaries.models import Comment  # noqa: E402
+# ---- Comments, images in summaries, comment emails (logic in summaries.comments, .images, .notifications) ----
 
 
 def _commentable_summary(request, pk: int) -> Summary:
@@ -423,7 +442,11 @@ def _summary_image_upload(request):
         return _image_upload_response(request, form=form, status=200)
     if form.is_valid():
         try:
+            limits.rate_limit_check(request, action="image")
             picture = images.summary_image_store(uploader=request.user, upload=form.cleaned_data["image"])
+        except limits.RateLimited as limited:
+            form.add_error("image", str(limited))
+            return _image_upload_response(request, form=form, status=429)
         except images.ImageRejected as rejection:
             form.add_error("image", str(rejection))
         else:

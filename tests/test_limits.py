@@ -1,10 +1,13 @@
 """Rate limits: everyone per hour on writing, voting and reporting; new accounts tighter on writing."""
 
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.utils import timezone
+from PIL import Image
 
 from summaries import limits
 from summaries.models import Comment, Report, Summary, Vote
@@ -15,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def tight(settings):
-    settings.RATE_LIMITS = {"summary": "4/h", "comment": "4/h", "vote": "3/h", "report": "2/h"}
+    settings.RATE_LIMITS = {
+        "summary": "4/h", "comment": "4/h", "vote": "3/h", "report": "2/h", "preview": "6/h", "image": "2/h",
+    }  # fmt: skip
     settings.NEW_ACCOUNT_SUMMARIES_PER_HOUR = 2
     settings.NEW_ACCOUNT_COMMENTS_PER_HOUR = 2
     settings.NEW_ACCOUNT_AGE_HOURS = 24
@@ -193,3 +198,30 @@ def test_votes_are_limited(client, tight):
     assert page.status_code == 429
     assert "limit of 3 votes per hour" in page.content.decode()
     assert not Vote.objects.filter(summary=summaries[3]).exists()
+
+
+def test_previews_are_limited_and_keep_the_text(client, tight):
+    writer = veteran(username="writer")
+    client.force_login(writer)
+    paper = PaperFactory()
+    for _ in range(3):
+        assert client.post("/summaries/preview/", {"body": "Live $x$."}).status_code == 200
+        client.post(f"/summaries/new/?paper={paper.arxiv_id}", {"body": "Draft.", "preview": "1", "base_revision": 0})
+    live = client.post("/summaries/preview/", {"body": "Live $x$."})
+    assert live.status_code == 429 and "previews per hour" in live.content.decode()
+    page = client.post(f"/summaries/new/?paper={paper.arxiv_id}", {"body": "My draft.", "preview": "1", "base_revision": 0})
+    assert page.status_code == 429
+    assert "previews per hour" in page.content.decode() and "My draft." in page.content.decode()
+
+
+def test_image_uploads_are_limited(client, tight, tmp_path):
+    tight.MEDIA_ROOT = tmp_path
+
+    def png() -> SimpleUploadedFile:
+        buffer = BytesIO()
+        Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+        return SimpleUploadedFile("dot.png", buffer.getvalue(), content_type="image/png")
+
+    client.force_login(veteran(username="uploader"))
+    codes = [client.post("/summaries/images/", {"image": png()}, HTTP_ACCEPT="application/json").status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
