@@ -519,28 +519,26 @@ def _follow_target(request) -> following.FollowTarget:
     return following.follow_target(kind=kind, paper=paper, name=request.POST.get("name", ""))
 
 
-@login_required
-@require_POST
-def follow(request):
+def _follow_change(request, change, done: str):
     try:
         target = _follow_target(request)
     except following.InvalidFollow as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-    following.follow_create(follower=request.user, target=target)
-    messages.success(request, f"You follow {target}: its new summaries appear under Following.")
+    change(follower=request.user, target=target)
+    messages.success(request, done.format(target=target))
     return _redirect_back(request, "summaries:following")
+
+
+@login_required
+@require_POST
+def follow(request):
+    return _follow_change(request, following.follow_create, "You follow {target}: its new summaries appear under Following.")
 
 
 @login_required
 @require_POST
 def unfollow(request):
-    try:
-        target = _follow_target(request)
-    except following.InvalidFollow as error:
-        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-    following.follow_delete(follower=request.user, target=target)
-    messages.success(request, f"You no longer follow {target}.")
-    return _redirect_back(request, "summaries:following")
+    return _follow_change(request, following.follow_delete, "You no longer follow {target}.")
 
 
 @login_required
