@@ -335,6 +335,13 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 class PaperNotFound(Exception):
     """The text names no paper we know; the message says why, in words for the user."""
 
+    # Whether asking again later may succeed (the service was down, slow or busy): a 503, not a 404.
+    temporary = False
+
+
+class PaperUnavailable(PaperNotFound):
+    temporary = True
+
 
 def paper_lookup(text: str) -> Paper:
     """The paper `text` names in any identifier form, fetched if need be; else PaperNotFound saying why."""
@@ -377,8 +384,8 @@ def _fetch_record(identifier: Identifier) -> PaperRecord:
             "(DOIs registered elsewhere, such as DataCite's, can't be fetched.)"
         ) from error
     except arxiv.ArxivBusy as error:
-        raise PaperNotFound(f"{not_yet} is busy: try again in a moment.") from error
+        raise PaperUnavailable(f"{not_yet} is busy: try again in a moment.") from error
     except (arxiv.ArxivTimeout, crossref.CrossrefTimeout) as error:
-        raise PaperNotFound(f"{not_yet} took too long to answer: try again in a moment.") from error
+        raise PaperUnavailable(f"{not_yet} took too long to answer: try again in a moment.") from error
     except (arxiv.ArxivUnavailable, crossref.CrossrefUnavailable) as error:
-        raise PaperNotFound(f"{not_yet} can't be reached right now: try again in a few minutes.") from error
+        raise PaperUnavailable(f"{not_yet} can't be reached right now: try again in a few minutes.") from error

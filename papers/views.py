@@ -10,15 +10,17 @@ from papers.services import PaperNotFound, paper_lookup
 from summaries import selectors
 
 
-def _not_found(request, identifier: str, reason: str):
-    return render(request, "papers/paper_not_found.html", {"identifier": identifier, "reason": reason}, status=404)
+def _not_found(request, identifier: str, error: PaperNotFound):
+    """404 for a paper that doesn't exist; 503 when the service that would know was down, slow or busy."""
+    context = {"identifier": identifier, "reason": str(error), "temporary": error.temporary}
+    return render(request, "papers/paper_not_found.html", context, status=503 if error.temporary else 404)
 
 
 def paper_detail(request, identifier: str):
     try:
         paper = paper_lookup(identifier)
     except PaperNotFound as error:
-        return _not_found(request, identifier, str(error))
+        return _not_found(request, identifier, error)
     if identifier != paper.identifier:
         return redirect(paper, permanent=True)
     context = {
@@ -36,7 +38,7 @@ def paper_legacy_redirect(request):
     try:
         paper = paper_lookup(key)
     except PaperNotFound as error:
-        return _not_found(request, key, str(error))
+        return _not_found(request, key, error)
     return redirect(paper, permanent=True)
 
 
@@ -48,7 +50,7 @@ def paper_lookup_view(request):
     try:
         paper = paper_lookup(query)
     except PaperNotFound as error:
-        return _not_found(request, query, str(error))
+        return _not_found(request, query, error)
     return redirect(paper)
 
 
@@ -57,7 +59,7 @@ def paper_bibtex(request, identifier: str):
     try:
         paper = paper_lookup(identifier)
     except PaperNotFound as error:
-        return _not_found(request, identifier, str(error))
+        return _not_found(request, identifier, error)
     if identifier != paper.identifier:
         return redirect(reverse("papers:bibtex", kwargs={"identifier": paper.identifier}), permanent=True)
     response = HttpResponse(bibtex.paper_bibtex(paper), content_type="text/plain; charset=utf-8")

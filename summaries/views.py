@@ -109,7 +109,7 @@ def summary_create(request):
         if identifier:
             choice.add_error("paper", str(error))
         form = SummaryForm(request.POST or None)
-        status = 404 if identifier else 200
+        status = (503 if error.temporary else 404) if identifier else 200
         return render(request, "summaries/choose_paper.html", {"choice": choice, "form": form}, status=status)
 
     existing = Summary.objects.filter(paper=paper, author=request.user).first()

@@ -202,7 +202,7 @@ def test_bibtex_answers_to_any_identifier(client, paper, path):
     assert response["Location"] == "/paper/1601.06759/bibtex"
 
 
-@pytest.mark.parametrize("path", ["/paper/1999.99999/bibtex", "/paper/doi:nonsense/bibtex", "/paper/<b>x</b>/bibtex"])
+@pytest.mark.parametrize("path", ["/paper/journals/x/Unknown99/bibtex", "/paper/doi:nonsense/bibtex", "/paper/<b>x</b>/bibtex"])
 def test_bibtex_of_an_unknown_paper_is_a_404(client, db, path):
     response = client.get(path)
     assert response.status_code == 404

@@ -1,5 +1,7 @@
 """A paper page answers to every identifier of its paper, redirecting to one canonical URL."""
 
+from html import unescape
+
 import pytest
 
 from tests.factories import PaperFactory, SummaryFactory
@@ -68,9 +70,17 @@ def test_paper_known_only_by_bibtex_key_lives_at_its_key(client, nade):
 
 
 def test_unknown_paper_is_a_404_that_says_so(client, db):
-    response = client.get("/paper/1999.99999/")
+    response = client.get("/paper/journals/x/Unknown99/")
     assert response.status_code == 404
-    assert "a paper with the identifier “1999.99999”" in response.content.decode()
+    assert "We don't have a paper with the BibTeX key “journals/x/Unknown99”" in unescape(response.content.decode())
+
+
+def test_a_paper_we_cannot_fetch_right_now_is_a_503_that_says_so(client, db):
+    # Tests reach no outside service, so arXiv is "down" here: asking again later may work.
+    response = client.get("/paper/1999.99999/")
+    assert response.status_code == 503
+    assert "Paper not available right now" in response.content.decode()
+    assert "can't be reached right now" in unescape(response.content.decode())
 
 
 @pytest.mark.parametrize("path", ["/paper/doi:nonsense/", "/paper/<script>alert(1)<script>/", "/paper?bibtexKey=", "/paper?bibtexKey=a%20b"])

@@ -89,10 +89,10 @@ def test_invalid_summaries_are_refused_and_the_text_is_kept(client, user, paper,
 
 def test_unknown_paper_is_refused_and_the_text_is_kept(client, user, db):
     client.force_login(user)
-    response = client.post("/summaries/new/?paper=1999.99999", {"body": "My precious text", "publish": "1"})
+    response = client.post("/summaries/new/?paper=journals/x/Unknown99", {"body": "My precious text", "publish": "1"})
     html = response.content.decode()
     assert response.status_code == 404
-    assert "1999.99999" in html and "yet" in html
+    assert "journals/x/Unknown99" in html and "We don&#x27;t have a paper" in html
     assert "My precious text" in html
     assert Summary.objects.count() == 0
 
