@@ -553,23 +553,26 @@ def summary_requests_list(request):
     return render(request, "summaries/requests.html", {"page": page})
 
 
-@login_required
-@require_POST
-def summary_request_ask(request):
+def _summary_request_change(request, change, done: str):
     paper = _posted_paper(request)
     if paper is None:
         raise Http404("Which paper?")
-    summary_requests.summary_request_create(paper=paper, requester=request.user)
-    messages.success(request, "Noted: you will get an email when the first summary of this paper appears.")
+    change(paper=paper, requester=request.user)
+    messages.success(request, done)
     return _redirect_back(request, paper.get_absolute_url())
+
+
+@login_required
+@require_POST
+def summary_request_ask(request):
+    return _summary_request_change(
+        request,
+        summary_requests.summary_request_create,
+        "Noted: you will get an email when the first summary of this paper appears.",
+    )
 
 
 @login_required
 @require_POST
 def summary_request_withdraw(request):
-    paper = _posted_paper(request)
-    if paper is None:
-        raise Http404("Which paper?")
-    summary_requests.summary_request_withdraw(paper=paper, requester=request.user)
-    messages.success(request, "Your request is withdrawn.")
-    return _redirect_back(request, paper.get_absolute_url())
+    return _summary_request_change(request, summary_requests.summary_request_withdraw, "Your request is withdrawn.")
