@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import model_ngettext
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
@@ -8,8 +9,25 @@ from summaries import moderation, moderation_admin, services
 from summaries.models import Comment, ModerationAction, Profile, Report, Summary, Vote
 
 
+class HideRestoreActions:
+    """Hide and restore actions for an admin that defines set_hidden(queryset, hidden=, moderator=) -> count,
+    calling the moderation service so that every act is logged."""
+
+    def _set_hidden(self, request, queryset, *, hidden: bool, done: str):
+        count = self.set_hidden(queryset, hidden=hidden, moderator=request.user)
+        self.message_user(request, f"{done} {count} {model_ngettext(queryset, count)}.", messages.SUCCESS)
+
+    @admin.action(description="Hide selected %(verbose_name_plural)s from public pages")
+    def hide(self, request, queryset):
+        self._set_hidden(request, queryset, hidden=True, done="Hid")
+
+    @admin.action(description="Restore selected %(verbose_name_plural)s")
+    def restore(self, request, queryset):
+        self._set_hidden(request, queryset, hidden=False, done="Restored")
+
+
 @admin.register(Summary)
-class SummaryAdmin(admin.ModelAdmin):
+class SummaryAdmin(HideRestoreActions, admin.ModelAdmin):
     list_display = ("__str__", "author", "score", "is_hidden", "created_at", "updated_at")
     list_filter = ("is_hidden", "is_anonymous", "is_private", "created_at")
     list_select_related = ("paper", "author")
@@ -19,15 +37,8 @@ class SummaryAdmin(admin.ModelAdmin):
     actions = ("hide", "restore")
     date_hierarchy = "created_at"
 
-    @admin.action(description="Hide selected summaries from every public page")
-    def hide(self, request, queryset):
-        count = moderation.summaries_set_hidden(summaries=queryset, hidden=True, moderator=request.user)
-        self.message_user(request, f"Hid {count} summar{'y' if count == 1 else 'ies'}.", messages.SUCCESS)
-
-    @admin.action(description="Restore selected summaries")
-    def restore(self, request, queryset):
-        count = moderation.summaries_set_hidden(summaries=queryset, hidden=False, moderator=request.user)
-        self.message_user(request, f"Restored {count} summar{'y' if count == 1 else 'ies'}.", messages.SUCCESS)
+    def set_hidden(self, queryset, *, hidden, moderator):
+        return moderation.summaries_set_hidden(summaries=queryset, hidden=hidden, moderator=moderator)
 
     def save_model(self, request, obj, form, change):
         # The stored HTML must follow the Markdown, and a changed text is a revision, whoever edits it.
@@ -89,7 +100,7 @@ class UserWithProfileAdmin(UserAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(HideRestoreActions, admin.ModelAdmin):
     list_display = ("__str__", "excerpt", "author", "is_hidden", "is_deleted", "created_at")
     list_filter = ("is_hidden", "is_deleted", "created_at")
     list_select_related = ("author", "summary")
@@ -103,15 +114,9 @@ class CommentAdmin(admin.ModelAdmin):
     def excerpt(self, comment):
         return comment.body[:80] + ("…" if len(comment.body) > 80 else "")
 
-    @admin.action(description="Hide selected comments from their threads")
-    def hide(self, request, queryset):
-        count = moderation.comments_set_hidden(comments=queryset, hidden=True, moderator=request.user)
-        self.message_user(request, f"Hid {count} comment{'' if count == 1 else 's'}.", messages.SUCCESS)
+    def set_hidden(self, queryset, *, hidden, moderator):
+        return moderation.comments_set_hidden(comments=queryset, hidden=hidden, moderator=moderator)
 
-    @admin.action(description="Restore selected comments")
-    def restore(self, request, queryset):
-        count = moderation.comments_set_hidden(comments=queryset, hidden=False, moderator=request.user)
-        self.message_user(request, f"Restored {count} comment{'' if count == 1 else 's'}.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
         # The stored HTML must follow the Markdown, whoever edits it.
