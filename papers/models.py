@@ -150,3 +150,18 @@ class HarvestState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (until {self.harvested_until or 'never'})"
+
+
+class DeferredIndex(models.Model):
+    """An index dropped for a bulk load and not yet built again; see papers.bulk_indexes."""
+
+    table = models.CharField(max_length=63)
+    name = models.CharField(max_length=63, unique=True)
+    definition = models.TextField(help_text="As pg_get_indexdef() gave it.")
+    deferred_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "deferred indexes"
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.table}"

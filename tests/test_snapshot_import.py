@@ -14,8 +14,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from papers import services
+from papers.bulk_indexes import drop_indexes, restore_deferred_indexes
 from papers.importers import open_snapshot, snapshot_doi, snapshot_entry_record, snapshot_records, snapshot_text
-from papers.models import Paper
+from papers.models import DeferredIndex, Paper
 from summaries.models import Summary
 from tests.factories import PaperFactory, SummaryFactory
 
@@ -360,3 +361,121 @@ def test_an_import_refreshes_the_words_search_corrects_against(db):
     assert words() == 0
     import_snapshot(SNAPSHOT)
     assert words() > 0
+
+
+# --- Indexes dropped for a first load (PostgreSQL) ------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="indexes are only deferred on PostgreSQL")
+# The primary key and the unique identifiers back constraints (and the import's look-ups): never dropped.
+CONSTRAINT_INDEXES = {"papers_paper_pkey", "papers_paper_arxiv_id_key", "papers_paper_doi_key", "papers_paper_bibtex_key_key"}
+
+
+def paper_indexes() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'papers_paper'")
+        return dict(cursor.fetchall())
+
+
+def indexes_seen_by_each_batch(monkeypatch) -> list[set[str]]:
+    """Spies on the import: the names of papers_paper's indexes when each batch is written."""
+    seen = []
+    real_papers_upsert = services.papers_upsert
+
+    def spy(records, **options):
+        seen.append(set(paper_indexes()))
+        return real_papers_upsert(records, **options)
+
+    monkeypatch.setattr(services, "papers_upsert", spy)
+    return seen
+
+
+@postgresql_only
+def test_a_first_load_drops_the_secondary_indexes_and_builds_the_same_ones_after_it(db, monkeypatch):
+    before = paper_indexes()
+    seen = indexes_seen_by_each_batch(monkeypatch)
+    stdout, _ = import_snapshot(SNAPSHOT, "--batch-size", "4")
+
+    assert len(seen) == 3 and all(names == CONSTRAINT_INDEXES for names in seen)
+    assert paper_indexes() == before
+    assert not DeferredIndex.objects.exists()
+    assert "indexes of papers_paper are dropped for the load" in stdout
+    assert "built papers_paper_search_vector in" in stdout
+    assert re.search(r"Loading took [\d.,]+ s \([\d,]+ records/s\), building the indexes [\d.,]+ s\.", stdout)
+
+
+@postgresql_only
+def test_an_interrupted_first_load_leaves_them_dropped_and_listed_until_a_run_finishes(db, monkeypatch):
+    before = paper_indexes()
+    real_papers_upsert = services.papers_upsert
+    calls = []
+
+    def interrupted_on_the_second_batch(records, **options):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_papers_upsert(records, **options)
+
+    monkeypatch.setattr(services, "papers_upsert", interrupted_on_the_second_batch)
+    stdout = StringIO()
+    with pytest.raises(CommandError, match="Interrupted"):
+        call_command("import_arxiv_snapshot", str(SNAPSHOT), "--batch-size", "3", stdout=stdout, stderr=StringIO())
+    assert "11 indexes of papers_paper stay dropped" in stdout.getvalue()
+    assert set(DeferredIndex.objects.values_list("name", flat=True)) == set(before) - set(paper_indexes())
+
+    # The resumed run goes on without them, however full the table, then builds them.
+    monkeypatch.setattr("papers.management.commands.import_arxiv_snapshot.DEFER_INDEXES_BELOW", 1)
+    seen = indexes_seen_by_each_batch(monkeypatch)
+    import_snapshot(SNAPSHOT, "--skip", "3", "--batch-size", "100")
+    assert seen == [CONSTRAINT_INDEXES]
+    assert paper_indexes() == before
+    assert not DeferredIndex.objects.exists()
+
+
+@postgresql_only
+def test_restore_indexes_builds_what_an_unfinished_import_left_dropped_and_nothing_else(db):
+    before = paper_indexes()
+    drop_indexes("papers_paper")
+    assert set(paper_indexes()) == CONSTRAINT_INDEXES
+
+    stdout = StringIO()
+    call_command("import_arxiv_snapshot", "--restore-indexes", stdout=stdout)
+    assert "Building the 11 indexes an unfinished import left dropped" in stdout.getvalue()
+    assert paper_indexes() == before
+    assert Paper.objects.count() == 0
+
+
+@postgresql_only
+def test_keep_indexes_and_a_populated_table_load_with_every_index_in_place(db, monkeypatch):
+    everything = set(paper_indexes())
+    seen = indexes_seen_by_each_batch(monkeypatch)
+    import_snapshot(SNAPSHOT, "--keep-indexes")
+    assert seen == [everything]
+
+    monkeypatch.setattr("papers.management.commands.import_arxiv_snapshot.DEFER_INDEXES_BELOW", 10)
+    seen.clear()
+    stdout, _ = import_snapshot(SNAPSHOT)  # ten papers now: not a first load
+    assert seen == [everything]
+    assert "dropped for the load" not in stdout
+
+
+@postgresql_only
+def test_defer_indexes_drops_them_whatever_the_table_holds(db, monkeypatch):
+    monkeypatch.setattr("papers.management.commands.import_arxiv_snapshot.DEFER_INDEXES_BELOW", 0)
+    seen = indexes_seen_by_each_batch(monkeypatch)
+    import_snapshot(SNAPSHOT, "--defer-indexes")
+    assert seen == [CONSTRAINT_INDEXES]
+
+
+@postgresql_only
+def test_restoring_an_index_that_is_already_there_is_harmless(db):
+    before = paper_indexes()
+    drop_indexes("papers_paper")
+    with connection.cursor() as cursor:  # as if a run died after building it but before forgetting it
+        cursor.execute(DeferredIndex.objects.get(name="papers_paper_title_trgm").definition)
+    assert set(restore_deferred_indexes("papers_paper")) == set(before) - CONSTRAINT_INDEXES
+    assert paper_indexes() == before
+
+
+def test_a_command_without_a_file_says_so(db):
+    with pytest.raises(CommandError, match="Name the snapshot file"):
+        call_command("import_arxiv_snapshot", stdout=StringIO())

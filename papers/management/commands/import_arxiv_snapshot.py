@@ -5,44 +5,69 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, nullcontext
 from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import reset_queries
 from tqdm import tqdm
 
+from papers.bulk_indexes import deferred_index_names, indexes_deferred, restore_deferred_indexes
 from papers.importers import RecordResult, open_snapshot, snapshot_records
+from papers.models import Paper
 from papers.progress import ProgressStream
 from papers.search import refresh_search_words
 from papers.services import UpsertResult, papers_upsert_or_skip
 
 DEFAULT_BATCH_SIZE = 10_000
+# Below this many papers an import counts as a first load: its indexes are dropped and built after
+# it (papers.bulk_indexes), at the cost of slow search meanwhile, which hardly matters on a near-empty site.
+DEFER_INDEXES_BELOW = 100_000
+PAPERS = Paper._meta.db_table
 
 
 class Command(BaseCommand):
     help = (
         "Create or update a paper for each line of the arXiv metadata snapshot (JSON Lines, plain or gzipped). "
         "Each batch is committed on its own; bad lines are reported with their line number and skipped; "
-        "an interrupted run resumes with --skip LAST_LINE."
+        "an interrupted run resumes with --skip LAST_LINE. Into a table of fewer than "
+        f"{DEFER_INDEXES_BELOW:,} papers, the indexes are dropped for the load and built after it."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="arxiv-metadata-oai-snapshot.json, or the same gzipped")
+        parser.add_argument("path", nargs="?", help="arxiv-metadata-oai-snapshot.json, or the same gzipped")
         parser.add_argument("--skip", type=int, default=0, metavar="N", help="pass over the first N lines (to resume)")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help="records per transaction")
         parser.add_argument("--limit", type=int, default=None, metavar="N", help="read at most N lines after the skipped ones")
+        indexes = parser.add_mutually_exclusive_group()
+        indexes.add_argument(
+            "--defer-indexes", action="store_true", help="drop the indexes for the load and build them after it, whatever the table's size"
+        )
+        indexes.add_argument("--keep-indexes", action="store_true", help="keep the indexes during the load, whatever the table's size")
+        indexes.add_argument(
+            "--restore-indexes", action="store_true", help="only build the indexes an unfinished import left dropped, then stop"
+        )
 
-    def handle(self, *args, path, skip, batch_size, limit, verbosity, **options):
+    def handle(self, *args, path, skip, batch_size, limit, verbosity, defer_indexes, keep_indexes, restore_indexes, **options):
         if skip < 0 or batch_size < 1 or (limit is not None and limit < 0):
             raise CommandError("--skip and --limit must be 0 or more, --batch-size 1 or more.")
+        if path is None and not restore_indexes:
+            raise CommandError("Name the snapshot file to import.")
         run = _Import(self, path, verbosity, skip=skip)
+        if restore_indexes or keep_indexes:
+            run.restore_indexes()
+            if restore_indexes:
+                return
         try:
             with open_snapshot(path) as (lines, file):
-                last_line = skip + limit if limit is not None else None
-                batches = _batches(snapshot_records(lines, skip=skip), file, batch_size=batch_size, last_line=last_line)
-                with closing(_ReadAhead(batches)) as read_ahead:
-                    run.run(read_ahead, total_bytes=os.fstat(file.fileno()).st_size)
+                deferring = defer_indexes or (not keep_indexes and _is_first_load())
+                with indexes_deferred(PAPERS, built=run.index_built) if deferring else nullcontext([]) as deferred:
+                    run.deferred_indexes = deferred
+                    last_line = skip + limit if limit is not None else None
+                    batches = _batches(snapshot_records(lines, skip=skip), file, batch_size=batch_size, last_line=last_line)
+                    with closing(_ReadAhead(batches)) as read_ahead:
+                        run.run(read_ahead, total_bytes=os.fstat(file.fileno()).st_size)
+                    run.loaded()
         except FileNotFoundError as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
         except (OSError, EOFError) as error:  # unreadable file, or a .gz cut short
@@ -52,6 +77,11 @@ class Command(BaseCommand):
             run.finish(interrupted=True)
             raise CommandError("Interrupted.") from None
         run.finish(interrupted=False)
+
+
+def _is_first_load() -> bool:
+    """A near-empty table, or one whose indexes an unfinished import left dropped (this run resumes it)."""
+    return bool(deferred_index_names(PAPERS)) or Paper.objects.all()[:DEFER_INDEXES_BELOW].count() < DEFER_INDEXES_BELOW
 
 
 class _Batch(NamedTuple):
@@ -134,11 +164,18 @@ class _Import:
         self.bad_lines = 0
         self.last_line = skip  # every line up to here is committed or reported: a resume skips them
         self.started = time.monotonic()
+        self.loaded_at = None  # when the last batch was committed, before any deferred index is built
+        self.deferred_indexes: list[str] = []
         self.progress = None
 
     def run(self, batches: Iterator[_Batch], *, total_bytes: int) -> None:
         # The bar counts bytes of the file as stored (compressed for .gz): it gives an ETA without
         # a first pass to count lines, which costs as much as a plain read (and a gunzip for .gz).
+        if self.deferred_indexes:
+            self.command.stdout.write(
+                f"{len(self.deferred_indexes)} indexes of {PAPERS} are dropped for the load and built again after it: "
+                f"{', '.join(self.deferred_indexes)}."
+            )
         self.progress = tqdm(
             total=total_bytes or None,
             unit="B",
@@ -169,13 +206,30 @@ class _Import:
         self.result += papers_upsert_or_skip([result.record for result in records], refused=refused)
         reset_queries()  # with DEBUG on, Django would keep every query of the run in memory
 
+    def loaded(self) -> None:
+        self.loaded_at = time.monotonic()
+        if self.progress is not None:
+            self.progress.close()
+        if self.deferred_indexes:
+            self.command.stdout.write(f"Building the {len(self.deferred_indexes)} indexes dropped for the load...")
+
+    def index_built(self, name: str, seconds: float) -> None:
+        self.command.stdout.write(f"  built {name} in {seconds:,.1f} s")
+
+    def restore_indexes(self) -> None:
+        """Build the indexes an unfinished import left dropped."""
+        if deferred := deferred_index_names(PAPERS):
+            self.command.stdout.write(f"Building the {len(deferred)} indexes an unfinished import left dropped...")
+            restore_deferred_indexes(PAPERS, built=self.index_built)
+
     def report(self, result: RecordResult) -> None:
         self.bad_lines += 1
         key = f" {result.key}:" if result.key else ""
         tqdm.write(self.command.style.ERROR(f"{self.path}:{result.line}:{key} {result.error}"), file=self.stream)
 
-    def rate(self) -> float:
-        return (self.result.created + self.result.updated) / max(time.monotonic() - self.started, 1e-9)
+    def rate(self, until: float | None = None) -> float:
+        elapsed = (until or time.monotonic()) - self.started
+        return (self.result.created + self.result.updated) / max(elapsed, 1e-9)
 
     def finish(self, *, interrupted: bool) -> None:
         if self.progress is not None:
@@ -188,8 +242,17 @@ class _Import:
             f"in {elapsed:,.1f} s ({self.rate():,.0f} records/s). "
             f"Last line processed: {self.last_line:,}"
         )
-        if interrupted:
-            summary += f"; to resume, run again with --skip {self.last_line}."
+        summary += f"; to resume, run again with --skip {self.last_line}." if interrupted else "."
+        if self.deferred_indexes and self.loaded_at is not None:
+            summary += (
+                f" Loading took {self.loaded_at - self.started:,.1f} s ({self.rate(self.loaded_at):,.0f} records/s), "
+                f"building the indexes {time.monotonic() - self.loaded_at:,.1f} s."
+            )
+        if self.deferred_indexes and interrupted:
+            summary += (
+                f" {len(self.deferred_indexes)} indexes of {PAPERS} stay dropped (search is slow without them) "
+                "until a run finishes, or one with --restore-indexes."
+            )
         if self.result.created or self.result.updated:
             # New titles bring new words for search to correct misspellings against.
             refresh_search_words()
