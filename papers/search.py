@@ -241,7 +241,10 @@ def ranked_papers_sql(query: str, terms: Terms | None = None, *, fuzzy: bool = F
 
     Candidates are the union of: the exactly pasted title (md5 index), up to TITLE_CANDIDATES
     title matches (title GIN index), up to CANDIDATES matches anywhere (search_vector GIN index)
-    when the titles gave fewer than ANYWHERE_BELOW, and, with `fuzzy` and only when nothing
+    when the titles gave fewer than ANYWHERE_BELOW (ENOUGH_AS_TYPED for corrected terms: their
+    corrections come from the words of titles and names, so they are a title or a name typed from
+    memory, and a misspelled word OR-ed with its neighbours matches abstracts by the ten thousand),
+    and, with `fuzzy` and only when nothing
     else matched, titles within trigram distance of the query (trigram GIN index). One-time
     filters skip the scans that are not needed.
     """
@@ -284,7 +287,7 @@ def ranked_papers_sql(query: str, terms: Terms | None = None, *, fuzzy: bool = F
         "tsq": terms.tsquery,
         "candidates": CANDIDATES,
         "title_candidates": TITLE_CANDIDATES,
-        "anywhere_below": ANYWHERE_BELOW,
+        "anywhere_below": ENOUGH_AS_TYPED if terms.corrected else ANYWHERE_BELOW,
         "fuzzy": fuzzy,
         "fuzzy_candidates": FUZZY_CANDIDATES,
     }
@@ -302,7 +305,9 @@ CORRECTIONS_SQL = """
                numnode(plainto_tsquery('english', word)) = 0 AS is_stopword
         FROM papers_searchword
         WHERE word %% typed.word AND word <> typed.word
-          AND NOT EXISTS (SELECT FROM papers_searchword same WHERE same.word = typed.word)
+          -- Known words are left alone; a word of a single paper may be that paper's typo, so it
+          -- is offered as a correction but doesn't count as known.
+          AND NOT EXISTS (SELECT FROM papers_searchword same WHERE same.word = typed.word AND same.ndoc >= 2)
         ORDER BY similarity(word, typed.word) DESC, ndoc DESC
         LIMIT %(alternatives)s
     ) AS known ON true

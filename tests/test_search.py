@@ -285,6 +285,36 @@ def test_misspelled_words_are_corrected_against_the_words_papers_use(client, pap
     assert "Graph attention networks" in results_html(client, "velickovik").replace("<mark>", "").replace("</mark>", "")
 
 
+@postgresql_only
+def test_a_word_only_one_paper_has_is_offered_as_a_correction_but_a_typo_in_one_title_is_still_corrected(client):
+    PaperFactory(title="Deep Residual Learning for Image Recognition")
+    PaperFactory(title="Learning to see images")
+    PaperFactory(title="Learning netwroks of images")  # a typo that made it into one title
+    PaperFactory(title="Networks of networks")
+    PaperFactory(title="Small networks")
+    search.refresh_search_words()
+    assert search.corrected_terms("deep residul lerning").corrections == (("residul", ["residual"]), ("lerning", ["learning"]))
+    assert "Deep Residual Learning" in results_html(client, "residul lerning").replace("<mark>", "").replace("</mark>", "")
+    # One title's "netwroks" doesn't make it a known word: it is corrected, and the typo still matches.
+    assert search.corrected_terms("learning netwroks").corrections == (("netwroks", ["networks"]),)
+
+
+@postgresql_only
+def test_a_corrected_query_searches_abstracts_only_when_titles_give_too_little(client, settings):
+    settings.SEARCH_PAGE_SIZE = 50
+    in_abstract = PaperFactory(title="Unrelated work", abstract="An adversarial network for sounds.")
+    titles = [PaperFactory(title=f"Adversarial networks, part {part}") for part in range(search.ENOUGH_AS_TYPED - 1)]
+    search.refresh_search_words()
+
+    found = [paper.pk for paper in search.paper_results(query="adversarial netwroks").object_list]
+    assert set(found) == {paper.pk for paper in titles} | {in_abstract.pk}  # too few titles: abstracts too
+
+    titles.append(PaperFactory(title="Adversarial networks, the last part"))
+    search.refresh_search_words()
+    found = [paper.pk for paper in search.paper_results(query="adversarial netwroks").object_list]
+    assert set(found) == {paper.pk for paper in titles}
+
+
 def test_refresh_search_words_command_runs_on_any_database(db):
     from io import StringIO
 
