@@ -459,6 +459,16 @@ def test_keep_indexes_and_a_populated_table_load_with_every_index_in_place(db, m
 
 
 @postgresql_only
+def test_keep_indexes_first_builds_any_an_unfinished_import_left_dropped(db, monkeypatch):
+    everything = set(paper_indexes())
+    drop_indexes("papers_paper")
+    seen = indexes_seen_by_each_batch(monkeypatch)
+    import_snapshot(SNAPSHOT, "--keep-indexes")
+    assert seen == [everything]
+    assert not DeferredIndex.objects.exists()
+
+
+@postgresql_only
 def test_defer_indexes_drops_them_whatever_the_table_holds(db, monkeypatch):
     monkeypatch.setattr("papers.management.commands.import_arxiv_snapshot.DEFER_INDEXES_BELOW", 0)
     seen = indexes_seen_by_each_batch(monkeypatch)
