@@ -13,6 +13,7 @@ from django.core import mail
 from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
@@ -147,12 +148,13 @@ class Digest:
     summaries: list[Summary]
 
 
-def weekly_digests(*, since: datetime) -> list[Digest]:
-    """For every opted-in reader, the public summaries created since `since` in what they follow.
+def weekly_digests(*, since: datetime, until: datetime) -> list[Digest]:
+    """For every opted-in reader, the public summaries created from `since` to `until` in what they follow.
 
-    Three queries whatever the number of readers: the readers (with profiles), their follows, and the
-    week's new public summaries, which are matched against each reader's follows in memory. Readers
-    with nothing new get no digest.
+    A reader's last digest moves `since` later for them (Profile.digest_sent_through), so a digest run
+    twice in a week doesn't send the same summaries twice. Three queries whatever the number of
+    readers: the readers (with profiles), their follows, and the week's new public summaries, which
+    are matched against each reader's follows in memory. Readers with nothing new get no digest.
     """
     readers = (
         get_user_model()
@@ -164,7 +166,7 @@ def weekly_digests(*, since: datetime) -> list[Digest]:
     )
     new_summaries = list(
         Summary.objects.public()
-        .filter(created_at__gte=since)
+        .filter(created_at__gte=since, created_at__lt=until)
         .select_related("paper", "author", "author__profile")
         .order_by("-created_at", "-id")
     )
@@ -180,11 +182,14 @@ def weekly_digests(*, since: datetime) -> list[Digest]:
 
     digests = []
     for reader in readers:
+        already_sent_through = reader.profile.digest_sent_through
         matched = {}
         for follow in reader.follows.all():
             key = follow.paper_id if follow.kind == Follow.PAPER else follow.name
             for summary in index[follow.kind].get(key, ()):
-                if summary.author_id != reader.pk:  # nobody needs news of their own summary
+                if summary.author_id == reader.pk:  # nobody needs news of their own summary
+                    continue
+                if already_sent_through is None or summary.created_at >= already_sent_through:
                     matched[summary.pk] = summary
         if matched:
             summaries = sorted(matched.values(), key=lambda s: (s.created_at, s.pk), reverse=True)
@@ -217,9 +222,21 @@ def digest_message(digest: Digest, *, connection=None) -> mail.EmailMessage:
 
 
 def weekly_digests_send(*, since: datetime) -> int:
-    """Email each opted-in reader their digest over one SMTP connection; return how many were sent."""
-    digests = weekly_digests(since=since)
+    """Email each opted-in reader their digest over one SMTP connection; return how many were sent.
+
+    Each reader who got one is marked as served up to this run's start, so a second run the same week
+    (a retried cron job) sends only what is newer. A failure part-way marks those already sent.
+    """
+    until = timezone.now()
+    digests = weekly_digests(since=since, until=until)
     if not digests:
         return 0
-    with mail.get_connection() as smtp:
-        return smtp.send_messages([digest_message(digest, connection=smtp) for digest in digests]) or 0
+    served = []
+    try:
+        with mail.get_connection() as smtp:
+            for digest in digests:
+                if smtp.send_messages([digest_message(digest, connection=smtp)]):
+                    served.append(digest.user.pk)
+    finally:
+        Profile.objects.filter(user_id__in=served).update(digest_sent_through=until)
+    return len(served)

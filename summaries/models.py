@@ -147,6 +147,9 @@ class Profile(models.Model):
         "email me about new comments", default=True, help_text="On my summaries and where I commented."
     )
     weekly_digest = models.BooleanField("weekly digest of what I follow", default=False)
+    digest_sent_through = models.DateTimeField(
+        null=True, blank=True, help_text="The last weekly digest covered summaries up to here; the next one starts after."
+    )
     suspended_at = models.DateTimeField(null=True, blank=True, help_text="Set by moderators; a suspended user cannot log in.")
 
     def __str__(self) -> str:
