@@ -51,6 +51,7 @@ def summary_commentable(*, summary: Summary, user) -> bool:
 
 def _render_body(comment: Comment) -> None:
     comment.body_html = rendering.render(comment.body).html
+    comment.rendered_version = rendering.RENDERER_VERSION
 
 
 @transaction.atomic
@@ -90,7 +91,7 @@ def comment_edit(*, comment: Comment, editor: AbstractBaseUser, body: str) -> Co
     _check_author(comment, editor)
     comment.body = body
     _render_body(comment)
-    comment.save(update_fields=["body", "body_html", "updated_at"])
+    comment.save(update_fields=["body", "body_html", "rendered_version", "updated_at"])
     return comment
 
 
@@ -108,11 +109,12 @@ def comment_delete(*, comment: Comment, actor: AbstractBaseUser) -> Comment:
 
 
 def comment_rerender(*, comment: Comment) -> None:
-    """Bring a comment's stored HTML in line with its body (after a moderator edits it in the admin)."""
+    """Bring a comment's stored HTML in line with its body and the current renderer (after a moderator
+    edits it in the admin, or the renderer changed)."""
     if comment.is_deleted:
         return
     _render_body(comment)
-    Comment.objects.filter(pk=comment.pk).update(body_html=comment.body_html)
+    Comment.objects.filter(pk=comment.pk).update(body_html=comment.body_html, rendered_version=comment.rendered_version)
 
 
 @transaction.atomic

@@ -176,6 +176,7 @@ class Comment(models.Model):
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
     body = models.TextField(max_length=10_000)
     body_html = models.TextField(editable=False)
+    rendered_version = models.PositiveSmallIntegerField(default=0, editable=False)
     is_deleted = models.BooleanField("deleted by its author", default=False)
     is_hidden = models.BooleanField("hidden", default=False)
     created_at = models.DateTimeField(auto_now_add=True)

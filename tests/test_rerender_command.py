@@ -1,4 +1,4 @@
-"""`manage.py rerender_summaries`: stale stored HTML is rendered again, up-to-date HTML is left alone."""
+"""`manage.py rerender_summaries`: stale stored HTML of summaries and comments is rendered again, up-to-date HTML is left alone."""
 
 from io import StringIO
 
@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from summaries import rendering
-from summaries.models import Summary
+from summaries.comments import comment_delete, comment_post
+from summaries.models import Comment, Summary
 from tests.factories import PaperFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_summaries_from_an_older_renderer_are_rendered_again(make_summaries):
 
     stdout, stderr = rerender()
 
-    assert stdout == "Re-rendered 3 summaries.\n"
+    assert stdout == "Re-rendered 3 summaries and 0 comments.\n"
     assert "3/3" in stderr
     for summary in Summary.objects.filter(pk__in=[s.pk for s in stale]):
         assert summary.body_html == rendering.render(summary.body).html
@@ -45,7 +46,7 @@ def test_all_re_renders_every_summary(make_summaries):
 
     stdout, _ = rerender("--all")
 
-    assert stdout == "Re-rendered 3 summaries.\n"
+    assert stdout == "Re-rendered 3 summaries and 0 comments.\n"
     for summary in Summary.objects.all():
         assert summary.body_html == rendering.render(summary.body).html
 
@@ -59,7 +60,7 @@ def test_re_rendering_picks_up_a_cited_paper_and_its_new_details(user):
 
     stdout, _ = rerender("--all")
 
-    assert stdout == "Re-rendered 1 summary.\n"
+    assert stdout == "Re-rendered 1 summary and 0 comments.\n"
     summary.refresh_from_db()
     assert "Vaswani et al., 2017" in summary.body_html
     assert list(summary.cited_papers.all()) == [cited]
@@ -67,4 +68,28 @@ def test_re_rendering_picks_up_a_cited_paper_and_its_new_details(user):
 
 def test_nothing_to_do_is_reported():
     stdout, _ = rerender()
-    assert stdout == "Re-rendered 0 summaries.\n"
+    assert stdout == "Re-rendered 0 summaries and 0 comments.\n"
+
+
+def test_comments_from_an_older_renderer_are_rendered_again_and_deleted_ones_stay_empty(user, other_user):
+    summary = SummaryFactory(author=user)
+    stale = comment_post(summary=summary, author=other_user, body="Why $\\alpha_1$?")
+    current = comment_post(summary=summary, author=other_user, body="Current.")
+    deleted = comment_delete(comment=comment_post(summary=summary, author=other_user, body="Gone."), actor=other_user)
+    assert stale.rendered_version == rendering.RENDERER_VERSION
+    Comment.objects.filter(pk__in=[stale.pk, deleted.pk]).update(body_html="<p>old</p>", rendered_version=0)
+    Comment.objects.filter(pk=current.pk).update(body_html="<p>hand-edited</p>")
+
+    stdout, stderr = rerender()
+
+    assert stdout == "Re-rendered 0 summaries and 1 comment.\n"
+    assert "1/1" in stderr
+    stale.refresh_from_db()
+    assert (stale.body_html, stale.rendered_version) == (rendering.render(stale.body).html, rendering.RENDERER_VERSION)
+    assert '<span class="arithmatex">' in stale.body_html
+    assert Comment.objects.get(pk=current.pk).body_html == "<p>hand-edited</p>"
+    assert Comment.objects.get(pk=deleted.pk).body_html == "<p>old</p>"  # untouched: never rendered back to readers
+
+    stdout, _ = rerender("--all")
+    assert stdout == "Re-rendered 1 summary and 2 comments.\n"
+    assert Comment.objects.get(pk=current.pk).body_html == rendering.render("Current.").html
