@@ -343,23 +343,26 @@ class PaperUnavailable(PaperNotFound):
     temporary = True
 
 
-def paper_lookup(text: str) -> Paper:
+def paper_lookup(text: str, *, before_fetch: Callable[[], None] | None = None) -> Paper:
     """The paper `text` names in any identifier form, fetched if need be; else PaperNotFound saying why."""
     try:
         identifier = parse(text)
     except InvalidIdentifier as error:
         raise PaperNotFound(str(error)) from error
-    return paper_get_or_fetch(identifier)
+    return paper_get_or_fetch(identifier, before_fetch=before_fetch)
 
 
-def paper_get_or_fetch(identifier: Identifier) -> Paper:
+def paper_get_or_fetch(identifier: Identifier, *, before_fetch: Callable[[], None] | None = None) -> Paper:
     """Our paper for `identifier`; on a miss, fetched from arXiv (arXiv ids) or Crossref (DOIs) and stored.
 
     PaperNotFound, with a message for the user, when the paper can't be had: a BibTeX key names
     only papers we imported, the id doesn't exist, or the service is down, slow or busy.
+    `before_fetch()` runs just before a fetch, and may refuse it by raising (a rate limit).
     """
     paper = Paper.objects.matching(identifier).first()
     if paper is None:
+        if before_fetch is not None and identifier.kind is not Kind.BIBTEX:
+            before_fetch()
         paper, _ = paper_upsert(record=_fetch_record(identifier))
     return paper
 

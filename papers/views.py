@@ -7,7 +7,7 @@ from django.utils.http import urlencode
 
 from papers import bibtex, search
 from papers.services import PaperNotFound, paper_lookup
-from summaries import selectors
+from summaries import limits, selectors
 
 
 def _not_found(request, identifier: str, error: PaperNotFound):
@@ -16,11 +16,20 @@ def _not_found(request, identifier: str, error: PaperNotFound):
     return render(request, "papers/paper_not_found.html", context, status=503 if error.temporary else 404)
 
 
-def paper_detail(request, identifier: str):
+def _paper_or_refusal(request, text: str):
+    """(the paper `text` names, None), or (None, the page saying why there is none: 404, 503 or 429)."""
     try:
-        paper = paper_lookup(identifier)
+        return paper_lookup(text, before_fetch=limits.fetch_guard(request)), None
     except PaperNotFound as error:
-        return _not_found(request, identifier, error)
+        return None, _not_found(request, text, error)
+    except limits.RateLimited as limited:
+        return None, limits.rate_limited_page(request, limited)
+
+
+def paper_detail(request, identifier: str):
+    paper, refusal = _paper_or_refusal(request, identifier)
+    if refusal:
+        return refusal
     if identifier != paper.identifier:
         return redirect(paper, permanent=True)
     context = {
@@ -34,12 +43,8 @@ def paper_detail(request, identifier: str):
 
 def paper_legacy_redirect(request):
     """The original ShortScience addressed papers as /paper?bibtexKey=KEY."""
-    key = request.GET.get("bibtexKey", "")
-    try:
-        paper = paper_lookup(key)
-    except PaperNotFound as error:
-        return _not_found(request, key, error)
-    return redirect(paper, permanent=True)
+    paper, refusal = _paper_or_refusal(request, request.GET.get("bibtexKey", ""))
+    return refusal or redirect(paper, permanent=True)
 
 
 def paper_lookup_view(request):
@@ -47,19 +52,15 @@ def paper_lookup_view(request):
     query = request.GET.get("q", "").strip()
     if not query:
         return redirect("summaries:feed")
-    try:
-        paper = paper_lookup(query)
-    except PaperNotFound as error:
-        return _not_found(request, query, error)
-    return redirect(paper)
+    paper, refusal = _paper_or_refusal(request, query)
+    return refusal or redirect(paper)
 
 
 def paper_bibtex(request, identifier: str):
     """The paper's BibTeX entry as plain text, at /paper/<identifier>/bibtex under any identifier."""
-    try:
-        paper = paper_lookup(identifier)
-    except PaperNotFound as error:
-        return _not_found(request, identifier, error)
+    paper, refusal = _paper_or_refusal(request, identifier)
+    if refusal:
+        return refusal
     if identifier != paper.identifier:
         return redirect(reverse("papers:bibtex", kwargs={"identifier": paper.identifier}), permanent=True)
     response = HttpResponse(bibtex.paper_bibtex(paper), content_type="text/plain; charset=utf-8")

@@ -222,7 +222,11 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
 
 # --- Rate limits (django-ratelimit), per user and hour; staff are not limited ---
 # Previews render Markdown (seconds for hostile input) and uploads decode images: both are limited too.
-RATE_LIMITS = {"summary": "20/h", "comment": "60/h", "vote": "120/h", "report": "20/h", "preview": "300/h", "image": "30/h"}
+RATE_LIMITS = {
+    "summary": "20/h", "comment": "60/h", "vote": "120/h", "report": "20/h", "preview": "300/h", "image": "30/h",
+    "fetch": "60/h",  # papers fetched from arXiv or Crossref because we didn't have them
+}  # fmt: skip
+ANONYMOUS_FETCHES_PER_HOUR = 10  # per address, for visitors who aren't signed in
 # An account younger than this that nobody has upvoted yet may post fewer summaries and comments.
 NEW_ACCOUNT_AGE_HOURS = 24
 NEW_ACCOUNT_SUMMARIES_PER_HOUR = 3

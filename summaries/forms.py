@@ -3,8 +3,6 @@
 from django import forms
 from django.conf import settings
 
-from papers.services import PaperNotFound, paper_lookup
-
 
 class SummaryForm(forms.Form):
     body = forms.CharField(
@@ -36,19 +34,17 @@ class SummaryForm(forms.Form):
 
 
 class PaperChoiceForm(forms.Form):
-    """The "which paper?" box shown when /summaries/new/ is reached without a known paper."""
+    """The "which paper?" box shown when /summaries/new/ is reached without a known paper.
+
+    The view looks the paper up (and fetches it, rate-limited) and adds the reason for a miss here,
+    so showing the errors never looks it up a second time.
+    """
 
     paper = forms.CharField(
         label="Paper",
         max_length=500,
         help_text="An arXiv id or URL, a DOI, or a BibTeX key.",
     )
-
-    def clean_paper(self):
-        try:
-            return paper_lookup(self.cleaned_data["paper"])
-        except PaperNotFound as error:
-            raise forms.ValidationError(str(error)) from error
 
 
 class ProfileForm(forms.Form):

@@ -1,6 +1,7 @@
-"""Rate limits on posting summaries and comments, voting, reporting, previews and image uploads, per user.
+"""Rate limits on posting summaries and comments, voting, reporting, previews, image uploads and fetching
+papers from arXiv or Crossref, per user (per address for visitors who aren't signed in, who may only fetch).
 
-Everyone has the hourly limits in settings.RATE_LIMITS; a new account (younger than
+Everyone has the hourly limits in settings.RATE_LIMITS (visitors, ANONYMOUS_FETCHES_PER_HOUR); a new account (younger than
 NEW_ACCOUNT_AGE_HOURS and never upvoted) also has NEW_ACCOUNT_SUMMARIES_PER_HOUR and
 NEW_ACCOUNT_COMMENTS_PER_HOUR. Counting uses django-ratelimit in settings.RATELIMIT_USE_CACHE
 (Redis when REDIS_URL is set, so every process shares the counts).
@@ -15,10 +16,10 @@ from django_ratelimit.core import get_usage
 
 from summaries.models import Vote
 
-ACTIONS = ("summary", "comment", "vote", "report", "preview", "image")
+ACTIONS = ("summary", "comment", "vote", "report", "preview", "image", "fetch")
 NOUNS = {
     "summary": "summaries", "comment": "comments", "vote": "votes", "report": "reports",
-    "preview": "previews", "image": "image uploads",
+    "preview": "previews", "image": "image uploads", "fetch": "look-ups of papers we don't have yet",
 }  # fmt: skip
 
 
@@ -52,7 +53,8 @@ def _wait(seconds: int) -> str:
 
 
 def rate_limit_check(request, *, action: str) -> None:
-    """Count one `action` by the signed-in user, and raise RateLimited when it goes over a limit.
+    """Count one `action` by the signed-in user (or, for "fetch", the visitor's address), and raise
+    RateLimited when it goes over a limit.
 
     Call it just before the write, once the input is valid, so previews and typos cost nothing.
     Moderators (staff) are not limited.
@@ -61,12 +63,19 @@ def rate_limit_check(request, *, action: str) -> None:
         raise ValueError(f"Unknown rate-limited action {action!r}.")
     if request.user.is_staff:
         return
-    limits = [(f"everyone:{action}", settings.RATE_LIMITS[action], "")]
-    new_account_rate = _new_account_rate(action)
-    if new_account_rate and is_new_account(request.user):
-        limits.append((f"new-account:{action}", new_account_rate, " while your account is new"))
+    if not request.user.is_authenticated:
+        if action != "fetch":
+            raise ValueError(f"Only signed-in users can {NOUNS[action]}.")
+        limits = [(f"anonymous:{action}", f"{settings.ANONYMOUS_FETCHES_PER_HOUR}/h", " from one address without signing in")]
+        key = "ip"
+    else:
+        limits = [(f"everyone:{action}", settings.RATE_LIMITS[action], "")]
+        new_account_rate = _new_account_rate(action)
+        if new_account_rate and is_new_account(request.user):
+            limits.append((f"new-account:{action}", new_account_rate, " while your account is new"))
+        key = _user_key
     for group, rate, condition in limits:
-        usage = get_usage(request, group=f"summaries.limits:{group}", key=_user_key, rate=rate, increment=True)
+        usage = get_usage(request, group=f"summaries.limits:{group}", key=key, rate=rate, increment=True)
         if usage is not None and usage["should_limit"]:
             retry_after = max(usage["time_left"], 1)
             raise RateLimited(
@@ -74,6 +83,13 @@ def rate_limit_check(request, *, action: str) -> None:
                 f"Please try again in {_wait(retry_after)}.",
                 retry_after=retry_after,
             )
+
+
+def fetch_guard(request):
+    """For papers.services.paper_lookup(before_fetch=...): each fetch from arXiv or Crossref counts against
+    the requester, so nobody (a crawler walking arXiv ids through /paper/ above all) can hold our
+    one-request-per-3-seconds share of arXiv for everyone else."""
+    return lambda: rate_limit_check(request, action="fetch")
 
 
 def rate_limited_page(request, limited: RateLimited, *, back_url: str = ""):

@@ -103,14 +103,14 @@ def _edit_conflict_page(request, *, form, current: Summary):
 def summary_create(request):
     identifier = request.POST.get("paper") or request.GET.get("paper", "")
     try:
-        paper = paper_lookup(identifier)
-    except PaperNotFound as error:
+        paper = paper_lookup(identifier, before_fetch=limits.fetch_guard(request))
+    except (PaperNotFound, limits.RateLimited) as error:
         choice = PaperChoiceForm({"paper": identifier} if identifier else None)
         if identifier:
             choice.add_error("paper", str(error))
-        form = SummaryForm(request.POST or None)
-        status = (503 if error.temporary else 404) if identifier else 200
-        return render(request, "summaries/choose_paper.html", {"choice": choice, "form": form}, status=status)
+        form = SummaryForm(request.POST or None)  # what was typed stays
+        status = 429 if isinstance(error, limits.RateLimited) else 503 if error.temporary else 404
+        return render(request, "summaries/choose_paper.html", {"choice": choice, "form": form}, status=status if identifier else 200)
 
     existing = Summary.objects.filter(paper=paper, author=request.user).first()
     if request.method == "POST":

@@ -429,3 +429,56 @@ def test_a_missing_arxiv_id_is_a_404_that_says_so(client, db, external_http):
     response = client.get("/paper/1706.99999/")
     assert response.status_code == 404
     assert "arXiv has no paper with the id “1706.99999”" in response.content.decode()
+
+
+# --- Fetching is rate-limited per requester ---------------------------------------------------
+
+
+@pytest.fixture
+def few_fetches(settings):
+    settings.ARXIV_API_MIN_INTERVAL = 0
+    settings.ANONYMOUS_FETCHES_PER_HOUR = 2
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "fetch": "3/h"}
+    return settings
+
+
+def test_a_visitor_who_is_not_signed_in_may_fetch_a_few_papers_an_hour(client, db, external_http, few_fetches, paper):
+    missing = [arxiv_answers(external_http, f"1706.9999{n}", file="not-found.xml") for n in range(3)]
+    assert client.get("/paper/1706.99990/").status_code == 404  # a miss costs a fetch too
+    assert client.get("/paper/1706.99991/").status_code == 404
+
+    refused = client.get("/paper/1706.99992/")
+    assert refused.status_code == 429
+    assert "look-ups of papers we don" in refused.content.decode() and "without signing in" in refused.content.decode()
+    assert int(refused["Retry-After"]) > 0
+    assert missing[2].call_count == 0, "arXiv is not asked once the limit is reached"
+    # Papers we have cost no fetch and stay open to everyone.
+    assert client.get(f"/paper/{paper.arxiv_id}/").status_code == 200
+    assert client.get("/lookup/", {"q": paper.arxiv_id}).status_code == 302
+
+
+def test_each_address_has_its_own_count(client, db, external_http, few_fetches):
+    for n in range(3):
+        arxiv_answers(external_http, f"1706.9999{n}", file="not-found.xml")
+    client.get("/paper/1706.99990/", REMOTE_ADDR="192.0.2.1")
+    client.get("/paper/1706.99991/", REMOTE_ADDR="192.0.2.1")
+    assert client.get("/paper/1706.99992/", REMOTE_ADDR="192.0.2.1").status_code == 429
+    assert client.get("/paper/1706.99992/", REMOTE_ADDR="192.0.2.2").status_code == 404
+
+
+def test_a_contributor_over_the_limit_keeps_the_typed_summary(client, user, external_http, few_fetches):
+    for n in range(4):
+        arxiv_answers(external_http, f"1706.9999{n}", file="not-found.xml")
+    client.force_login(user)
+    for n in range(3):  # signed in: RATE_LIMITS["fetch"], not the visitors' limit
+        assert client.get("/lookup/", {"q": f"1706.9999{n}"}).status_code == 404
+    response = client.post("/summaries/new/?paper=1706.99993", {"body": "My precious text", "publish": "1"})
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert "You have reached the limit of 3 look-ups of papers we don" in html
+    assert "My precious text" in html and 'value="1706.99993"' in html
+
+
+def test_an_unknown_bibtex_key_costs_no_fetch(client, db, few_fetches):
+    for _ in range(3):
+        assert client.get("/paper", {"bibtexKey": "journals/jmlr/Nobody11"}).status_code == 404
