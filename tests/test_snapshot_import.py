@@ -282,17 +282,23 @@ def test_batches_are_written_one_transaction_at_a_time(db, monkeypatch):
     assert Paper.objects.count() == 10
 
 
-def test_an_interrupted_run_keeps_the_batches_it_wrote_and_says_how_to_resume(db, monkeypatch):
+def interrupt_on_batch(monkeypatch, number: int):
+    """Makes the import's `number`th batch end in Ctrl-C; returns the real papers_upsert."""
     real_papers_upsert = services.papers_upsert
     calls = []
 
-    def interrupted_on_the_third_batch(records, **options):
+    def interrupted(records, **options):
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == number:
             raise KeyboardInterrupt
         return real_papers_upsert(records, **options)
 
-    monkeypatch.setattr(services, "papers_upsert", interrupted_on_the_third_batch)
+    monkeypatch.setattr(services, "papers_upsert", interrupted)
+    return real_papers_upsert
+
+
+def test_an_interrupted_run_keeps_the_batches_it_wrote_and_says_how_to_resume(db, monkeypatch):
+    real_papers_upsert = interrupt_on_batch(monkeypatch, 3)
     stdout = StringIO()
     with pytest.raises(CommandError, match="Interrupted"):
         call_command("import_arxiv_snapshot", str(SNAPSHOT), "--batch-size", "3", stdout=stdout, stderr=StringIO())
@@ -406,16 +412,7 @@ def test_a_first_load_drops_the_secondary_indexes_and_builds_the_same_ones_after
 @postgresql_only
 def test_an_interrupted_first_load_leaves_them_dropped_and_listed_until_a_run_finishes(db, monkeypatch):
     before = paper_indexes()
-    real_papers_upsert = services.papers_upsert
-    calls = []
-
-    def interrupted_on_the_second_batch(records, **options):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real_papers_upsert(records, **options)
-
-    monkeypatch.setattr(services, "papers_upsert", interrupted_on_the_second_batch)
+    interrupt_on_batch(monkeypatch, 2)
     stdout = StringIO()
     with pytest.raises(CommandError, match="Interrupted"):
         call_command("import_arxiv_snapshot", str(SNAPSHOT), "--batch-size", "3", stdout=stdout, stderr=StringIO())

@@ -8,6 +8,8 @@ papers.search reads it with raw SQL, and Django never writes it.
 
 from django.db import migrations
 
+from shortscience.migration_sql import run_on_postgresql
+
 SEARCH_VECTOR = """
     setweight(to_tsvector('english', coalesce(title, '')), 'A')
     || setweight(jsonb_to_tsvector('english', coalesce(authors, '[]'::jsonb), '["string"]'), 'B')
@@ -62,22 +64,11 @@ BACKWARDS = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        with schema_editor.connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("papers", "0002_harvest_state"),
     ]
 
     operations = [
-        migrations.RunPython(_run(FORWARDS), _run(BACKWARDS), elidable=False),
+        migrations.RunPython(run_on_postgresql(FORWARDS), run_on_postgresql(BACKWARDS), elidable=False),
     ]

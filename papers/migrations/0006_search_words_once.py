@@ -8,6 +8,8 @@ that made it into one title is still corrected; see papers.search.CORRECTIONS_SQ
 
 from django.db import migrations
 
+from shortscience.migration_sql import run_on_postgresql
+
 WORDS = """
     SELECT word, ndoc FROM ts_stat($$
         SELECT to_tsvector('simple', title) || jsonb_to_tsvector('simple', authors, '["string"]') FROM papers_paper
@@ -25,22 +27,11 @@ def _word_list(minimum_papers: int) -> list[str]:
     ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        with schema_editor.connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("papers", "0005_deferred_index"),
     ]
 
     operations = [
-        migrations.RunPython(_run(_word_list(1)), _run(_word_list(2)), elidable=False),
+        migrations.RunPython(run_on_postgresql(_word_list(1)), run_on_postgresql(_word_list(2)), elidable=False),
     ]

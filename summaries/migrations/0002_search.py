@@ -6,6 +6,8 @@ declare it (papers.search reads it with raw SQL).
 
 from django.db import migrations
 
+from shortscience.migration_sql import run_on_postgresql
+
 FORWARDS = [
     "ALTER TABLE summaries_summary ADD COLUMN search_vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('english', coalesce(body, ''))) STORED",
@@ -21,22 +23,11 @@ BACKWARDS = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        with schema_editor.connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("summaries", "0001_initial"),
     ]
 
     operations = [
-        migrations.RunPython(_run(FORWARDS), _run(BACKWARDS), elidable=False),
+        migrations.RunPython(run_on_postgresql(FORWARDS), run_on_postgresql(BACKWARDS), elidable=False),
     ]
