@@ -165,12 +165,13 @@ def main() -> None:
         "--keep-indexes", action="store_true", help="import with every index in place (as into a populated table), not deferred"
     )
     parser.add_argument("--no-schema-copy", action="store_true", help="skip step 4, the COPY into papers_paper itself")
+    parser.add_argument("--jobs", type=int, default=1, help="import_arxiv_snapshot --jobs: processes parsing and writing")
     args = parser.parse_args()
     base_url = os.environ.get("DATABASE_URL", "")
     if not base_url.startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database; the benchmark works in a database next to it.")
     search = not args.without_search_indexes
-    import_options = ["--keep-indexes"] if args.keep_indexes else []
+    import_options = [*(["--keep-indexes"] if args.keep_indexes else []), "--jobs", str(args.jobs)]
     count = args.records
     lines = []
 
@@ -182,7 +183,7 @@ def main() -> None:
     copy_source = tsv(path)
     url = fresh_schema(base_url, args.database, search_indexes=search)
     report(
-        f"Schema: {schema_description(url)}; batch size {args.batch_size:,}; "
+        f"Schema: {schema_description(url)}; batch size {args.batch_size:,}; {args.jobs} job(s); "
         f"indexes {'kept' if args.keep_indexes else 'deferred (dropped for the load, built after it)'}"
     )
     report(f"Snapshot: {path.relative_to(ROOT)} ({path.stat().st_size / 2**20:,.0f} MiB, {count:,} records)")

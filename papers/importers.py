@@ -313,12 +313,13 @@ def open_snapshot(path: str) -> Iterator[tuple[BinaryIO, BinaryIO]]:
             lines.close()
 
 
-def snapshot_records(lines: Iterable[bytes], *, skip: int = 0) -> Iterator[RecordResult]:
+def snapshot_records(lines: Iterable[bytes], *, skip: int = 0, first_line: int = 1) -> Iterator[RecordResult]:
     """One RecordResult per line of the snapshot, lazily, in file order; the first `skip` lines are passed over unparsed.
 
-    Blank lines are passed over; a line that isn't a usable paper comes with its error.
+    Blank lines are passed over; a line that isn't a usable paper comes with its error. `first_line`
+    is the number of the first of `lines` (a part of the file read elsewhere).
     """
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first_line):
         if number <= skip or not line.strip():
             continue
         try:

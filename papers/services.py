@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from papers.identifiers import Identifier, InvalidIdentifier, Kind, parse
@@ -133,7 +133,8 @@ def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
     """Write one batch in one transaction; (target, created) per record, in order."""
     values = [_record_values(record, position) for position, record in enumerate(records)]
     # A writer running concurrently can take an identifier between our look-up and our write;
-    # the unique index then refuses the batch, and looking again sees that writer's row.
+    # the unique index then refuses the batch (or, when each waits for the other's identifiers, the
+    # deadlock detector does), and looking again sees that writer's rows.
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -141,10 +142,17 @@ def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
                 targets = list({id(target): target for target, _ in outcomes}.values())
                 (_write_by_copy if _uses_copy() else _write_by_orm)(targets)
                 return outcomes
-        except IntegrityError:
-            if attempt == 2:
+        except (IntegrityError, OperationalError) as error:
+            if attempt == 2 or not _lost_a_race(error):
                 raise
     raise AssertionError("unreachable")
+
+
+def _lost_a_race(error: Exception) -> bool:
+    return isinstance(error, IntegrityError) or getattr(error.__cause__, "pgcode", None) == _DEADLOCK_DETECTED
+
+
+_DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
 def _record_values(record: PaperRecord, position: int) -> dict:

@@ -486,3 +486,39 @@ def test_restoring_an_index_that_is_already_there_is_harmless(db):
 def test_a_command_without_a_file_says_so(db):
     with pytest.raises(CommandError, match="Name the snapshot file"):
         call_command("import_arxiv_snapshot", stdout=StringIO())
+
+
+# --- Several processes (--jobs, PostgreSQL) -------------------------------------------------------
+
+
+@postgresql_only
+def test_jobs_import_the_same_papers_and_report_bad_lines_in_file_order(transactional_db):
+    stdout, stderr = import_snapshot(SNAPSHOT, "--jobs", "3", "--batch-size", "2")
+
+    assert set(Paper.objects.values_list("arxiv_id", flat=True)) == GOOD_IDS
+    assert "Imported: 10 papers (10 created, 0 updated), 3 bad lines" in stdout
+    assert "Last line processed: 14." in stdout
+    assert re.findall(r"snapshot\.jsonl:(\d+):", stderr) == ["5", "8", "9"]
+    paper = Paper.objects.get(arxiv_id="0704.0001")
+    assert (paper.authors[0], paper.doi, paper.arxiv_version) == ("C. Balázs", "10.1103/physrevd.76.013009", 2)
+    # Two papers claiming one DOI: one of them gets it, whichever process wrote first.
+    assert Paper.objects.filter(doi="10.1016/j.physletb.2007.06.001").count() == 1
+    assert not DeferredIndex.objects.exists()
+
+
+@postgresql_only
+def test_jobs_resume_and_stop_where_told_and_a_second_run_updates(transactional_db):
+    stdout, stderr = import_snapshot(SNAPSHOT, "--jobs", "2", "--batch-size", "2", "--skip", "6", "--limit", "5")
+    assert set(Paper.objects.values_list("arxiv_id", flat=True)) == {"1312.6114", "1501.00001"}  # lines 7 to 11
+    assert re.findall(r"snapshot\.jsonl:(\d+):", stderr) == ["8", "9"]
+    assert "Last line processed: 11." in stdout
+
+    stdout, _ = import_snapshot(SNAPSHOT, "--jobs", "2")
+    assert "Imported: 10 papers (8 created, 2 updated)" in stdout
+    assert Paper.objects.count() == 10
+
+
+def test_jobs_need_postgresql(db, monkeypatch):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with pytest.raises(CommandError, match="--jobs needs PostgreSQL"):
+        import_snapshot(SNAPSHOT, "--jobs", "2")

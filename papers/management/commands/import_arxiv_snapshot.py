@@ -1,15 +1,20 @@
 """Create or update papers from the arXiv metadata snapshot (arxiv-metadata-oai-snapshot.json, plain or .gz)."""
 
+import itertools
+import multiprocessing
 import os
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, nullcontext
-from typing import NamedTuple
+from operator import attrgetter
+from typing import BinaryIO, NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import reset_queries
+from django.db import connection, connections, reset_queries
 from tqdm import tqdm
 
 from papers.bulk_indexes import deferred_index_names, indexes_deferred, restore_deferred_indexes
@@ -39,6 +44,13 @@ class Command(BaseCommand):
         parser.add_argument("--skip", type=int, default=0, metavar="N", help="pass over the first N lines (to resume)")
         parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="N", help="records per transaction")
         parser.add_argument("--limit", type=int, default=None, metavar="N", help="read at most N lines after the skipped ones")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            metavar="N",
+            help="parse and write in N processes, each on its own database connection (PostgreSQL; default 1)",
+        )
         indexes = parser.add_mutually_exclusive_group()
         indexes.add_argument(
             "--defer-indexes", action="store_true", help="drop the indexes for the load and build them after it, whatever the table's size"
@@ -48,9 +60,13 @@ class Command(BaseCommand):
             "--restore-indexes", action="store_true", help="only build the indexes an unfinished import left dropped, then stop"
         )
 
-    def handle(self, *args, path, skip, batch_size, limit, verbosity, defer_indexes, keep_indexes, restore_indexes, **options):
-        if skip < 0 or batch_size < 1 or (limit is not None and limit < 0):
-            raise CommandError("--skip and --limit must be 0 or more, --batch-size 1 or more.")
+    def handle(
+        self, *args, path, skip, batch_size, limit, jobs, verbosity, defer_indexes, keep_indexes, restore_indexes, **options
+    ):
+        if skip < 0 or batch_size < 1 or jobs < 1 or (limit is not None and limit < 0):
+            raise CommandError("--skip and --limit must be 0 or more, --batch-size and --jobs 1 or more.")
+        if jobs > 1 and connection.vendor != "postgresql":
+            raise CommandError("--jobs needs PostgreSQL: SQLite takes one writer at a time.")
         if path is None and not restore_indexes:
             raise CommandError("Name the snapshot file to import.")
         run = _Import(self, path, verbosity, skip=skip)
@@ -64,9 +80,14 @@ class Command(BaseCommand):
                 with indexes_deferred(PAPERS, built=run.index_built) if deferring else nullcontext([]) as deferred:
                     run.deferred_indexes = deferred
                     last_line = skip + limit if limit is not None else None
-                    batches = _batches(snapshot_records(lines, skip=skip), file, batch_size=batch_size, last_line=last_line)
-                    with closing(_ReadAhead(batches)) as read_ahead:
-                        run.run(read_ahead, total_bytes=os.fstat(file.fileno()).st_size)
+                    total_bytes = os.fstat(file.fileno()).st_size
+                    if jobs > 1:
+                        chunks = _chunks(lines, file, skip=skip, last_line=last_line, size=batch_size)
+                        run.run(_written_in_parallel(chunks, jobs=jobs), total_bytes=total_bytes)
+                    else:
+                        batches = _batches(snapshot_records(lines, skip=skip), file, batch_size=batch_size, last_line=last_line)
+                        with closing(_ReadAhead(batches)) as read_ahead:
+                            run.run(_written(read_ahead), total_bytes=total_bytes)
                     run.loaded()
         except FileNotFoundError as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
@@ -104,6 +125,81 @@ def _batches(results: Iterator[RecordResult], file, *, batch_size: int, last_lin
             batch, records = [], 0
     if batch:
         yield _Batch(batch, line, file.tell())
+
+
+class _Outcome(NamedTuple):
+    bad: list[RecordResult]  # the lines not written, with why (unreadable, or refused), in file order
+    written: UpsertResult
+    through_line: int  # the last line this outcome covers: every line up to it is committed or reported
+    position: int  # bytes of the file (as stored) read so far, for the progress bar
+
+
+def _write_batch(results: list[RecordResult]) -> tuple[list[RecordResult], UpsertResult]:
+    """One transaction for the batch's records; a batch the database refuses is retried record by record
+    to find the culprit. Returns the bad lines (the unreadable ones and the refused) and the counts."""
+    bad = [result for result in results if result.error]
+    records = [result for result in results if not result.error]
+    line_of = {id(result.record): result for result in records}
+
+    def refused(record, error):
+        bad.append(line_of[id(record)]._replace(error=f"not saved: {error}"))
+
+    written = papers_upsert_or_skip([result.record for result in records], refused=refused)
+    reset_queries()  # with DEBUG on, Django would keep every query of the run in memory
+    return sorted(bad, key=attrgetter("line")), written
+
+
+def _written(batches: Iterator[_Batch]) -> Iterator[_Outcome]:
+    for batch in batches:
+        yield _Outcome(*_write_batch(batch.results), batch.through_line, batch.position)
+
+
+class _Chunk(NamedTuple):
+    first_line: int
+    lines: list[bytes]  # as read, unparsed: parsing is the workers' job
+    position: int
+
+
+def _chunks(lines: BinaryIO, file: BinaryIO, *, skip: int, last_line: int | None, size: int) -> Iterator[_Chunk]:
+    """The file's lines after the first `skip` (up to `last_line`), `size` at a time, with their first line's number."""
+    first_line = skip + 1
+    wanted = itertools.islice(lines, skip, last_line)
+    while chunk := list(itertools.islice(wanted, size)):
+        yield _Chunk(first_line, chunk, file.tell())
+        first_line += len(chunk)
+
+
+def _import_chunk(chunk: _Chunk) -> tuple[list[RecordResult], UpsertResult]:
+    """In a worker process: parse and write one chunk, on the worker's own database connection."""
+    return _write_batch(list(snapshot_records(chunk.lines, first_line=chunk.first_line)))
+
+
+def _written_in_parallel(chunks: Iterator[_Chunk], *, jobs: int) -> Iterator[_Outcome]:
+    """The chunks parsed and written by `jobs` processes at once; their outcomes in file order.
+
+    Each chunk is its own transaction, as in a sequential run; papers_upsert retries a batch that
+    lost a race for an identifier to a concurrent one. Outcomes come in file order, so the last line
+    reported is one before which everything is written (a resume may redo chunks written after it:
+    the import is idempotent). At most 2 × jobs chunks are read ahead, so memory stays flat.
+    """
+    connections.close_all()  # forked workers must open connections of their own, not share this one
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    pending: deque[tuple[_Chunk, Future]] = deque()
+
+    def oldest() -> _Outcome:
+        chunk, future = pending.popleft()
+        bad, written = future.result()
+        return _Outcome(bad, written, chunk.first_line + len(chunk.lines) - 1, chunk.position)
+
+    try:
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_import_chunk, chunk)))
+            if len(pending) >= 2 * jobs:
+                yield oldest()
+        while pending:
+            yield oldest()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _ReadAhead:
@@ -168,7 +264,7 @@ class _Import:
         self.deferred_indexes: list[str] = []
         self.progress = None
 
-    def run(self, batches: Iterator[_Batch], *, total_bytes: int) -> None:
+    def run(self, outcomes: Iterator[_Outcome], *, total_bytes: int) -> None:
         # The bar counts bytes of the file as stored (compressed for .gz): it gives an ETA without
         # a first pass to count lines, which costs as much as a plain read (and a gunzip for .gz).
         if self.deferred_indexes:
@@ -187,24 +283,13 @@ class _Import:
             mininterval=1,
             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]",
         )
-        for batch in batches:
-            for result in batch.results:
-                if result.error:
-                    self.report(result)
-            self.write([result for result in batch.results if not result.error])
-            self.last_line = batch.through_line
+        for outcome in outcomes:
+            for result in outcome.bad:
+                self.report(result)
+            self.result += outcome.written
+            self.last_line = outcome.through_line
             self.progress.set_postfix_str(f"line {self.last_line:,}, {self.rate():,.0f} records/s", refresh=False)
-            self.progress.update(batch.position - self.progress.n)
-
-    def write(self, records: list[RecordResult]) -> None:
-        """One transaction for the batch; a batch the database refuses is retried record by record to find the culprit."""
-        line_of = {id(result.record): result for result in records}
-
-        def refused(record, error):
-            self.report(line_of[id(record)]._replace(error=f"not saved: {error}"))
-
-        self.result += papers_upsert_or_skip([result.record for result in records], refused=refused)
-        reset_queries()  # with DEBUG on, Django would keep every query of the run in memory
+            self.progress.update(outcome.position - self.progress.n)
 
     def loaded(self) -> None:
         self.loaded_at = time.monotonic()
