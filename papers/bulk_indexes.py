@@ -14,14 +14,16 @@ builds them. Only PostgreSQL: with SQLite nothing is dropped.
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from django.db import connection, transaction
 
 from papers.models import DeferredIndex
 
-# Memory for one index build, for this session only: the GIN builds sort millions of entries, and
-# PostgreSQL's default 64 MB makes them spill to disk many times over.
+# Memory for each index build, for its session only: the GIN builds sort millions of entries, and
+# PostgreSQL's default 64 MB makes them spill to disk many times over. Builds running at once each
+# take this much.
 BUILD_MAINTENANCE_WORK_MEM = "1GB"
 
 
@@ -55,28 +57,44 @@ def drop_indexes(table: str) -> list[str]:
 
 
 def restore_deferred_indexes(
-    table: str | None = None, *, built: Callable[[str, float], None] = lambda name, seconds: None
+    table: str | None = None, *, built: Callable[[str, float], None] = lambda name, seconds: None, jobs: int = 1
 ) -> list[str]:
-    """Build every index deferred (for `table`, or for all tables); `built(name, seconds)` hears of each."""
+    """Build every index deferred (for `table`, or for all tables), `jobs` at a time on connections of
+    their own (each build is one backend's work; PostgreSQL 15 doesn't build a GIN index in parallel).
+    `built(name, seconds)` hears of each."""
     deferred = DeferredIndex.objects.order_by("id")
     if table is not None:
         deferred = deferred.filter(table=table)
-    names = []
-    for index in deferred:
-        started = time.monotonic()
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = %s", [BUILD_MAINTENANCE_WORK_MEM])
-            # IF NOT EXISTS: a run that died between the CREATE and the commit left nothing to redo.
-            cursor.execute(_if_not_exists(index.definition))
-            index.delete()
-        names.append(index.name)
-        built(index.name, time.monotonic() - started)
-    return names
+    deferred = list(deferred)
+    if jobs > 1 and len(deferred) > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(lambda index: _build_on_own_connection(index, built), deferred))
+    return [_build(index, built) for index in deferred]
+
+
+def _build(index: DeferredIndex, built: Callable[[str, float], None]) -> str:
+    started = time.monotonic()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = %s", [BUILD_MAINTENANCE_WORK_MEM])
+        # IF NOT EXISTS: a run that died between the CREATE and the commit left nothing to redo.
+        cursor.execute(_if_not_exists(index.definition))
+        index.delete()
+    built(index.name, time.monotonic() - started)
+    return index.name
+
+
+def _build_on_own_connection(index: DeferredIndex, built: Callable[[str, float], None]) -> str:
+    try:
+        return _build(index, built)
+    finally:
+        connection.close()  # this thread's, which Django opened for it
 
 
 @contextmanager
-def indexes_deferred(table: str, *, built: Callable[[str, float], None] = lambda name, seconds: None) -> Iterator[list[str]]:
-    """Within: `table` without its deferrable indexes (yields their names). After: built again.
+def indexes_deferred(
+    table: str, *, built: Callable[[str, float], None] = lambda name, seconds: None, jobs: int = 1
+) -> Iterator[list[str]]:
+    """Within: `table` without its deferrable indexes (yields their names). After: built again, `jobs` at a time.
 
     If the block raises, they stay deferred (listed in DeferredIndex) for the run that resumes it.
     """
@@ -85,7 +103,7 @@ def indexes_deferred(table: str, *, built: Callable[[str, float], None] = lambda
         return
     names = drop_indexes(table)
     yield names
-    restore_deferred_indexes(table, built=built)
+    restore_deferred_indexes(table, built=built, jobs=jobs)
 
 
 def _if_not_exists(definition: str) -> str:

@@ -522,3 +522,15 @@ def test_jobs_need_postgresql(db, monkeypatch):
     monkeypatch.setattr(connection, "vendor", "sqlite")
     with pytest.raises(CommandError, match="--jobs needs PostgreSQL"):
         import_snapshot(SNAPSHOT, "--jobs", "2")
+
+
+@postgresql_only
+def test_deferred_indexes_can_be_built_several_at_a_time(transactional_db):
+    before = paper_indexes()
+    drop_indexes("papers_paper")
+    built = []
+    names = restore_deferred_indexes("papers_paper", built=lambda name, seconds: built.append(name), jobs=3)
+    assert set(names) == set(before) - CONSTRAINT_INDEXES
+    assert sorted(built) == sorted(names)
+    assert paper_indexes() == before
+    assert not DeferredIndex.objects.exists()

@@ -77,7 +77,8 @@ class Command(BaseCommand):
         try:
             with open_snapshot(path) as (lines, file):
                 deferring = defer_indexes or (not keep_indexes and _is_first_load())
-                with indexes_deferred(PAPERS, built=run.index_built) if deferring else nullcontext([]) as deferred:
+                deferral = indexes_deferred(PAPERS, built=run.index_built, jobs=jobs) if deferring else nullcontext([])
+                with deferral as deferred:
                     run.deferred_indexes = deferred
                     last_line = skip + limit if limit is not None else None
                     total_bytes = os.fstat(file.fileno()).st_size
