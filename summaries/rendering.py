@@ -32,7 +32,12 @@ class Rendered:
 def render(source: str) -> Rendered:
     """Sanitized HTML for a summary body, and the papers its \\cite{...} keys name."""
     citations = _Citations()
-    converter = markdown.Markdown(
+    defused = _defuse_unclosed_tags(_defuse_bracket_pileups(source))
+    return Rendered(html=_sanitize(_markdown(citations).convert(defused)), cited_papers=citations.papers)
+
+
+def _markdown(citations: "_Citations") -> markdown.Markdown:
+    return markdown.Markdown(
         extensions=["tables", "pymdownx.highlight", "pymdownx.superfences", "sane_lists", "pymdownx.arithmatex", _SummaryMarkdown(), citations],
         extension_configs={
             # Table alignment as an attribute, because the sanitizer allows no style attributes.
@@ -45,7 +50,6 @@ def render(source: str) -> Rendered:
             "pymdownx.highlight": {"use_pygments": False},
         },
     )
-    return Rendered(html=_sanitize(converter.convert(_defuse_bracket_pileups(source))), cited_papers=citations.papers)
 
 
 # Python-Markdown looks for a link's closing bracket from every open one: 20,000 unclosed "["
@@ -72,6 +76,28 @@ def _defuse_paragraph(paragraph: str) -> str:
             depth -= 1
         parts.append(char)
     return "".join(parts)
+
+
+# Python-Markdown hands raw HTML to the standard library's HTMLParser, which in this Python (3.11.7)
+# scans to the end of the text from every "<" that opens a tag it never closes: 20,000 "<a " took 32 s.
+# Such a "<" opens no tag anyway (no ">" before the next "<"), and the page shows it as typed either
+# way. The first few stay (a formula's "a<b" is one; in code an entity would show as "&lt;"), past
+# _MAX_UNCLOSED_TAGS they become entities.
+_MAX_UNCLOSED_TAGS = 64
+_UNCLOSED_TAG = re.compile(r"<(?=[A-Za-z/!?])(?=[^<>]*(?:<|\Z))")
+
+
+def _defuse_unclosed_tags(source: str) -> str:
+    if source.count("<") <= _MAX_UNCLOSED_TAGS:
+        return source
+    seen = 0
+
+    def defuse(match: re.Match) -> str:
+        nonlocal seen
+        seen += 1
+        return "<" if seen <= _MAX_UNCLOSED_TAGS else "&lt;"
+
+    return _UNCLOSED_TAG.sub(defuse, source)
 
 
 # ---- Markdown: nested lists, display math inside paragraphs, heading levels -------------------

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from summaries import rendering
 from summaries.rendering import render
 from tests.factories import PaperFactory
 
@@ -451,6 +452,34 @@ def test_a_pile_of_unclosed_brackets_is_defused_before_markdown_sees_it():
     rendered = html("[" * 20_000)
     assert rendered.count("[") == 32
     assert rendered.count("&#91;") == 20_000 - 32
+
+
+def test_a_pile_of_tags_that_never_close_is_defused_before_markdown_sees_it():
+    # The standard library's HTMLParser scans to the end from each: 20,000 "<a " took 32 s.
+    defused = rendering._defuse_unclosed_tags("<a " * 20_000)
+    assert defused.count("<a") == rendering._MAX_UNCLOSED_TAGS
+    assert defused.count("&lt;a") == 20_000 - rendering._MAX_UNCLOSED_TAGS
+    # What readers get is the same text either way: a "<" that opens no tag is shown as typed.
+    assert html("<a " * 20_000).count("&lt;a") == 20_000
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Real <b>bold</b> and <a href='https://example.org'>links</a> " * 40,  # closed tags are left alone
+        " ".join(f"$x_{{{n}}} < y$" for n in range(100)),  # "< y": a space, no tag start
+        "Few comparisons: $a<b$, `i<n`, c<d.",
+    ],
+)
+def test_ordinary_text_is_not_defused(source):
+    assert rendering._defuse_unclosed_tags(source) == source
+
+
+def test_math_past_the_cap_renders_the_same():
+    source = " ".join(f"$x_{n}<y$" for n in range(100))
+    assert rendering._defuse_unclosed_tags(source) != source
+    undefused = rendering._sanitize(rendering._markdown(rendering._Citations()).convert(source))
+    assert html(source) == undefused
 
 
 def test_half_open_intervals_in_many_paragraphs_stay_math():
