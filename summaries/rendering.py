@@ -32,8 +32,19 @@ class Rendered:
 def render(source: str) -> Rendered:
     """Sanitized HTML for a summary body, and the papers its \\cite{...} keys name."""
     citations = _Citations()
-    defused = _defuse_unclosed_tags(_defuse_bracket_pileups(source))
-    return Rendered(html=_sanitize(_markdown(citations).convert(defused)), cited_papers=citations.papers)
+    defused = _defuse_unclosed_openers(_defuse_unclosed_tags(_defuse_bracket_pileups(source)))
+    try:
+        html = _markdown(citations).convert(defused)
+    except RecursionError:
+        # Hundreds of nested blocks on one line ("1. 1. 1. …", "- - - …") recurse once per level;
+        # such a body is no summary, but its author still gets it back, as plain text.
+        return Rendered(html=_plain_paragraphs(source), cited_papers=[])
+    return Rendered(html=_sanitize(html), cited_papers=citations.papers)
+
+
+def _plain_paragraphs(source: str) -> str:
+    paragraphs = (paragraph.strip() for paragraph in re.split(r"\n\s*\n", source))
+    return "\n".join(f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs if paragraph)
 
 
 def _markdown(citations: "_Citations") -> markdown.Markdown:
@@ -98,6 +109,54 @@ def _defuse_unclosed_tags(source: str) -> str:
         return "<" if seen <= _MAX_UNCLOSED_TAGS else "&lt;"
 
     return _UNCLOSED_TAG.sub(defuse, source)
+
+
+# Inline patterns look for an opener's closer from every opener to the end of its paragraph: 30,000
+# unclosed "\(" took arithmatex 15 s, 5,000 "[a](x) [b](" took Python-Markdown's links 14 s (it
+# balances the parentheses of each address). Past _MAX_UNCLOSED_OPENERS in a paragraph, an opener
+# that nothing closes is written so that it opens nothing and still shows as typed.
+_MAX_UNCLOSED_OPENERS = 32
+# (opener, its closer, the opener defused: what Markdown shows for an unclosed one, as an entity)
+_MATH_OPENERS = (
+    (re.compile(r"(?<!\\)\\\("), "\\)", "&#40;"),
+    (re.compile(r"(?<!\\)\\\["), "\\]", "&#91;"),
+)
+_PARENTHESIS = re.compile(r"[()]")
+
+
+def _defuse_unclosed_openers(source: str) -> str:
+    if source.count("\\(") + source.count("\\[") + source.count("](") <= _MAX_UNCLOSED_OPENERS:
+        return source
+    return "\n\n".join(_defuse_openers_in(paragraph) for paragraph in source.split("\n\n"))
+
+
+def _defuse_openers_in(paragraph: str) -> str:
+    for opener, closer, defused in _MATH_OPENERS:
+        # Math doesn't nest: an opener is closed by the next closer, if one comes after it at all.
+        unclosed = [match.start() for match in opener.finditer(paragraph, paragraph.rfind(closer) + 1)]
+        paragraph = _replace_at(paragraph, unclosed[_MAX_UNCLOSED_OPENERS:], defused, length=2)
+    unclosed = _unclosed_link_addresses(paragraph)
+    return _replace_at(paragraph, unclosed[_MAX_UNCLOSED_OPENERS:], "&#40;", length=1)
+
+
+def _unclosed_link_addresses(paragraph: str) -> list[int]:
+    """Where the "(" of each "](" is that no ")" balances."""
+    open_parentheses = []
+    for match in _PARENTHESIS.finditer(paragraph):
+        if match.group() == "(":
+            open_parentheses.append(match.start())
+        elif open_parentheses:
+            open_parentheses.pop()
+    return [position for position in open_parentheses if paragraph[position - 1 : position] == "]"]
+
+
+def _replace_at(text: str, positions: list[int], replacement: str, *, length: int) -> str:
+    """`replacement` inserted at each position, in place of the `length` characters there."""
+    parts, start = [], 0
+    for position in positions:
+        parts += [text[start:position], replacement]
+        start = position + length
+    return "".join(parts) + text[start:]
 
 
 # ---- Markdown: nested lists, display math inside paragraphs, heading levels -------------------

@@ -1,6 +1,7 @@
 """The summary renderer: what Markdown, math, \\cite and hostile HTML become on the page."""
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -480,6 +481,46 @@ def test_math_past_the_cap_renders_the_same():
     assert rendering._defuse_unclosed_tags(source) != source
     undefused = rendering._sanitize(rendering._markdown(rendering._Citations()).convert(source))
     assert html(source) == undefused
+
+
+@pytest.mark.parametrize(
+    "pile, opener, defused",
+    [
+        ("\\(" * 2_000, "\\(", "&#40;"),  # arithmatex would look for "\)" from each
+        ("\\[x " * 2_000, "\\[", "&#91;"),
+        ("[a](" * 2_000, "](", "]&#40;"),  # Python-Markdown would balance each address's parentheses
+        ("[a](x) [b](" * 2_000, "[b](", "[b]&#40;"),
+    ],
+)
+def test_piles_of_openers_that_nothing_closes_are_defused(pile, opener, defused):
+    result = rendering._defuse_unclosed_openers(pile)
+    assert result.count(defused) == pile.count(opener) - rendering._MAX_UNCLOSED_OPENERS
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        " ".join(f"\\({n} + 1\\)" for n in range(100)),  # closed math
+        " ".join(f"[link {n}](https://example.org/{n})" for n in range(100)),  # closed links
+        " ".join(f"[link {n}](https://example.org/wiki/A_(b))" for n in range(100)),  # nested parentheses
+        "\\(" * 20 + "[a](" * 20,  # unclosed, but a few
+    ],
+)
+def test_ordinary_math_and_links_are_not_defused(source):
+    assert rendering._defuse_unclosed_openers(source) == source
+
+
+def test_defused_openers_still_show_as_typed():
+    text = html("[a](" * 100)
+    assert unescape(text).count("[a](") == 100 and "<a " not in text  # what the browser shows
+    # Markdown shows an unclosed "\(" as "(", defused or not.
+    assert unescape(html("\\(" * 100)) == f"<p>{'(' * 100}</p>"
+
+
+@pytest.mark.parametrize("source", ["1. " * 20_000, "- " * 1 + "1. " * 5_000, "+ " * 30_000])
+def test_blocks_nested_past_pythons_recursion_limit_come_back_as_plain_text(source):
+    rendered = render(source)
+    assert rendered.html.startswith("<p>") and rendered.html.count("1.") == source.count("1.")
 
 
 def test_half_open_intervals_in_many_paragraphs_stay_math():
