@@ -13,9 +13,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from typing import BinaryIO, NamedTuple
 
 import bibtexparser
+from django.db import reset_queries
 from bibtexparser.middlewares import NormalizeFieldKeys
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry, ParsingFailedBlock
@@ -23,7 +25,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, E
 from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.latex import latex_to_text
 from papers.models import Paper
-from papers.services import PaperRecord
+from papers.services import PaperRecord, UpsertResult, papers_upsert_or_skip
 
 
 class RecordResult(NamedTuple):
@@ -335,6 +337,21 @@ def snapshot_records(lines: Iterable[bytes], *, skip: int = 0, first_line: int =
             yield RecordResult(number, key, snapshot_entry_record(entry))
         except EntryError as error:
             yield RecordResult(number, key, None, str(error))
+
+
+def records_write(results: list[RecordResult]) -> tuple[list[RecordResult], UpsertResult]:
+    """Write a batch's records in one transaction (record by record if the database refuses the batch,
+    to find the culprit). Returns the bad lines, the unreadable and the refused, in order, and the counts."""
+    bad = [result for result in results if result.error]
+    records = [result for result in results if not result.error]
+    line_of = {id(result.record): result for result in records}
+
+    def refused(record, error):
+        bad.append(line_of[id(record)]._replace(error=f"not saved: {error}"))
+
+    written = papers_upsert_or_skip([result.record for result in records], refused=refused)
+    reset_queries()  # with DEBUG on, Django would keep every query of a long import in memory
+    return sorted(bad, key=attrgetter("line")), written
 
 
 def snapshot_entry_record(entry: dict) -> PaperRecord:

@@ -10,19 +10,19 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, nullcontext
-from operator import attrgetter
 from typing import BinaryIO, NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections, reset_queries
+from django.db import connection
 from tqdm import tqdm
 
 from papers.bulk_indexes import deferred_index_names, indexes_deferred, restore_deferred_indexes
-from papers.importers import RecordResult, open_snapshot, snapshot_records
+from papers import snapshot_workers
+from papers.importers import RecordResult, open_snapshot, records_write, snapshot_records
 from papers.models import Paper
 from papers.progress import ProgressStream
 from papers.search import refresh_search_words
-from papers.services import UpsertResult, papers_upsert_or_skip
+from papers.services import UpsertResult
 
 DEFAULT_BATCH_SIZE = 10_000
 # Below this many papers an import counts as a first load: its indexes are dropped and built after
@@ -135,24 +135,9 @@ class _Outcome(NamedTuple):
     position: int  # bytes of the file (as stored) read so far, for the progress bar
 
 
-def _write_batch(results: list[RecordResult]) -> tuple[list[RecordResult], UpsertResult]:
-    """One transaction for the batch's records; a batch the database refuses is retried record by record
-    to find the culprit. Returns the bad lines (the unreadable ones and the refused) and the counts."""
-    bad = [result for result in results if result.error]
-    records = [result for result in results if not result.error]
-    line_of = {id(result.record): result for result in records}
-
-    def refused(record, error):
-        bad.append(line_of[id(record)]._replace(error=f"not saved: {error}"))
-
-    written = papers_upsert_or_skip([result.record for result in records], refused=refused)
-    reset_queries()  # with DEBUG on, Django would keep every query of the run in memory
-    return sorted(bad, key=attrgetter("line")), written
-
-
 def _written(batches: Iterator[_Batch]) -> Iterator[_Outcome]:
     for batch in batches:
-        yield _Outcome(*_write_batch(batch.results), batch.through_line, batch.position)
+        yield _Outcome(*records_write(batch.results), batch.through_line, batch.position)
 
 
 class _Chunk(NamedTuple):
@@ -170,21 +155,20 @@ def _chunks(lines: BinaryIO, file: BinaryIO, *, skip: int, last_line: int | None
         first_line += len(chunk)
 
 
-def _import_chunk(chunk: _Chunk) -> tuple[list[RecordResult], UpsertResult]:
-    """In a worker process: parse and write one chunk, on the worker's own database connection."""
-    return _write_batch(list(snapshot_records(chunk.lines, first_line=chunk.first_line)))
-
-
 def _written_in_parallel(chunks: Iterator[_Chunk], *, jobs: int) -> Iterator[_Outcome]:
-    """The chunks parsed and written by `jobs` processes at once; their outcomes in file order.
+    """The chunks parsed and written by `jobs` processes at once, each with its own connection; their outcomes in file order.
 
     Each chunk is its own transaction, as in a sequential run; papers_upsert retries a batch that
     lost a race for an identifier to a concurrent one. Outcomes come in file order, so the last line
     reported is one before which everything is written (a resume may redo chunks written after it:
     the import is idempotent). At most 2 × jobs chunks are read ahead, so memory stays flat.
     """
-    connections.close_all()  # forked workers must open connections of their own, not share this one
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),  # see papers.snapshot_workers
+        initializer=snapshot_workers.start,
+        initargs=(connection.settings_dict,),
+    )
     pending: deque[tuple[_Chunk, Future]] = deque()
 
     def oldest() -> _Outcome:
@@ -194,7 +178,7 @@ def _written_in_parallel(chunks: Iterator[_Chunk], *, jobs: int) -> Iterator[_Ou
 
     try:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_import_chunk, chunk)))
+            pending.append((chunk, pool.submit(snapshot_workers.import_chunk, chunk.first_line, chunk.lines)))
             if len(pending) >= 2 * jobs:
                 yield oldest()
         while pending:
