@@ -155,6 +155,8 @@ def load(database: str, papers: int, summaries: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from papers.bulk_indexes import drop_indexes, restore_deferred_indexes
+
     admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
     admin.autocommit = True
     with admin.cursor() as cursor:
@@ -164,15 +166,10 @@ def load(database: str, papers: int, summaries: int) -> None:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('papers_paper', 'summaries_summary') "
-            "AND indexdef NOT LIKE '%%UNIQUE%%' AND indexname NOT LIKE '%%pkey'"
-        )
-        indexes = cursor.fetchall()
-        for name, _ in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
-    print(f"schema ready, {len(indexes)} indexes dropped for the load ({time.perf_counter() - started:.0f}s)", flush=True)
+    # As import_arxiv_snapshot does for a first load: the indexes that back no constraint go, and are
+    # built again from sorted data after it.
+    dropped = drop_indexes("papers_paper") + drop_indexes("summaries_summary")
+    print(f"schema ready, {len(dropped)} indexes dropped for the load ({time.perf_counter() - started:.0f}s)", flush=True)
 
     raw = connection.connection  # psycopg2 connection under Django's
     planted = {row[2] for row in PLANTED}
@@ -223,13 +220,8 @@ def load(database: str, papers: int, summaries: int) -> None:
         cursor.execute("UPDATE summaries_summary SET created_at = created_at - random() * interval '900 days'")
     print(f"rows loaded ({time.perf_counter() - started:.0f}s); building indexes", flush=True)
 
+    restore_deferred_indexes(built=lambda name, seconds: print(f"  {name}: {seconds:.0f}s", flush=True), jobs=2)
     with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '2GB'")
-        cursor.execute("SET max_parallel_maintenance_workers = 2")
-        for name, definition in indexes:
-            step = time.perf_counter()
-            cursor.execute(definition)
-            print(f"  {name}: {time.perf_counter() - step:.0f}s", flush=True)
         step = time.perf_counter()
         cursor.execute("REFRESH MATERIALIZED VIEW papers_searchword")
         print(f"  papers_searchword (words for spelling corrections): {time.perf_counter() - step:.0f}s", flush=True)
