@@ -148,11 +148,11 @@ def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
     raise AssertionError("unreachable")
 
 
+_DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+
+
 def _lost_a_race(error: Exception) -> bool:
     return isinstance(error, IntegrityError) or getattr(error.__cause__, "pgcode", None) == _DEADLOCK_DETECTED
-
-
-_DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
 def _record_values(record: PaperRecord, position: int) -> dict:

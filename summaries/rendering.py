@@ -101,14 +101,8 @@ _UNCLOSED_TAG = re.compile(r"<(?=[A-Za-z/!?])(?=[^<>]*(?:<|\Z))")
 def _defuse_unclosed_tags(source: str) -> str:
     if source.count("<") <= _MAX_UNCLOSED_TAGS:
         return source
-    seen = 0
-
-    def defuse(match: re.Match) -> str:
-        nonlocal seen
-        seen += 1
-        return "<" if seen <= _MAX_UNCLOSED_TAGS else "&lt;"
-
-    return _UNCLOSED_TAG.sub(defuse, source)
+    unclosed = [match.start() for match in _UNCLOSED_TAG.finditer(source)]
+    return _replace_at(source, unclosed[_MAX_UNCLOSED_TAGS:], "&lt;", length=1)
 
 
 # Inline patterns look for an opener's closer from every opener to the end of its paragraph: 30,000

@@ -259,6 +259,38 @@ def test_a_concurrent_writer_taking_an_identifier_between_look_up_and_write_is_r
     assert Paper.objects.get().title == "Ours"
 
 
+class _DriverError(Exception):
+    """What psycopg2 raises under Django's OperationalError, with PostgreSQL's SQLSTATE."""
+
+    def __init__(self, pgcode: str):
+        super().__init__(pgcode)
+        self.pgcode = pgcode
+
+
+@pytest.mark.parametrize("pgcode, retried", [("40P01", True), ("57014", False)])  # a deadlock; a cancelled query
+def test_a_batch_stopped_by_the_deadlock_detector_is_retried_and_other_database_errors_are_not(monkeypatch, pgcode, retried):
+    from django.db import OperationalError
+
+    real_write = services._write_by_copy if services._uses_copy() else services._write_by_orm
+    calls = []
+
+    def deadlocked_once(targets):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("stopped") from _DriverError(pgcode)
+        return real_write(targets)
+
+    monkeypatch.setattr(services, "_write_by_copy", deadlocked_once)
+    monkeypatch.setattr(services, "_write_by_orm", deadlocked_once)
+    if retried:
+        assert papers_upsert([arxiv_record()]) == UpsertResult(created=1, updated=0)
+        assert len(calls) == 2 and Paper.objects.count() == 1
+    else:
+        with pytest.raises(OperationalError):
+            papers_upsert([arxiv_record()])
+        assert len(calls) == 1 and not Paper.objects.exists()
+
+
 def test_paper_upsert_returns_the_paper_and_whether_it_was_created():
     paper, created = paper_upsert(record=arxiv_record(published=date(2017, 6, 12)))
     assert created and paper.pk and paper.arxiv_id == "1706.03762" and paper.year == 2017
