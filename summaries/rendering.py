@@ -11,16 +11,18 @@ import markdown
 from bleach.linkifier import LinkifyFilter
 from django.urls import reverse
 from markdown.extensions import Extension
+from markdown.extensions.tables import TableExtension, TableProcessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
+from pymdownx.arithmatex import RE_BRACKET_INLINE, RE_SMART_DOLLAR_INLINE
 
 from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.models import Paper
 
 # Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,12 @@ def _plain_paragraphs(source: str) -> str:
 
 def _markdown(citations: "_Citations") -> markdown.Markdown:
     return markdown.Markdown(
-        extensions=["tables", "pymdownx.highlight", "pymdownx.superfences", "sane_lists", "pymdownx.arithmatex", _SummaryMarkdown(), citations],
-        extension_configs={
+        extensions=[
             # Table alignment as an attribute, because the sanitizer allows no style attributes.
-            "tables": {"use_align_attribute": True},
+            _MathTables(use_align_attribute=True),
+            "pymdownx.highlight", "pymdownx.superfences", "sane_lists", "pymdownx.arithmatex", _SummaryMarkdown(), citations,
+        ],
+        extension_configs={
             # Generic mode emits \(...\) and \[...\] for KaTeX's auto-render, not MathJax scripts.
             # Display blocks are ours (_DisplayMathBlocks): arithmatex's own block pattern would
             # swallow "$$a$$ and $$b$$" whole and let list and table syntax into equations.
@@ -262,6 +266,36 @@ class _DisplayMathInText(InlineProcessor):
         element = Element("span", {"class": "arithmatex"})
         element.text = AtomicString(f"\\[{match['dollar'] or match['bracket']}\\]")
         return element, match.start(0), match.end(0)
+
+
+# A table row's spans that the row's pipes can't split: code (as Python-Markdown already does) and
+# math as arithmatex will find it, display math in text included. Code comes first: "`$x` | `y$`" is
+# two code spans, not math.
+_UNSPLITTABLE_IN_ROW = re.compile(
+    rf"(`+).+?(?<!`)\1(?!`)|(?P<math>{_DISPLAY_MATH_IN_TEXT}|{RE_SMART_DOLLAR_INLINE}|{RE_BRACKET_INLINE})"
+)
+# Stands in for a pipe inside math while the row is split; a row that has one already isn't protected.
+_PIPE_IN_MATH = "\x1f"
+
+
+class _MathTableProcessor(TableProcessor):
+    """Tables whose cells may hold math with pipes: $|x|$, $P(A|B)$, \\(\\|w\\|\\) are one cell each."""
+
+    def _split(self, row: str) -> list[str]:
+        if _PIPE_IN_MATH in row or "|" not in row:
+            return super()._split(row)
+        protected = _UNSPLITTABLE_IN_ROW.sub(_protect_math_pipes, row)
+        return [cell.replace(_PIPE_IN_MATH, "|") for cell in super()._split(protected)]
+
+
+def _protect_math_pipes(span: re.Match) -> str:
+    return span.group().replace("|", _PIPE_IN_MATH) if span["math"] else span.group()
+
+
+class _MathTables(TableExtension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        super().extendMarkdown(md)
+        md.parser.blockprocessors.register(_MathTableProcessor(md.parser, self.getConfigs()), "table", 75)
 
 
 # The page's own title and sections are h1 and h2, so a summary's "# Heading" starts at h3.

@@ -209,6 +209,29 @@ def test_display_math_is_never_parsed_as_markdown(source, expected):
     assert re.sub(r"\s+", "", html(source)) == re.sub(r"\s+", "", expected)
 
 
+def cells(source: str) -> list[list[str]]:
+    """Each table row's cells, as their text."""
+    rows = re.findall(r"<tr>(.*?)</tr>", html(source), re.DOTALL)
+    return [[unescape(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)] for row in rows]
+
+
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        # Pipes inside math belong to the formula, not to the table.
+        (r"| $|x|$ | $P(A|B)$ |", [r'<span class="arithmatex">\(|x|\)</span>', r'<span class="arithmatex">\(P(A|B)\)</span>']),
+        (r"| \(\|w\|_2\) | $$|y|$$ |", [r'<span class="arithmatex">\(\|w\|_2\)</span>', r'<span class="arithmatex">\[|y|\]</span>']),
+        (r"$\langle a|b \rangle$ | 2", [r'<span class="arithmatex">\(\langle a|b \rangle\)</span>', "2"]),
+        # What isn't math splits as before: prices, and code spans that merely hold dollars.
+        (r"| $5 | $6 |", ["$5", "$6"]),
+        (r"| `$x` | `y$` |", ["<code>$x</code>", "<code>y$</code>"]),
+        (r"| a \| b | c |", ["a | b", "c"]),
+    ],
+)
+def test_math_in_a_table_cell_keeps_its_pipes(row, expected):
+    assert cells(f"| h1 | h2 |\n|---|---|\n{row}")[1] == expected
+
+
 # ---- \cite ------------------------------------------------------------------------------------
 
 
