@@ -365,8 +365,10 @@ def test_an_import_refreshes_the_words_search_corrects_against(db):
             return cursor.fetchone()[0]
 
     assert words() == 0
-    import_snapshot(SNAPSHOT)
+    stdout, _ = import_snapshot(SNAPSHOT)
     assert words() > 0
+    # Its time is part of the import's, and told apart.
+    assert re.search(r"Refreshing search's word list took [\d.,]+ s\.", stdout)
 
 
 # --- Indexes dropped for a first load (PostgreSQL) ------------------------------------------------

@@ -304,6 +304,11 @@ class _Import:
     def finish(self, *, interrupted: bool) -> None:
         if self.progress is not None:
             self.progress.close()
+        finished_at = time.monotonic()
+        # New titles bring new words for search to correct misspellings against.
+        words_refreshed = bool(self.result.created or self.result.updated)
+        if words_refreshed:
+            refresh_search_words()
         elapsed = time.monotonic() - self.started
         written = self.result.created + self.result.updated
         summary = (
@@ -316,15 +321,14 @@ class _Import:
         if self.deferred_indexes and self.loaded_at is not None:
             summary += (
                 f" Loading took {self.loaded_at - self.started:,.1f} s ({self.rate(self.loaded_at):,.0f} records/s), "
-                f"building the indexes {time.monotonic() - self.loaded_at:,.1f} s."
+                f"building the indexes {finished_at - self.loaded_at:,.1f} s."
             )
+        if words_refreshed:
+            summary += f" Refreshing search's word list took {time.monotonic() - finished_at:,.1f} s."
         if self.deferred_indexes and interrupted:
             summary += (
                 f" {len(self.deferred_indexes)} indexes of {PAPERS} stay dropped (search is slow without them) "
                 "until a run finishes, or one with --restore-indexes."
             )
-        if self.result.created or self.result.updated:
-            # New titles bring new words for search to correct misspellings against.
-            refresh_search_words()
         style = self.command.style.WARNING if (self.bad_lines or interrupted) else self.command.style.SUCCESS
         self.command.stdout.write(summary, style)
