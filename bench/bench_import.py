@@ -9,8 +9,9 @@ afresh for each measurement; generates bench/out/snapshot-N.jsonl when missing, 
      wall time includes that build (--keep-indexes: with every index in place);
   2. re-imports them over themselves (idempotent run: all updates, nothing changed);
   3. COPYs the same rows, converted to TSV beforehand, into a plain table without any index;
-  4. COPYs that TSV into papers_paper itself (same schema as the import: indexes, generated columns),
-     the best any importer could do against this schema, indexes in place (--no-schema-copy skips it);
+  4. COPYs that TSV into papers_paper itself (same schema as the import: indexes, generated columns)
+     the way the import writes (indexes deferred unless --keep-indexes, --jobs streams at once): the
+     best any importer could do against this schema on this machine (--no-schema-copy skips it);
   5. imports --small records (default 100,000) to compare peak RSS with step 1.
 """
 
@@ -28,7 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PYTHON = sys.executable
 # Production settings: DEBUG off, as the import would run on the server.
-CHILD_ENV = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only", "DJANGO_ALLOWED_HOSTS": "localhost"}
+CHILD_ENV = {
+    "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-only", "DJANGO_ALLOWED_HOSTS": "localhost",
+    "DJANGO_SETTINGS_MODULE": "shortscience.settings",
+}
 # The columns the import writes, in its COPY order: the TSV has exactly these.
 COLUMNS = (
     "title text, authors jsonb, abstract text, year smallint, venue varchar(300), journal_ref varchar(500), "
@@ -58,6 +62,48 @@ with open_snapshot(sys.argv[1]) as (lines, _), open(sys.argv[2], "wb") as out:
             out.write(_copy_rows(batch, staged=False, now=timezone.now()).getvalue())
             batch = []
     out.write(_copy_rows(batch, staged=False, now=timezone.now()).getvalue())
+"""
+
+# COPYs the TSV into papers_paper as the import writes it: `streams` connections at once, each a part
+# of the file, with the secondary indexes dropped for the load and built after it when `defer` says.
+SCHEMA_COPY = """
+import sys, threading, time, django; django.setup()
+from contextlib import nullcontext
+from django.db import connection
+from papers.bulk_indexes import indexes_deferred
+path, streams, defer = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "defer"
+columns = sys.argv[4]
+with open(path, "rb") as file:  # part boundaries at line starts
+    size = file.seek(0, 2)
+    bounds = [0]
+    for part in range(1, streams):
+        file.seek(size * part // streams)
+        file.readline()
+        bounds.append(file.tell())
+    bounds.append(size)
+
+class Part:
+    def __init__(self, start, end):
+        self.file, self.left = open(path, "rb"), end - start
+        self.file.seek(start)
+    def read(self, size=-1):
+        data = self.file.read(min(size, self.left) if size >= 0 else self.left)
+        self.left -= len(data)
+        return data
+
+def copy(start, end):
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY papers_paper ({columns}) FROM STDIN", Part(start, end), size=1 << 20)
+    connection.commit()
+    connection.close()
+
+started = time.monotonic()
+with indexes_deferred("papers_paper", jobs=streams) if defer else nullcontext([]):
+    threads = [threading.Thread(target=copy, args=pair) for pair in zip(bounds, bounds[1:])]
+    for thread in threads: thread.start()
+    for thread in threads: thread.join()
+    loaded = time.monotonic() - started
+print(f"{loaded:.1f} {time.monotonic() - started - loaded:.1f}")
 """
 
 
@@ -126,7 +172,7 @@ def tsv(path: Path) -> Path:
     if not out.exists():
         print(f"Converting {path} to {out} ...", file=sys.stderr)
         partial = Path(f"{out}.partial")
-        env = {**os.environ, **CHILD_ENV, "DJANGO_SETTINGS_MODULE": "shortscience.settings"}
+        env = {**os.environ, **CHILD_ENV}
         subprocess.run([PYTHON, "-c", TO_TSV, str(path), str(partial)], cwd=ROOT, env=env, check=True)
         partial.rename(out)
     return out
@@ -136,14 +182,13 @@ def import_snapshot(path: Path, url: str, batch_size: int, *options: str) -> tup
     return run_child([PYTHON, "manage.py", "import_arxiv_snapshot", str(path), "--batch-size", str(batch_size), *options], url)
 
 
-def timed_copy(path: Path, url: str, table: str, *, create: bool) -> float:
-    """Seconds to COPY the TSV into `table`, streamed from the client as the import streams its batches."""
+def timed_bare_copy(path: Path, url: str, table: str) -> float:
+    """Seconds to COPY the TSV into a new plain `table`, streamed from the client as the import streams its batches."""
     connection = psycopg2.connect(url)
     with connection.cursor() as cursor:
-        if create:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-            cursor.execute(f"CREATE TABLE {table} ({COLUMNS})")
-            connection.commit()
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TABLE {table} ({COLUMNS})")
+        connection.commit()
         started = time.monotonic()
         with path.open("rb") as file:
             cursor.copy_expert(f"COPY {table} ({COLUMN_NAMES}) FROM STDIN", file, size=1 << 20)
@@ -202,7 +247,7 @@ def main() -> None:
         report(f"re-import {count:,} (idempotent, nothing changed): {elapsed:,.1f} s, {count / elapsed:,.0f} records/s, peak RSS {peak_again:,} MiB")
         report(f"  command said: {summary}")
 
-    elapsed = timed_copy(copy_source, url, "bare_copy", create=True)
+    elapsed = timed_bare_copy(copy_source, url, "bare_copy")
     copy_rate = count / elapsed
     report(
         f"bare COPY {count:,} rows (TSV of {copy_source.stat().st_size / 2**20:,.0f} MiB) into a table without index: "
@@ -212,10 +257,16 @@ def main() -> None:
 
     if not args.no_schema_copy:
         url = fresh_schema(base_url, args.database, search_indexes=search)
-        elapsed = timed_copy(copy_source, url, "papers_paper", create=False)
+        defer = "keep" if args.keep_indexes else "defer"
+        elapsed, _, timings, _ = run_child([PYTHON, "-c", SCHEMA_COPY, str(copy_source), str(args.jobs), defer, COLUMN_NAMES], url)
+        loaded, built = map(float, timings.split())
         same_schema_rate = count / elapsed
-        report(f"COPY of the same rows into papers_paper itself (same schema): {elapsed:,.1f} s, {same_schema_rate:,.0f} records/s")
-        report(f"import / COPY into papers_paper: {import_rate / same_schema_rate:.2f}")
+        report(
+            f"COPY of the same rows into papers_paper itself, as the import writes ({args.jobs} stream(s), indexes "
+            f"{'kept' if args.keep_indexes else 'deferred'}): {elapsed:,.1f} s ({loaded:,.1f} s load, {built:,.1f} s index builds), "
+            f"{same_schema_rate:,.0f} records/s = {same_schema_rate / copy_rate:.2f} of bare COPY"
+        )
+        report(f"import / that COPY: {import_rate / same_schema_rate:.2f}")
 
     if args.small:
         small_path = snapshot(args.small)
