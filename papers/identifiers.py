@@ -50,6 +50,9 @@ _DOI = re.compile(r'^10\.\d{4,9}/[^\s{}"\\]+$', re.ASCII)
 
 # DBLP-style keys (journals/jmlr/LarochelleM11) and the usual hand-made ones (vaswani2017attention).
 _BIBTEX_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:/.+'-]{0,199}$")
+# cs.LG, hep-th, astro-ph.CO, cond-mat.mes-hall, q-bio.NC: an archive, then optionally a subject class.
+_ARXIV_CATEGORY = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?", re.ASCII)
+ARXIV_CATEGORY_MAX_LENGTH = 40
 
 
 def _arxiv(match: re.Match) -> Identifier:
@@ -89,3 +92,8 @@ def parse_or_none(text: str) -> Identifier | None:
         return parse(text)
     except InvalidIdentifier:
         return None
+
+
+def is_arxiv_category(name: str) -> bool:
+    """Whether `name` is shaped like an arXiv category (cs.LG, hep-th); not whether arXiv has it."""
+    return len(name) <= ARXIV_CATEGORY_MAX_LENGTH and _ARXIV_CATEGORY.fullmatch(name) is not None

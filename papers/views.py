@@ -1,11 +1,14 @@
 """Paper pages: thin views over papers.services and summaries.selectors."""
 
-from django.http import HttpResponse
+import re
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from papers import bibtex, search
+from papers.identifiers import is_arxiv_category
 from papers.services import PaperNotFound, paper_lookup
 from summaries import limits, selectors
 
@@ -89,12 +92,24 @@ def _year(request) -> int | None:
 
 
 def category_detail(request, category: str):
+    # A well-formed category with no paper yet is a page (it can be followed); anything else isn't.
+    if not is_arxiv_category(category):
+        raise Http404("No such arXiv category.")
     page = search.category_page(category=category, page_number=request.GET.get("page"))
     return render(request, "papers/category.html", {"category": category, "page": page})
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def venue_detail(request, venue: str):
+    if _CONTROL_CHARACTER.search(venue):
+        raise Http404("No such venue.")
     year = _year(request)
     page = search.venue_page(venue=venue, year=year, page_number=request.GET.get("page"))
-    context = {"venue": venue, "year": year, "years": search.venue_years(venue), "page": page}
+    years = search.venue_years(venue)
+    # A venue exists only through its papers.
+    if not years and not page.object_list:
+        raise Http404("No such venue.")
+    context = {"venue": venue, "year": year, "years": years, "page": page}
     return render(request, "papers/venue.html", context)

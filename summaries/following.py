@@ -1,6 +1,5 @@
 """Following papers, authors (by name) and arXiv categories: follow and unfollow, the /following/ feed, the weekly digest."""
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +16,11 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from papers.identifiers import is_arxiv_category
 from papers.models import Paper, json_list_contains
 from summaries import selectors
 from summaries.models import Follow, Profile, Summary
 
-# cs.LG, hep-th, astro-ph.CO, cond-mat.mes-hall, q-bio.NC: an archive, then optionally a subject class.
-CATEGORY_PATTERN = re.compile(r"^[a-z]+(-[a-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?$")
 NAME_MAX_LENGTH = Follow._meta.get_field("name").max_length
 DIGEST_MAX_SUMMARIES = 50
 
@@ -56,7 +54,7 @@ def follow_target(*, kind: str, paper: Paper | None = None, name: str = "") -> F
             raise InvalidFollow("An author is followed by the name printed on their papers.")
         return FollowTarget(kind=kind, name=name)
     if kind == Follow.CATEGORY:
-        if not CATEGORY_PATTERN.match(name) or len(name) > 40:
+        if not is_arxiv_category(name):
             raise InvalidFollow(f"“{name}” is not an arXiv category.")
         return FollowTarget(kind=kind, name=name)
     raise InvalidFollow("One follows a paper, an author or a category.")

@@ -60,8 +60,14 @@ def test_category_page_is_paginated(client, settings):
 
 
 def test_unknown_category_is_an_empty_page(client, db):
+    # Well-formed, so it can be followed before its first paper arrives.
     html = page_html(client, "/papers/category/no.SUCH/")
     assert "No paper in no.SUCH yet." in html
+
+
+@pytest.mark.parametrize("path", ["/papers/category/%3Cscript%3E/", "/papers/category/cs%20LG/", "/papers/category/cs.LG%0A/"])
+def test_what_cannot_be_an_arxiv_category_is_not_found(client, db, path):
+    assert client.get(path).status_code == 404
 
 
 # --- Venue pages --------------------------------------------------------------------------------
@@ -101,6 +107,12 @@ def test_venue_names_with_slashes_and_spaces_work(client):
 
 def test_the_empty_venue_lists_nothing(client, venues):
     assert client.get("/venue//").status_code == 404
+
+
+def test_a_venue_without_papers_is_not_found(client, venues):
+    assert client.get("/venue/Nowhere/").status_code == 404
+    # A venue's year without papers is still the venue's page.
+    assert "No paper from NeurIPS in 2001 yet." in page_html(client, "/venue/NeurIPS/", year=2001)
 
 
 def test_paper_page_links_its_categories_venue_and_bibtex(client, paper):
@@ -244,10 +256,16 @@ def test_the_closest_titles_come_first(client, paper):
 
 
 @pytest.mark.parametrize(
-    "path", ["/papers/category/cs%00LG/", "/venue/Neur%00IPS/", "/venue/NeurIPS/?year=99999", "/venue/NeurIPS/?year=²⁰¹⁷"]
+    "path, status",
+    [
+        ("/papers/category/cs%00LG/", 404),
+        ("/venue/Neur%00IPS/", 404),
+        ("/venue/NeurIPS/?year=99999", 200),
+        ("/venue/NeurIPS/?year=²⁰¹⁷", 200),
+    ],
 )
-def test_odd_browse_urls_never_fail(client, venues, path):
-    assert client.get(path).status_code == 200
+def test_odd_browse_urls_never_fail(client, venues, path, status):
+    assert client.get(path).status_code == status
 
 
 def test_browsing_stops_at_the_deepest_page(client, settings, monkeypatch):
