@@ -26,6 +26,15 @@ def test_account_pages_wear_the_site_layout(client):
         assert "site.css" in html, path
 
 
+@pytest.mark.django_db
+def test_the_header_log_in_link_returns_to_the_page_it_was_clicked_on(client):
+    assert 'href="/accounts/login/?next=/search/%3Fq%3Dgan"' in client.get("/search/?q=gan").content.decode()
+    # On the log-in and sign-up pages it keeps their destination instead of nesting them.
+    html = client.get("/accounts/login/?next=/user/joseph/").content.decode()
+    assert 'href="/accounts/login/?next=/user/joseph/"' in html
+    assert "next%3D" not in client.get("/accounts/signup/").content.decode()
+
+
 def test_sign_up_sends_a_confirmation_that_verifies_the_address(client, settings):
     settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
     response = client.post("/accounts/signup/", SIGNUP)
