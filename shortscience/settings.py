@@ -223,7 +223,9 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
 # --- Rate limits (django-ratelimit), per user and hour; staff are not limited ---
 # Previews render Markdown (seconds for hostile input) and uploads decode images: both are limited too.
 RATE_LIMITS = {
-    "summary": "20/h", "comment": "60/h", "vote": "120/h", "report": "20/h", "preview": "300/h", "image": "30/h",
+    # New summaries only: changing one's own is an "edit", limited more generously and never tighter for new accounts.
+    "summary": "20/h", "edit": "60/h",
+    "comment": "60/h", "vote": "120/h", "report": "20/h", "preview": "300/h", "image": "30/h",
     "fetch": "60/h",  # papers fetched from arXiv or Crossref because we didn't have them
 }  # fmt: skip
 ANONYMOUS_FETCHES_PER_HOUR = 10  # per address, for visitors who aren't signed in

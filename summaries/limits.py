@@ -1,9 +1,9 @@
-"""Rate limits on posting summaries and comments, voting, reporting, previews, image uploads and fetching
-papers from arXiv or Crossref, per user (per address for visitors who aren't signed in, who may only fetch).
+"""Rate limits on posting summaries and comments, editing summaries, voting, reporting, previews, image uploads and
+fetching papers from arXiv or Crossref, per user (per address for visitors who aren't signed in, who may only fetch).
 
 Everyone has the hourly limits in settings.RATE_LIMITS (visitors, ANONYMOUS_FETCHES_PER_HOUR); a new account (younger than
-NEW_ACCOUNT_AGE_HOURS and never upvoted) also has NEW_ACCOUNT_SUMMARIES_PER_HOUR and
-NEW_ACCOUNT_COMMENTS_PER_HOUR. Counting uses django-ratelimit in settings.RATELIMIT_USE_CACHE
+NEW_ACCOUNT_AGE_HOURS and never upvoted) also has NEW_ACCOUNT_SUMMARIES_PER_HOUR for new summaries (editing its own
+is not writing more) and NEW_ACCOUNT_COMMENTS_PER_HOUR. Counting uses django-ratelimit in settings.RATELIMIT_USE_CACHE
 (Redis when REDIS_URL is set, so every process shares the counts).
 """
 
@@ -16,10 +16,10 @@ from django_ratelimit.core import get_usage
 
 from summaries.models import Vote
 
-ACTIONS = ("summary", "comment", "vote", "report", "preview", "image", "fetch")
+ACTIONS = ("summary", "edit", "comment", "vote", "report", "preview", "image", "fetch")
 NOUNS = {
-    "summary": "summaries", "comment": "comments", "vote": "votes", "report": "reports",
-    "preview": "previews", "image": "image uploads", "fetch": "look-ups of papers we don't have yet",
+    "summary": "summaries", "edit": "edits to summaries", "comment": "comments", "vote": "votes",
+    "report": "reports", "preview": "previews", "image": "image uploads", "fetch": "look-ups of papers we don't have yet",
 }  # fmt: skip
 
 

@@ -47,8 +47,11 @@ def feed(request):
     return render(request, "summaries/feed.html", {"page": page, "order": order})
 
 
-def _summary_form_page(request, *, paper, form, summary=None, status=200):
-    """The write/edit page; a Preview submit shows the rendered text without saving anything."""
+def _summary_form_page(request, *, paper, form, summary=None, writing_again=False, status=200):
+    """The write/edit page; a Preview submit shows the rendered text without saving anything.
+
+    `writing_again`: reached through "write a summary" for a paper the user has summarized already.
+    """
     preview_html = None
     if request.method == "POST" and "preview" in request.POST and form.is_valid():
         try:
@@ -58,7 +61,9 @@ def _summary_form_page(request, *, paper, form, summary=None, status=200):
             status = 429
         else:
             preview_html = rendering.render(form.cleaned_data["body"]).html
-    context = {"paper": paper, "form": form, "summary": summary, "preview_html": preview_html}
+    context = {
+        "paper": paper, "form": form, "summary": summary, "writing_again": writing_again, "preview_html": preview_html
+    }
     return render(request, "summaries/summary_form.html", context, status=status)
 
 
@@ -82,6 +87,17 @@ def _summary_changes(form) -> dict:
         # A form that does not say which revision it started from cannot overwrite one it never showed.
         "base_revision": data["base_revision"] or 0,
     }
+
+
+def _saved_message(summary: Summary, *, created: bool) -> str:
+    """A private summary is saved, not published: say who can read it (a moderator may be the one editing)."""
+    if summary.is_private and created:
+        return "Your private summary is saved: only you, and whoever you give its share link, can read it."
+    if summary.is_private:
+        return (
+            "Your changes are saved. The summary is private: only its author, and whoever has its share link, can read it."
+        )
+    return "Your summary is published." if created else "Your changes are published."
 
 
 def _edit_conflict_page(request, *, form, current: Summary):
@@ -112,25 +128,28 @@ def summary_create(request):
         status = 429 if isinstance(error, limits.RateLimited) else 503 if error.temporary else 404
         return render(request, "summaries/choose_paper.html", {"choice": choice, "form": form}, status=status if identifier else 200)
 
+    # A user has one summary per paper: writing again edits it.
     existing = Summary.objects.filter(paper=paper, author=request.user).first()
+    writing_again = existing is not None
     if request.method == "POST":
         form = SummaryForm(request.POST)
         if "preview" not in request.POST and form.is_valid():
-            # Writing again edits the one summary, so it goes through the same conflict check as an edit.
+            # Writing again edits the one summary, so it goes through the same conflict check and limit as an edit.
             try:
-                limits.rate_limit_check(request, action="summary")
+                limits.rate_limit_check(request, action="edit" if writing_again else "summary")
                 summary = services.summary_save(paper=paper, author=request.user, **_summary_changes(form))
             except limits.RateLimited as limited:
                 form.add_error(None, str(limited))  # the typed text stays in the form
-                return _summary_form_page(request, paper=paper, form=form, summary=existing, status=429)
+                return _summary_form_page(
+                    request, paper=paper, form=form, summary=existing, writing_again=writing_again, status=429
+                )
             except services.EditConflict as conflict:
                 return _edit_conflict_page(request, form=form, current=conflict.current)
-            messages.success(request, "Your summary is published." if existing is None else "Your changes are published.")
+            messages.success(request, _saved_message(summary, created=not writing_again))
             return redirect(summary)
     else:
-        # A user has one summary per paper: writing again edits it.
         form = SummaryForm(initial=_summary_form_initial(existing))
-    return _summary_form_page(request, paper=paper, form=form, summary=existing)
+    return _summary_form_page(request, paper=paper, form=form, summary=existing, writing_again=writing_again)
 
 
 def _editable_summary(request, pk: int) -> Summary:
@@ -147,14 +166,14 @@ def summary_edit(request, pk: int):
         form = SummaryForm(request.POST)
         if "preview" not in request.POST and form.is_valid():
             try:
-                limits.rate_limit_check(request, action="summary")
+                limits.rate_limit_check(request, action="edit")
                 services.summary_update(summary=summary, editor=request.user, **_summary_changes(form))
             except limits.RateLimited as limited:
                 form.add_error(None, str(limited))
                 return _summary_form_page(request, paper=summary.paper, form=form, summary=summary, status=429)
             except services.EditConflict as conflict:
                 return _edit_conflict_page(request, form=form, current=conflict.current)
-            messages.success(request, "Your changes are published.")
+            messages.success(request, _saved_message(summary, created=False))
             return redirect(summary)
     else:
         form = SummaryForm(initial=_summary_form_initial(summary))

@@ -1,4 +1,4 @@
-"""Rate limits: everyone per hour on writing, voting and reporting; new accounts tighter on writing."""
+"""Rate limits: everyone per hour on writing, editing, voting and reporting; new accounts tighter on writing new things."""
 
 from datetime import timedelta
 from io import BytesIO
@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tight(settings):
     settings.RATE_LIMITS = {
-        "summary": "4/h", "comment": "4/h", "vote": "3/h", "report": "2/h", "preview": "6/h", "image": "2/h",
+        "summary": "4/h", "edit": "5/h", "comment": "4/h", "vote": "3/h", "report": "2/h", "preview": "6/h",
+        "image": "2/h",
     }  # fmt: skip
     settings.NEW_ACCOUNT_SUMMARIES_PER_HOUR = 2
     settings.NEW_ACCOUNT_COMMENTS_PER_HOUR = 2
@@ -53,6 +54,7 @@ def test_everyone_has_an_hourly_limit_per_action(tight):
     assert attempts(reader, "report", 5) == 2
     assert attempts(reader, "vote", 5) == 3
     assert attempts(reader, "summary", 9) == 4
+    assert attempts(reader, "edit", 9) == 5
     assert attempts(reader, "comment", 9) == 4
 
 
@@ -76,7 +78,8 @@ def test_new_accounts_write_less(tight):
     newcomer = UserFactory()
     assert attempts(newcomer, "summary", 5) == 2
     assert attempts(newcomer, "comment", 5) == 2
-    assert attempts(newcomer, "vote", 5) == 3  # voting and reporting: the everyone limits only
+    assert attempts(newcomer, "vote", 5) == 3  # voting, reporting and editing: the everyone limits only
+    assert attempts(newcomer, "edit", 9) == 5
     with pytest.raises(limits.RateLimited, match="while your account is new"):
         limits.rate_limit_check(request_by(newcomer), action="summary")
 
@@ -156,17 +159,40 @@ def test_previews_and_invalid_posts_cost_nothing(client, tight):
     assert response.status_code == 302
 
 
-def test_edits_count_as_posting_summaries(client, tight):
+def test_edits_have_their_own_hourly_limit_and_keep_the_text(client, tight):
     writer = veteran(username="writer")
     client.force_login(writer)
     summary = SummaryFactory(author=writer, body="v1")
-    for number in range(2, 6):
+    for number in range(2, 7):
         response = client.post(f"/summary/{summary.pk}/edit/", {"body": f"v{number}", "base_revision": number - 1})
         assert response.status_code == 302, number
-    response = client.post(f"/summary/{summary.pk}/edit/", {"body": "v6, typed", "base_revision": 5})
+    response = client.post(f"/summary/{summary.pk}/edit/", {"body": "v7, typed", "base_revision": 6})
+    html = response.content.decode()
     assert response.status_code == 429
-    assert "v6, typed" in response.content.decode()
-    assert Summary.objects.get(pk=summary.pk).body == "v5"
+    assert "limit of 5 edits to summaries per hour" in html
+    assert "v7, typed" in html
+    assert Summary.objects.get(pk=summary.pk).body == "v6"
+
+
+def test_edits_do_not_use_up_a_new_accounts_summaries(client, tight):
+    """Publish, fix a typo, publish a second: the newcomer has written two summaries, not three."""
+    newcomer = UserFactory(username="newcomer")
+    client.force_login(newcomer)
+    first, second, third = PaperFactory.create_batch(3)
+    assert client.post(f"/summaries/new/?paper={first.arxiv_id}", {"body": "Frist.", "base_revision": 0}).status_code == 302
+    summary = Summary.objects.get(author=newcomer)
+    assert client.post(f"/summary/{summary.pk}/edit/", {"body": "First.", "base_revision": 1}).status_code == 302
+    # Writing again about the same paper edits the one summary, so it is an edit too.
+    again = client.post(f"/summaries/new/?paper={first.arxiv_id}", {"body": "First!", "base_revision": 2})
+    assert again.status_code == 302
+    assert client.post(f"/summaries/new/?paper={second.arxiv_id}", {"body": "Second.", "base_revision": 0}).status_code == 302
+
+    refused = client.post(f"/summaries/new/?paper={third.arxiv_id}", {"body": "Third.", "base_revision": 0})
+    assert refused.status_code == 429
+    assert "limit of 2 summaries per hour while your account is new" in refused.content.decode()
+    # Fixing a typo is still allowed once the new summaries are used up.
+    assert client.post(f"/summary/{summary.pk}/edit/", {"body": "First.", "base_revision": 3}).status_code == 302
+    assert Summary.objects.filter(author=newcomer).count() == 2
 
 
 def test_comments_are_limited_and_keep_the_text(client, tight):

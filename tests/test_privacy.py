@@ -155,3 +155,22 @@ def test_the_form_offers_private_and_the_author_can_make_it_public(client, user,
     client.post(f"/summary/{summary.pk}/edit/", {"body": SECRET_BODY, "base_revision": "1", "publish": "1"})
     client.logout()
     assert SECRET_BODY in client.get("/").content.decode()
+
+
+def said(response) -> list[str]:
+    """The messages shown on the page a form redirected to."""
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_saving_a_private_summary_says_who_can_read_it_rather_than_published(client, user, paper):
+    client.force_login(user)
+    fields = {"body": SECRET_BODY, "is_private": "on", "base_revision": "0", "publish": "1"}
+    created = client.post("/summaries/new/?paper=1601.06759", fields, follow=True)
+    assert said(created) == ["Your private summary is saved: only you, and whoever you give its share link, can read it."]
+    summary = Summary.objects.get()
+    edited = client.post(f"/summary/{summary.pk}/edit/", {**fields, "base_revision": "1"}, follow=True)
+    assert said(edited) == [
+        "Your changes are saved. The summary is private: only its author, and whoever has its share link, can read it."
+    ]
+    made_public = client.post(f"/summary/{summary.pk}/edit/", {**fields, "is_private": "", "base_revision": "1"}, follow=True)
+    assert said(made_public) == ["Your changes are published."]

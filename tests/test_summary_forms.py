@@ -1,10 +1,13 @@
 """Writing, previewing, editing and deleting summaries through the web forms."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.conf import settings
 
+from summaries.forms import SummaryForm
 from summaries.models import Summary
-from tests.factories import SummaryFactory
+from tests.factories import PaperFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +109,68 @@ def test_choosing_the_right_paper_carries_the_kept_text_along(client, user, pape
     assert 'name="paper" value="1601.06759"' in html
 
 
+class _FormFields(HTMLParser):
+    """What a browser sends for the form of class `css_class`: its named inputs, ticked boxes and textareas."""
+
+    def __init__(self, css_class: str):
+        super().__init__()
+        self.css_class, self.inside, self.textarea, self.fields = css_class, False, None, {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = self.css_class in (attrs.get("class") or "").split()
+        elif not self.inside or not attrs.get("name") or attrs["name"] == "csrfmiddlewaretoken":
+            return
+        elif tag == "input" and attrs.get("type") == "checkbox":
+            if "checked" in attrs:
+                self.fields[attrs["name"]] = attrs.get("value") or "on"
+        elif tag == "input":
+            self.fields[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "textarea":
+            self.textarea = attrs["name"]
+            self.fields[self.textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea" and self.textarea:
+            # Browsers drop the newline that opens a textarea, as Django renders it.
+            self.fields[self.textarea] = self.fields[self.textarea].removeprefix("\n")
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.fields[self.textarea] += data
+
+
+def submitted_fields(response, css_class: str) -> dict[str, str]:
+    parser = _FormFields(css_class)
+    parser.feed(response.content.decode())
+    return parser.fields
+
+
+def test_choosing_the_paper_again_keeps_every_field_not_just_the_text(client, user, paper):
+    """A paper that doesn't resolve must not untick "Private": the next Publish would make the summary public."""
+    client.force_login(user)
+    typed = {"body": "My private thoughts", "is_private": "on", "is_anonymous": "on", "base_revision": "0"}
+    # The page's hidden `paper` field, tampered with.
+    choice = client.post("/summaries/new/", {**typed, "paper": "journals/x/Unknown99", "publish": "1"})
+    assert choice.status_code == 404
+    carried = submitted_fields(choice, "paper-choice")
+    assert set(SummaryForm.base_fields) <= set(carried)
+    assert carried == {**typed, "paper": "journals/x/Unknown99"}
+
+    # The writer corrects the paper and presses Continue, then Publish on the summary form.
+    form_page = client.post("/summaries/new/", {**carried, "paper": "1601.06759", "preview": "1"})
+    assert form_page.status_code == 200
+    shown = submitted_fields(form_page, "summary-form")
+    assert shown == {**typed, "paper": "1601.06759"}
+    assert client.post("/summaries/new/", {**shown, "publish": "1"}).status_code == 302
+    summary = Summary.objects.get()
+    assert (summary.paper, summary.body, summary.is_private, summary.is_anonymous) == (paper, "My private thoughts", True, True)
+
+
 def test_malformed_paper_identifier_gives_a_form_error(client, user, db):
     client.force_login(user)
     response = client.get("/summaries/new/?paper=doi:garbage")
@@ -121,6 +186,18 @@ def test_writing_again_edits_the_one_summary_per_paper(client, user, paper):
     assert 'name="base_revision" value="1"' in form
     client.post("/summaries/new/?paper=1601.06759", {"body": "Second take.", "base_revision": "1", "publish": "1"})
     assert list(Summary.objects.values_list("body", flat=True)) == ["Second take."]
+
+
+def test_only_writing_again_says_the_paper_is_summarized_already(client, user, paper):
+    notice = "You have summarized this paper already; publishing updates your summary."
+    summary = SummaryFactory(paper=paper, author=user)
+    client.force_login(user)
+    assert notice in client.get("/summaries/new/?paper=1601.06759").content.decode()
+    previewed = client.post("/summaries/new/?paper=1601.06759", {"body": "Again.", "base_revision": "1", "preview": "1"})
+    assert notice in previewed.content.decode()
+    # The summary's own edit page, and a paper the user has not summarized, are no surprise.
+    assert notice not in client.get(f"/summary/{summary.pk}/edit/").content.decode()
+    assert notice not in client.get(f"/summaries/new/?paper={PaperFactory().arxiv_id}").content.decode()
 
 
 def test_author_edits_their_summary_and_html_is_re_rendered(client, user, paper):

@@ -53,6 +53,21 @@
     if (!form) return;
     var pane = document.querySelector("section.preview");
     var target = document.getElementById("preview-body");
+    var textarea = form.querySelector("textarea[name=body]");
+
+    // The server rendered the text, so it is valid: the last publish's error ("the summary is empty") is stale.
+    function clearBodyErrors() {
+      var errors = textarea && document.getElementById(textarea.id + "_error");
+      if (!errors) return;
+      errors.remove();
+      textarea.removeAttribute("aria-invalid");
+      var described = (textarea.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== errors.id;
+      });
+      if (described.length) textarea.setAttribute("aria-describedby", described.join(" "));
+      else textarea.removeAttribute("aria-describedby");
+    }
+
     form.addEventListener("submit", function (event) {
       if (!event.submitter || event.submitter.name !== "preview") return;
       event.preventDefault();
@@ -71,6 +86,7 @@
             target.textContent = text;
             return;
           }
+          clearBodyErrors();
           target.innerHTML = text;  // sanitized by the server's renderer, as the published summary will be
           if (window.ShortScience && window.ShortScience.typeset) window.ShortScience.typeset(target);
           pane.scrollIntoView({ behavior: "smooth", block: "start" });
