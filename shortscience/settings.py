@@ -7,6 +7,7 @@ DJANGO_DEBUG=0, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL, and th
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -39,7 +40,14 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 SITE_ID = 1
+# The one source of truth for the site's name and address: emails build their links on SITE_URL,
+# and migrate writes both into the django.contrib.sites row that allauth's emails read.
 SITE_NAME = "ShortScience"
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
+    "http://127.0.0.1:8000"
+    if DEBUG
+    else "https://" + next((host.lstrip(".") for host in ALLOWED_HOSTS if "*" not in host), "localhost")
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -147,7 +155,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
 
@@ -213,12 +221,6 @@ FEED_PAGE_SIZE = 20
 # animation together), so a small file cannot unpack into gigabytes (a decompression bomb).
 SUMMARY_IMAGE_MAX_BYTES = int(os.environ.get("SUMMARY_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
 SUMMARY_IMAGE_MAX_PIXELS = int(os.environ.get("SUMMARY_IMAGE_MAX_PIXELS", "25000000"))
-# The site's address for links in emails, which have no request to take it from.
-SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
-    "http://127.0.0.1:8000"
-    if DEBUG
-    else "https://" + next((host.lstrip(".") for host in ALLOWED_HOSTS if "*" not in host), "localhost")
-)
 
 # --- Rate limits (django-ratelimit), per user and hour; staff are not limited ---
 # Previews render Markdown (seconds for hostile input) and uploads decode images: both are limited too.

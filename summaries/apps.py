@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class SummariesConfig(AppConfig):
@@ -7,3 +8,7 @@ class SummariesConfig(AppConfig):
 
     def ready(self):
         from summaries import signals  # noqa: F401  (connects the receivers)
+        from summaries.site_address import site_row_sync
+
+        # Sent for each app in INSTALLED_APPS order: this runs after the sites app has created its row.
+        post_migrate.connect(site_row_sync, sender=self)

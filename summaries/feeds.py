@@ -1,6 +1,9 @@
 """Atom and RSS feeds of public summaries: latest, top, and one paper's, user's or arXiv category's."""
 
 from contextvars import ContextVar
+from html import escape
+from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
@@ -10,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import feedgenerator
 
-from papers.identifiers import InvalidIdentifier, parse
+from papers.identifiers import InvalidIdentifier, is_arxiv_category, parse
 from papers.models import Paper, json_list_contains
 from summaries.models import Summary
 
@@ -24,6 +27,54 @@ _request: ContextVar = ContextVar("feed_request")
 
 def absolute_url(path: str) -> str:
     return _request.get().build_absolute_uri(path)
+
+
+class _AbsoluteLinks(HTMLParser):
+    """Copies stored summary HTML as it is, except that relative href and src become absolute against `base`."""
+
+    _URL_ATTRIBUTES = {"href", "src"}
+
+    def __init__(self, base: str):
+        # Entities are passed through as written, so the copy is byte for byte where nothing changes.
+        super().__init__(convert_charrefs=False)
+        self.base = base
+        self.parts: list[str] = []
+
+    def _tag(self, tag: str, attrs: list[tuple[str, str | None]], closing: str) -> str:
+        resolved = [
+            (name, urljoin(self.base, value.strip()) if name in self._URL_ATTRIBUTES and value else value)
+            for name, value in attrs
+        ]
+        if resolved == attrs:
+            return self.get_starttag_text()
+        written = "".join(f" {name}" if value is None else f' {name}="{escape(value)}"' for name, value in resolved)
+        return f"<{tag}{written}{closing}"
+
+    def handle_starttag(self, tag, attrs):
+        self.parts.append(self._tag(tag, attrs, ">"))
+
+    def handle_startendtag(self, tag, attrs):
+        self.parts.append(self._tag(tag, attrs, " />"))
+
+    def handle_endtag(self, tag):
+        self.parts.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def handle_entityref(self, name):
+        self.parts.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.parts.append(f"&#{name};")
+
+
+def absolute_links(html: str, *, base: str) -> str:
+    """Feed readers show an item away from our pages, where "/paper/1601.06759/" (a \\cite) leads nowhere."""
+    rewriter = _AbsoluteLinks(base)
+    rewriter.feed(html)
+    rewriter.close()
+    return "".join(rewriter.parts)
 
 
 class _ShortScienceElements:
@@ -99,7 +150,7 @@ class SummaryFeed(Feed):
         return summary.paper.title
 
     def item_description(self, summary):
-        return summary.body_html
+        return absolute_links(summary.body_html, base=self.item_link(summary))
 
     def item_link(self, summary):
         return absolute_url(summary.get_absolute_url())
@@ -213,6 +264,9 @@ class CategoryFeed(SummaryFeed):
     url_name = "feed_category"
 
     def get_object(self, request, category: str):
+        # As on the category page: a NUL or other control character would also be unwritable in XML.
+        if not is_arxiv_category(category):
+            raise Http404("No such arXiv category.")
         return category
 
     def url_kwargs(self, category):

@@ -7,7 +7,6 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.sites.models import Site
 from django.core import mail
 from django.db.models import Prefetch, Q, QuerySet
 from django.template.loader import render_to_string
@@ -20,6 +19,7 @@ from papers.identifiers import is_arxiv_category
 from papers.models import Paper, json_list_contains
 from summaries import selectors
 from summaries.models import Follow, Profile, Summary
+from summaries.site_address import absolute_url
 
 NAME_MAX_LENGTH = Follow._meta.get_field("name").max_length
 DIGEST_MAX_SUMMARIES = 50
@@ -120,11 +120,6 @@ def following_cards(*, viewer: AbstractBaseUser, follows: list[Follow]) -> Query
 def weekly_digest_set(*, user: AbstractBaseUser, enabled: bool) -> None:
     """Opt in to (or out of) the weekly digest; only that column is written."""
     Profile.objects.filter(user=user).exclude(weekly_digest=enabled).update(weekly_digest=enabled)
-
-
-def absolute_url(path: str) -> str:
-    protocol = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https")
-    return f"{protocol}://{Site.objects.get_current().domain}{path}"
 
 
 def _matches(summary: Summary, follows: list[Follow]) -> bool:

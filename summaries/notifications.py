@@ -13,15 +13,11 @@ from django.urls import reverse
 
 from summaries import comments
 from summaries.models import Comment, Profile
+from summaries.site_address import absolute_url
 
 logger = logging.getLogger(__name__)
 
 _UNSUBSCRIBE_SALT = "summaries.notifications.unsubscribe"
-
-
-def absolute_url(path: str) -> str:
-    """Emails have no request to take the host from: links are built on settings.SITE_URL."""
-    return settings.SITE_URL.rstrip("/") + path
 
 
 # ---- Unsubscribe tokens ------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from papers.models import Paper
-from summaries.following import absolute_url
 from summaries.models import Summary, SummaryRequest
+from summaries.site_address import absolute_url
 
 
 def summary_request_create(*, paper: Paper, requester: AbstractBaseUser) -> SummaryRequest:

@@ -5,7 +5,9 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
 from django.core import mail
+from django.core.management import call_command
 
 from shortscience.settings import social_provider_from_env
 
@@ -45,6 +47,31 @@ def test_sign_up_sends_a_confirmation_that_verifies_the_address(client, settings
     link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mail.outbox[0].body).group(1)
     client.post(link)
     assert EmailAddress.objects.get(user=user).verified
+
+
+@pytest.fixture
+def deployed_at(settings):
+    """The site deployed at https://shortscience.test: SITE_URL set, then `migrate` run, as a deploy does."""
+    settings.SITE_URL = "https://shortscience.test"
+    call_command("migrate", verbosity=0)
+    yield
+    Site.objects.clear_cache()  # the row rolls back with the test; its cached copy must not outlive it
+
+
+def test_migrate_puts_site_url_and_site_name_in_the_sites_row(deployed_at):
+    site = Site.objects.get_current()
+    assert (site.domain, site.name) == ("shortscience.test", "ShortScience")
+
+
+def test_the_confirmation_email_names_the_site_by_site_url_and_site_name(client, settings, deployed_at):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    # Not Marie's address: allauth sends one confirmation per address every few minutes, across tests too.
+    client.post("/accounts/signup/", {**SIGNUP, "email": "pierre@example.org", "username": "pierre"})
+    message = mail.outbox[0]
+    assert message.subject == "[ShortScience] Please Confirm Your Email Address"
+    assert message.body.startswith("Hello from ShortScience!")
+    assert "to register an account on shortscience.test." in message.body
+    assert "example.com" not in message.subject + message.body
 
 
 def test_sign_up_with_bad_input_keeps_what_was_typed(client):

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from summaries.feeds import absolute_links
 from summaries.models import Profile
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
@@ -148,6 +149,48 @@ def test_a_paper_feed_answers_under_a_doi(client, user):
 def test_unknown_targets_are_404_and_never_fetched(client, db, url):
     # The autouse external_http fixture fails any network call; a 404 proves none was needed.
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("category", ["%00", "cs.LG%00", "cs.LG%0A", "%3Cscript%3E", "cs..LG", "CS.LG"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_category_feed_answers_only_for_what_looks_like_an_arxiv_category(client, db, category, fmt):
+    # As the category page does; a NUL used to reach the XML writer and fail there with a 500.
+    assert client.get(f"/feeds/category/{category}.{fmt}").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_links_in_an_item_are_absolute_so_they_work_in_a_feed_reader(client, paper, user, fmt):
+    body = (
+        r"Builds on \cite{1601.06759}; see [the paper's page](/paper/1601.06759/), [below](#comments) "
+        "and ![a figure](https://example.org/figure.png) from [arXiv](https://arxiv.org/abs/1601.06759)."
+    )
+    summary = SummaryFactory(paper=PaperFactory(categories=["cs.CV"]), author=user, body=body)
+    _, parsed = read(client, f"/feeds/category/cs.CV.{fmt}")
+    html = parsed.entries[0].content[0].value if fmt == "atom" else parsed.entries[0].summary
+    assert 'href="/' not in html
+    assert html.count('href="http://testserver/paper/1601.06759/"') == 2
+    assert f'href="http://testserver/summary/{summary.pk}/#comments"' in html
+    assert 'src="https://example.org/figure.png"' in html
+    assert 'href="https://arxiv.org/abs/1601.06759"' in html
+
+
+SUMMARY_URL = "https://shortscience.test/summary/7/"
+
+
+@pytest.mark.parametrize(
+    "stored,in_the_feed",
+    [
+        ('<a class="cite" href="/paper/1601.06759/">Oord et al., 2016</a>',
+         '<a class="cite" href="https://shortscience.test/paper/1601.06759/">Oord et al., 2016</a>'),
+        ('<a href="#comments">below</a>', '<a href="https://shortscience.test/summary/7/#comments">below</a>'),
+        ('<img alt="figure" src="/media/figure.png">', '<img alt="figure" src="https://shortscience.test/media/figure.png">'),
+        ('<a href="https://arxiv.org/abs/1601.06759" rel="nofollow ugc noopener">arXiv</a>',) * 2,
+        ('<a href="mailto:ada@example.org">Ada</a>',) * 2,
+        ("<p>Tom &amp; Jerry, &lt;mask&gt;, it&#39;s <code>a &lt; b</code><br>$x_1$</p>",) * 2,
+    ],
+)  # fmt: skip
+def test_absolute_links_resolve_relative_links_against_the_summary_and_change_nothing_else(stored, in_the_feed):
+    assert absolute_links(stored, base=SUMMARY_URL) == in_the_feed
 
 
 def test_feeds_cost_a_fixed_number_of_queries(client, user):

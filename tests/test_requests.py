@@ -129,8 +129,9 @@ def _publish(client, author, paper, **fields):
 
 
 def test_askers_are_emailed_once_when_the_first_public_summary_appears(
-    client, paper, django_capture_on_commit_callbacks
+    client, paper, django_capture_on_commit_callbacks, settings
 ):
+    settings.SITE_URL = "https://shortscience.test"
     _asked_by(paper, "asker1", "asker2")
     writer = UserFactory(username="writer")
     writer.profile.display_name = "Wendy Writer"
@@ -141,7 +142,7 @@ def test_askers_are_emailed_once_when_the_first_public_summary_appears(
     message = mail.outbox[0]
     assert message.subject == "A summary of “Pixel Recurrent Neural Networks” is up on ShortScience"
     summary = Summary.objects.get(author=writer)
-    assert f"http://example.com/summary/{summary.pk}/" in message.body and "by Wendy Writer" in message.body
+    assert f"https://shortscience.test/summary/{summary.pk}/" in message.body and "by Wendy Writer" in message.body
     assert SummaryRequest.objects.filter(notified_at__isnull=True).count() == 0
 
     mail.outbox.clear()
