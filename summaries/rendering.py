@@ -2,7 +2,7 @@
 
 import re
 from html import escape, unescape
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from xml.etree.ElementTree import Element
 
@@ -29,6 +29,9 @@ RENDERER_VERSION = 3
 class Rendered:
     html: str
     cited_papers: list[Paper]
+    # BibTeX keys cited that no paper has: unlike an arXiv id or a DOI, nothing can fetch them, so
+    # their links lead nowhere until the paper is added. The preview warns of them.
+    unknown_bibtex_keys: list[str] = field(default_factory=list)
 
 
 def render(source: str) -> Rendered:
@@ -41,7 +44,7 @@ def render(source: str) -> Rendered:
         # Hundreds of nested blocks on one line ("1. 1. 1. …", "- - - …") recurse once per level;
         # such a body is no summary, but its author still gets it back, as plain text.
         return Rendered(html=_plain_paragraphs(source), cited_papers=[])
-    return Rendered(html=_sanitize(html), cited_papers=citations.papers)
+    return Rendered(html=_sanitize(html), cited_papers=citations.papers, unknown_bibtex_keys=citations.unknown_bibtex_keys)
 
 
 def _plain_paragraphs(source: str) -> str:
@@ -334,6 +337,7 @@ class _Citations(Extension):
         super().__init__()
         self.pending: list[tuple[Element, list[str]]] = []
         self.papers: list[Paper] = []
+        self.unknown_bibtex_keys: list[str] = []
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.inlinePatterns.register(_CitePattern(_CITE, self), "cite", _CITE_PRIORITY)
@@ -368,6 +372,7 @@ class _CiteResolver(Treeprocessor):
         identifiers = {key: parse_or_none(key) for _, keys in self.citations.pending for key in keys}
         known = _papers_by_identifier([identifier for identifier in identifiers.values() if identifier])
         cited: dict[int, Paper] = {}
+        unknown_keys: dict[str, None] = {}  # in order of first citation
         for element, keys in self.citations.pending:
             links = []
             for key in keys:
@@ -375,9 +380,12 @@ class _CiteResolver(Treeprocessor):
                 paper = known.get((identifier.kind, identifier.value)) if identifier else None
                 if paper:
                     cited.setdefault(paper.pk, paper)
+                elif identifier and identifier.kind is Kind.BIBTEX:
+                    unknown_keys.setdefault(key)
                 links.append(_cite_link(key, identifier, paper))
             _fill_citation(element, links)
         self.citations.papers = list(cited.values())
+        self.citations.unknown_bibtex_keys = list(unknown_keys)
 
 
 def _papers_by_identifier(identifiers: list[Identifier]) -> dict[tuple[Kind, str], Paper]:

@@ -52,7 +52,7 @@ def _summary_form_page(request, *, paper, form, summary=None, writing_again=Fals
 
     `writing_again`: reached through "write a summary" for a paper the user has summarized already.
     """
-    preview_html = None
+    preview = None
     if request.method == "POST" and "preview" in request.POST and form.is_valid():
         try:
             limits.rate_limit_check(request, action="preview")
@@ -60,9 +60,9 @@ def _summary_form_page(request, *, paper, form, summary=None, writing_again=Fals
             form.add_error(None, str(limited))
             status = 429
         else:
-            preview_html = rendering.render(form.cleaned_data["body"]).html
+            preview = rendering.render(form.cleaned_data["body"])
     context = {
-        "paper": paper, "form": form, "summary": summary, "writing_again": writing_again, "preview_html": preview_html
+        "paper": paper, "form": form, "summary": summary, "writing_again": writing_again, "preview": preview
     }
     return render(request, "summaries/summary_form.html", context, status=status)
 
@@ -110,7 +110,7 @@ def _edit_conflict_page(request, *, form, current: Summary):
         "summary": current,
         "conflict": current,
         "conflict_diff": diffing.diff_html(current.body, form.cleaned_data["body"]),
-        "preview_html": None,
+        "preview": None,
     }
     return render(request, "summaries/summary_form.html", context, status=409)
 
@@ -203,7 +203,7 @@ def summary_preview(request):
         limits.rate_limit_check(request, action="preview")
     except limits.RateLimited as limited:
         return HttpResponse(str(limited), status=429, content_type="text/plain; charset=utf-8")
-    return HttpResponse(rendering.render(form.cleaned_data["body"]).html)
+    return render(request, "summaries/_preview.html", {"preview": rendering.render(form.cleaned_data["body"])})
 
 
 def _share_token(request) -> str:

@@ -361,6 +361,13 @@ def test_nothing_cited_means_no_cited_papers():
 
 
 @pytest.mark.django_db
+def test_bibtex_keys_no_paper_has_are_told_apart_in_order_once_each(library):
+    rendered = render(r"\cite{zeta2020, 1706.03762} then \cite{alpha2019, zeta2020, 10.1000/unknown.doi}")
+    # arXiv ids and DOIs we lack can still be fetched from their links; these keys can't.
+    assert rendered.unknown_bibtex_keys == ["zeta2020", "alpha2019"]
+
+
+@pytest.mark.django_db
 def test_all_cites_of_a_summary_are_resolved_in_one_query(library, django_assert_num_queries):
     keys = [key for key, _ in KNOWN_KEYS + UNKNOWN_KEYS]
     source = "\n\n".join(f"Paragraph {n} cites \\cite{{{key}}}." for n, key in enumerate(keys))

@@ -60,7 +60,32 @@ def test_live_preview_endpoint_renders_with_the_same_renderer(client, user, pape
     response = client.post("/summaries/preview/", {"body": BODY})
     summary = SummaryFactory(paper=paper, body=BODY)
     assert response.status_code == 200
-    assert response.content.decode() == summary.body_html
+    assert f'<div class="summary-body" id="preview-body">{summary.body_html}</div>' in response.content.decode()
+
+
+UNKNOWN_KEY_WARNING = "no paper here has this BibTeX key yet"
+
+
+@pytest.mark.parametrize("preview", ["page", "live"])
+def test_the_preview_warns_of_bibtex_keys_no_paper_has(client, user, paper, preview):
+    PaperFactory(bibtex_key="journals/jmlr/LarochelleM11", arxiv_id=None)
+    client.force_login(user)
+    body = r"As in \cite{journals/jmlr/LarochelleM11, nosuchkey2099} and \cite{1706.03762}."
+    if preview == "page":
+        response = client.post("/summaries/new/?paper=1601.06759", {"body": body, "preview": "1"})
+    else:
+        response = client.post("/summaries/preview/", {"body": body})
+
+    html = response.content.decode()
+    # Only the key nothing can resolve: a known key links its paper, an arXiv id can still be fetched.
+    assert UNKNOWN_KEY_WARNING in html
+    assert "<code>\\cite{nosuchkey2099}</code>:" in html
+    assert "cite{journals/jmlr/LarochelleM11}</code>" not in html and "cite{1706.03762}</code>" not in html
+
+
+def test_the_preview_warns_of_nothing_when_every_key_is_known(client, user, paper):
+    client.force_login(user)
+    assert UNKNOWN_KEY_WARNING not in client.post("/summaries/preview/", {"body": r"See \cite{1601.06759}."}).content.decode()
 
 
 def test_live_preview_requires_csrf(user, paper):

@@ -52,7 +52,7 @@
     var form = document.querySelector("form.summary-form[data-preview-url]");
     if (!form) return;
     var pane = document.querySelector("section.preview");
-    var target = document.getElementById("preview-body");
+    var target = document.getElementById("preview-content");
     var textarea = form.querySelector("textarea[name=body]");
 
     // The server rendered the text, so it is valid: the last publish's error ("the summary is empty") is stale.
@@ -87,7 +87,7 @@
             return;
           }
           clearBodyErrors();
-          target.innerHTML = text;  // sanitized by the server's renderer, as the published summary will be
+          target.innerHTML = text;  // the card sanitized by the server's renderer, as the published summary will be
           if (window.ShortScience && window.ShortScience.typeset) window.ShortScience.typeset(target);
           pane.scrollIntoView({ behavior: "smooth", block: "start" });
         })

@@ -40,6 +40,6 @@ def test_a_preview_that_fails_keeps_the_error(live_server, page, js_errors, log_
     page.get_by_role("button", name="Publish summary").click()
     page.get_by_role("button", name="Preview").click()
 
-    expect(page.locator("#preview-body")).to_have_text("Write something before you publish: the summary is empty.")
+    expect(page.locator("#preview-content")).to_have_text("Write something before you publish: the summary is empty.")
     expect(page.locator("#id_body_error")).to_have_count(1)
     assert js_errors == []
