@@ -12,5 +12,6 @@ urlpatterns = [
     path("venue/<path:venue>/", views.venue_detail, name="venue"),
     # Before the catch-all below, which would read "<identifier>/bibtex" as one identifier.
     path("paper/<path:identifier>/bibtex", views.paper_bibtex, name="bibtex"),
+    path("paper/<path:identifier>/bibtex/", views.paper_bibtex_slash),
     path("paper/<path:identifier>/", views.paper_detail, name="detail"),
 ]

@@ -71,6 +71,10 @@ def paper_bibtex(request, identifier: str):
     return response
 
 
+def paper_bibtex_slash(request, identifier: str):
+    return redirect(reverse("papers:bibtex", kwargs={"identifier": identifier}), permanent=True)
+
+
 def search_page(request):
     """/search/?q=: an identifier goes straight to its paper; words search papers and summaries."""
     query = search.clean_query(request.GET.get("q", ""))

@@ -204,7 +204,12 @@ def test_bibtex_of_a_journal_paper_keeps_its_key(client):
 
 @pytest.mark.parametrize(
     "path",
-    ["/paper/arXiv:1601.06759v2/bibtex", "/paper/https://arxiv.org/abs/1601.06759/bibtex", "/paper/doi:10.1000/PIXELRNN/bibtex"],
+    [
+        "/paper/arXiv:1601.06759v2/bibtex",
+        "/paper/https://arxiv.org/abs/1601.06759/bibtex",
+        "/paper/doi:10.1000/PIXELRNN/bibtex",
+        "/paper/1601.06759/bibtex/",  # a trailing slash, as people type addresses
+    ],
 )
 def test_bibtex_answers_to_any_identifier(client, paper, path):
     paper.doi = "10.1000/pixelrnn"

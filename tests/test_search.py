@@ -206,6 +206,15 @@ def test_no_results_says_so(client, paper):
     assert "Papers (0)" in html and "Summaries (0)" in html
 
 
+def test_an_empty_tab_points_to_the_other_when_it_has_results(client, paper):
+    SummaryFactory(paper=paper, body="Zymurgy, the chemistry of fermentation, explains the gating.")
+    html = results_html(client, "zymurgy")
+    assert 'No paper matches “zymurgy”, but <a href="?q=zymurgy&amp;in=summaries">1 summary mentions it</a>.' in html
+
+    html = client.get("/search/", {"q": "pixel", "in": "summaries"}).content.decode()
+    assert 'No summary mentions “pixel”, but <a href="?q=pixel">1 paper matches</a>.' in html
+
+
 def test_results_are_paginated_keeping_the_query(client, settings):
     settings.SEARCH_PAGE_SIZE = 3
     for n in range(7):
