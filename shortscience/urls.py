@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from summaries import sitemaps
 
@@ -10,6 +11,7 @@ admin.site.site_title = "ShortScience admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8")),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-<str:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("", include("papers.urls")),

@@ -26,6 +26,7 @@ def test_account_pages_wear_the_site_layout(client):
         html = client.get(path).content.decode()
         assert 'class="brand"' in html, path
         assert "site.css" in html, path
+        assert 'rel="icon" href="/static/img/favicon' in html, path  # else browsers ask for /favicon.ico and log a 404
 
 
 @pytest.mark.django_db

@@ -97,3 +97,14 @@ def test_sitemap_query_count_does_not_grow(client, user):
     SummaryFactory.create_batch(30, author=user)
     SummaryFactory.create_batch(10)
     assert queries_for_whole_sitemap() == few <= 14
+
+
+def test_robots_txt_names_the_sitemap_and_keeps_crawlers_off_forms_and_searches(client):
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    text = response.content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in text.splitlines()
+    for path in ("/accounts/", "/search/", "/lookup/", "/summaries/new/"):
+        assert f"Disallow: {path}" in text.splitlines()
