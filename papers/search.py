@@ -8,6 +8,7 @@ SQLite, for development, gets plain substring matching.
 """
 
 import re
+from html import unescape
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from papers.identifiers import Kind, parse_or_none
@@ -490,20 +491,57 @@ def _ranked_summary_ids(query: str) -> tuple[list[int], bool]:
 
 
 def _summary_rows(ids: list[int], query: str) -> list[Summary]:
-    rows = Summary.objects.filter(pk__in=ids).select_related("paper", "author", "author__profile")
-    if is_postgresql():
-        rows = rows.annotate(
-            body_marked=RawSQL(
-                "ts_headline('english', summaries_summary.body, websearch_to_tsquery('english', %s), %s)",
-                [query, ABSTRACT_HEADLINE],
+    """The page's summaries, each with a snippet of its text as readers see it: no Markdown or TeX source,
+    every formula whole (typeset by the page), the query's words marked. Two queries."""
+    rows = list(Summary.objects.filter(pk__in=ids).select_related("paper", "author", "author__profile"))
+    texts = [_text_with_formulas(summary.body_html) for summary in rows]
+    if is_postgresql() and rows:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ts_headline('english', text, websearch_to_tsquery('english', %s), %s) "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS texts(text, position) ORDER BY position",
+                [query, ABSTRACT_HEADLINE, [text for text, _ in texts]],
             )
-        )
-    words = query.split()
-    rows = list(rows)
-    for summary in rows:
-        marked = summary.body_marked if is_postgresql() else mark_words(excerpt(summary.body, words), words)
-        summary.snippet_html = marked_html(marked)
+            marked = [headline for (headline,) in cursor.fetchall()]
+    else:
+        words = query.split()
+        marked = [mark_words(excerpt(text, words), words) for text, _ in texts]
+    for summary, headline, (_, formulas) in zip(rows, marked, texts):
+        summary.snippet_html = _with_formulas(marked_html(headline), formulas)
     return rows
+
+
+# A formula of the rendered summary, as arithmatex wrote it: its TeX (HTML-escaped) between \( \) or \[ \].
+_RENDERED_FORMULA = re.compile(r'<(span|div) class="arithmatex">\\[(\[](.*?)\\[)\]]</\1>', re.DOTALL)
+# Each formula stands in the snippet's text as one private-use character: ts_headline keeps it as a
+# single blank, so a fragment holds a formula whole or not at all, and it never matches a word.
+_FORMULA_MARKS = 0xE100
+_MAX_FORMULAS = 0x700
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def _text_with_formulas(body_html: str) -> tuple[str, list[str]]:
+    """(the summary's text, each formula a mark character), and the formulas' TeX in mark order."""
+    formulas: list[str] = []
+
+    def mark(match: re.Match) -> str:
+        if len(formulas) == _MAX_FORMULAS:
+            return " "
+        formulas.append(unescape(match.group(2)))
+        return f" {chr(_FORMULA_MARKS + len(formulas) - 1)} "
+
+    marked = _RENDERED_FORMULA.sub(mark, _PRIVATE_USE.sub("", body_html or ""))
+    return " ".join(unescape(strip_tags(marked)).split()), formulas
+
+
+def _with_formulas(snippet_html: SafeString, formulas: list[str]) -> SafeString:
+    """The escaped snippet with each formula mark replaced by the formula, for the page's KaTeX."""
+    if not formulas:
+        return snippet_html
+    marks = re.compile(f"[{chr(_FORMULA_MARKS)}-{chr(_FORMULA_MARKS + len(formulas) - 1)}]")
+    return mark_safe(
+        marks.sub(lambda match: f'<span class="arithmatex">\\({escape(formulas[ord(match.group()) - _FORMULA_MARKS])}\\)</span>', snippet_html)
+    )
 
 
 def summary_results(*, query: str, page_number=1) -> Page:

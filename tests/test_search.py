@@ -141,6 +141,32 @@ def test_user_text_is_escaped_even_when_highlighted(client, user):
     assert "<script>alert(5)" not in echoed and "&lt;script&gt;alert(5)&lt;/script&gt;" in echoed
 
 
+SNIPPET_BODY = r"""## Idea
+
+**Scaled** dot-product attention, $$\mathrm{softmax}(QK^\top / \sqrt{d_k}) V$$ keeps the _gradients_ sharp
+when $d_k < 64$ grows, as in \cite{1601.06759}.
+
+| model | gradients |
+|---|---|
+| big | $|g| \to 0$ |
+"""
+
+
+def test_a_summary_snippet_is_its_text_as_read_with_each_formula_whole(client, paper, user):
+    SummaryFactory(paper=paper, author=user, body=SNIPPET_BODY)
+    html = results_html(client, "gradients", **{"in": "summaries"})
+    snippet = html[html.index('class="result-snippet"') :].split("</p>", 1)[0]
+
+    # No Markdown or TeX source: what the summary says, its citation as the link reads.
+    for source in ("##", "**", "$$", "\\cite", "|---|", "_gradients_"):
+        assert source not in snippet
+    assert "<mark>gradients</mark>" in snippet
+    assert paper.short_reference in snippet
+    # Each formula whole, delimited for the page's KaTeX, its TeX escaped like any text.
+    assert r'<span class="arithmatex">\(\mathrm{softmax}(QK^\top / \sqrt{d_k}) V\)</span>' in snippet
+    assert r'<span class="arithmatex">\(d_k &lt; 64\)</span>' in snippet
+
+
 @pytest.mark.parametrize(
     "text, html",
     [
