@@ -14,6 +14,13 @@ pytestmark = pytest.mark.django_db
 BODY = "PixelRNN factorises $p(x) = \\prod_i p(x_i \\mid x_{<i})$ like \\cite{journals/jmlr/LarochelleM11}."
 
 
+
+def test_the_header_offers_writing_a_summary_to_those_logged_in(client, user):
+    assert 'href="/summaries/new/"' not in client.get("/").content.decode()
+    client.force_login(user)
+    assert '<a href="/summaries/new/">Write a summary</a>' in client.get("/").content.decode()
+    assert client.get("/summaries/new/").status_code == 200
+
 def test_writing_requires_login(client, paper):
     response = client.get("/summaries/new/?paper=1601.06759")
     assert response.status_code == 302
