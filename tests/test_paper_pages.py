@@ -1,5 +1,6 @@
 """A paper page answers to every identifier of its paper, redirecting to one canonical URL."""
 
+from datetime import date
 from html import unescape
 
 import pytest
@@ -38,6 +39,20 @@ def test_paper_page_shows_metadata_links_and_write_button(client, paper):
     assert 'href="https://doi.org/10.5555/3045390.3045575"' in html
     assert "/summaries/new/?paper=1601.06759" in html
     assert "Write a summary" in html
+
+
+def test_an_arxiv_papers_date_reads_as_its_first_versions_not_the_venues(client):
+    PaperFactory(arxiv_id="1706.03762", arxiv_version=7, venue="NeurIPS", year=2017, published=date(2017, 6, 12))
+    html = client.get("/paper/1706.03762/").content.decode()
+    assert "1706.03762v7, first version Jun 12, 2017</dd>" in html
+    assert "(Jun 12, 2017)" not in html
+
+
+def test_a_paper_known_only_by_its_key_keeps_its_date_with_the_venue(client, nade):
+    nade.published = date(2011, 4, 11)
+    nade.save()
+    html = unescape(client.get(nade.get_absolute_url()).content.decode())
+    assert "AISTATS</a> 2011 (Apr 11, 2011)</dd>" in html
 
 
 @pytest.mark.parametrize(
