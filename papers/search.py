@@ -518,6 +518,8 @@ _RENDERED_FORMULA = re.compile(r'<(span|div) class="arithmatex">\\[(\[](.*?)\\[)
 _FORMULA_MARKS = 0xE100
 _MAX_FORMULAS = 0x700
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_BLOCK_END = re.compile(r"</(?:h[1-6]|li|td|th)>")
+_SEPARATORS = re.compile(r"·(?: ·)+")
 
 
 def _text_with_formulas(body_html: str) -> tuple[str, list[str]]:
@@ -531,7 +533,9 @@ def _text_with_formulas(body_html: str) -> tuple[str, list[str]]:
         return f" {chr(_FORMULA_MARKS + len(formulas) - 1)} "
 
     marked = _RENDERED_FORMULA.sub(mark, _PRIVATE_USE.sub("", body_html or ""))
-    return " ".join(unescape(strip_tags(marked)).split()), formulas
+    # A heading, list item or table cell would otherwise run into the next: "Idea Scaled dot-product…".
+    text = " ".join(unescape(strip_tags(_BLOCK_END.sub(" · ", marked))).split())
+    return _SEPARATORS.sub("·", text).strip(" ·"), formulas
 
 
 def _with_formulas(snippet_html: SafeString, formulas: list[str]) -> SafeString:
