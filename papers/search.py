@@ -517,6 +517,7 @@ _RENDERED_FORMULA = re.compile(r'<(span|div) class="arithmatex">\\[(\[](.*?)\\[)
 # single blank, so a fragment holds a formula whole or not at all, and it never matches a word.
 _FORMULA_MARKS = 0xE100
 _MAX_FORMULAS = 0x700
+_FORMULA_MARK = re.compile(f"[{chr(_FORMULA_MARKS)}-{chr(_FORMULA_MARKS + _MAX_FORMULAS - 1)}]")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _BLOCK_END = re.compile(r"</(?:h[1-6]|li|td|th)>")
 _SEPARATORS = re.compile(r"·(?: ·)+")
@@ -542,10 +543,12 @@ def _with_formulas(snippet_html: SafeString, formulas: list[str]) -> SafeString:
     """The escaped snippet with each formula mark replaced by the formula, for the page's KaTeX."""
     if not formulas:
         return snippet_html
-    marks = re.compile(f"[{chr(_FORMULA_MARKS)}-{chr(_FORMULA_MARKS + len(formulas) - 1)}]")
-    return mark_safe(
-        marks.sub(lambda match: f'<span class="arithmatex">\\({escape(formulas[ord(match.group()) - _FORMULA_MARKS])}\\)</span>', snippet_html)
-    )
+
+    def formula(mark: re.Match) -> str:
+        return f'<span class="arithmatex">\\({escape(formulas[ord(mark.group()) - _FORMULA_MARKS])}\\)</span>'
+
+    # Only our own marks can be there: private-use characters were taken out of the text first.
+    return mark_safe(_FORMULA_MARK.sub(formula, snippet_html))
 
 
 def summary_results(*, query: str, page_number=1) -> Page:
@@ -561,7 +564,7 @@ def summary_results(*, query: str, page_number=1) -> Page:
 
 
 def papers_in_category(category: str) -> QuerySet[Paper]:
-    return Paper.objects.filter(json_list_contains("categories", category.replace("\x00", "")))
+    return Paper.objects.filter(json_list_contains("categories", category))
 
 
 def category_page(*, category: str, page_number=1) -> BrowsePage:
@@ -571,7 +574,7 @@ def category_page(*, category: str, page_number=1) -> BrowsePage:
 
 def venue_page(*, venue: str, year: int | None = None, page_number=1) -> BrowsePage:
     """Papers published at `venue` (in `year`, if given), newest first, with public summary counts."""
-    papers = Paper.objects.filter(venue=venue.replace("\x00", "")).exclude(venue="")
+    papers = Paper.objects.filter(venue=venue).exclude(venue="")
     if year is not None:
         papers = papers.filter(year=year)
     return browse_page(papers, page_number)
@@ -580,7 +583,7 @@ def venue_page(*, venue: str, year: int | None = None, page_number=1) -> BrowseP
 def venue_years(venue: str) -> list[int]:
     """The years a venue has papers in, newest first, for the year filter."""
     return list(
-        Paper.objects.filter(venue=venue.replace("\x00", ""), year__isnull=False)
+        Paper.objects.filter(venue=venue, year__isnull=False)
         .exclude(venue="")
         .order_by("-year")
         .values_list("year", flat=True)
