@@ -35,6 +35,9 @@ class Summary(models.Model):
     # Rendered and sanitized at save time by summaries.rendering; never rendered per request.
     body_html = models.TextField(editable=False)
     rendered_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    # What cards show (summaries.excerpts), cut from body_html when it is stored.
+    excerpt_html = models.TextField(editable=False, default="")
+    excerpt_is_whole = models.BooleanField(default=True, editable=False, help_text="The excerpt is the whole summary.")
     cited_papers = models.ManyToManyField(Paper, blank=True, related_name="cited_by_summaries", editable=False)
     score = models.IntegerField(default=0, editable=False)
     is_hidden = models.BooleanField("hidden", default=False, help_text="Hidden summaries appear on no public page.")

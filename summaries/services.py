@@ -6,15 +6,17 @@ from django.db.models import Max, Sum
 from django.db.models.functions import Coalesce
 
 from papers.models import Paper
-from summaries import rendering
+from summaries import excerpts, rendering
 from summaries.models import Profile, Summary, SummaryRevision, Vote
 
 
 def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None) -> None:
     rendered = rendering.render(summary.body)
     summary.body_html = rendered.html
+    excerpt = excerpts.excerpt(rendered.html)
+    summary.excerpt_html, summary.excerpt_is_whole = excerpt.html, excerpt.is_whole
     summary.rendered_version = rendering.RENDERER_VERSION
-    summary.save(update_fields=update_fields)
+    summary.save(update_fields=update_fields and [*update_fields, "excerpt_html", "excerpt_is_whole"])
     summary.cited_papers.set(rendered.cited_papers)
 
 

@@ -1,14 +1,15 @@
 """Receivers: every user gets a profile (so pages can show display names without checking), and readers who
-asked for a summary hear when a public one appears."""
+asked for a summary hear when a public one appears, and a vote clicked before logging in is cast on logging in."""
 
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from summaries import summary_requests
+from summaries import summary_requests, votes_after_login
 from summaries.models import Profile, Summary
 
 
@@ -29,3 +30,9 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
         return
     if instance.is_public:
         transaction.on_commit(partial(summary_requests.summary_requests_notify, instance))
+
+
+@receiver(user_logged_in)
+def cast_vote_clicked_before_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        votes_after_login.vote_cast_remembered(request, user)

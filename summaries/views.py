@@ -5,15 +5,16 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
+from shortscience.pagination import page_or_404
 from summaries import (
     comments,
     diffing,
@@ -28,6 +29,7 @@ from summaries import (
     selectors,
     services,
     summary_requests,
+    votes_after_login,
 )
 from summaries.forms import CommentForm, PaperChoiceForm, ProfileForm, SummaryForm, SummaryImageForm
 from summaries.models import Comment, Follow, Summary, Vote
@@ -35,16 +37,21 @@ from summaries.models import Comment, Follow, Summary, Vote
 VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
 
-def _page(request, queryset):
-    return Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
-
-
 def feed(request):
     order = request.GET.get("order", "recent")
     if order not in selectors.FEED_ORDERINGS:
         order = "recent"
-    page = _page(request, selectors.feed_cards(order=order, viewer=request.user))
-    return render(request, "summaries/feed.html", {"page": page, "order": order})
+    # Only Top has a period: Recent is newest first anyway, and Popular already decays with age.
+    period = request.GET.get("period", "all") if order == "top" else "all"
+    if period not in selectors.FEED_PERIODS:
+        period = "all"
+    page = page_or_404(request, selectors.feed_cards(order=order, period=period, viewer=request.user))
+    choices = {"order": order} if order != "recent" else {}
+    if period != "all":
+        choices["period"] = period
+    canonical = reverse("summaries:feed") + (f"?{urlencode(choices)}" if choices else "")
+    context = {"page": page, "order": order, "period": period, "periods": selectors.FEED_PERIODS, "canonical": canonical}
+    return render(request, "summaries/feed.html", context)
 
 
 def _summary_form_page(request, *, paper, form, summary=None, writing_again=False, status=200):
@@ -283,7 +290,14 @@ def summary_restore(request, pk: int):
     return redirect(summary)
 
 
-@login_required
+def _back_url(request, fallback: str) -> str:
+    """The page a button was pressed on (a same-site `next`), else `fallback`."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return fallback
+    return next_url
+
+
 @require_POST
 def summary_vote(request, pk: int):
     summary = get_object_or_404(Summary.objects.public(), pk=pk)
@@ -291,6 +305,15 @@ def summary_vote(request, pk: int):
     if value is None:
         return HttpResponse("A vote is up, down or clear.", status=400, content_type="text/plain; charset=utf-8")
     wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if not request.user.is_authenticated:
+        # Logging in comes first; the vote is kept and cast when they do (summaries.votes_after_login).
+        if value:
+            votes_after_login.vote_remember(request, summary=summary, value=value)
+        login_url = f"{reverse('account_login')}?{urlencode({'next': _back_url(request, summary.get_absolute_url())})}"
+        if wants_json:
+            return JsonResponse({"error": "Log in to vote.", "login": login_url}, status=401)
+        messages.info(request, "Log in or sign up, and your vote is counted.")
+        return redirect(login_url)
     try:
         limits.rate_limit_check(request, action="vote")
     except limits.RateLimited as limited:
@@ -306,15 +329,12 @@ def summary_vote(request, pk: int):
     else:
         if wants_json:
             return JsonResponse({"score": score, "vote": value})
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = summary.get_absolute_url()
-    return redirect(next_url)
+    return redirect(_back_url(request, summary.get_absolute_url()))
 
 
 def profile_detail(request, username: str):
     person = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
-    page = _page(request, selectors.summaries_by_author(author=person, viewer=request.user))
+    page = page_or_404(request, selectors.summaries_by_author(author=person, viewer=request.user))
     return render(
         request, "summaries/profile.html", {"person": person, "profile": services.profile_for(person), "page": page}
     )
@@ -491,11 +511,8 @@ def notifications_unsubscribe(request, token: str):
 
 
 def _redirect_back(request, fallback: str):
-    """Back to the page a community button was pressed on (a same-site `next`), else to `fallback`."""
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = fallback
-    return redirect(next_url)
+    """Back to the page a community button was pressed on, else to `fallback` (a URL or a URL name)."""
+    return redirect(_back_url(request, fallback))
 
 
 def _posted_paper(request) -> Paper | None:
@@ -504,7 +521,7 @@ def _posted_paper(request) -> Paper | None:
 
 
 def contributors(request):
-    page = _page(request, reputation.contributor_ranking())
+    page = page_or_404(request, reputation.contributor_ranking())
     return render(request, "summaries/contributors.html", {"page": page})
 
 
@@ -563,12 +580,12 @@ def unfollow(request):
 @login_required
 def following_feed(request):
     follows = following.follows_of(request.user)
-    page = _page(request, following.following_cards(viewer=request.user, follows=follows))
+    page = page_or_404(request, following.following_cards(viewer=request.user, follows=follows))
     return render(request, "summaries/following.html", {"page": page, "follows": follows})
 
 
 def summary_requests_list(request):
-    page = _page(request, summary_requests.requested_papers(viewer=request.user))
+    page = page_or_404(request, summary_requests.requested_papers(viewer=request.user))
     return render(request, "summaries/requests.html", {"page": page})
 
 
