@@ -73,6 +73,7 @@ def test_you_cannot_vote_on_your_own_summary(client, other_user, summary):
 def test_votes_need_login_post_and_csrf(user, summary):
     anonymous = Client()
     assert "/accounts/login/" in vote(anonymous, summary, "up")["Location"]
+    assert score_of(summary) == 0
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(user)
     assert vote(strict, summary, "up").status_code == 403
@@ -100,3 +101,64 @@ def test_card_shows_the_viewers_own_vote(client, user, summary):
     html = client.get("/").content.decode()
     assert 'class="vote-up active"' in html
     assert 'value="clear"' in html
+
+
+# ---- Voting before logging in: the buttons are there, the vote waits for the log-in ----
+
+
+def log_in(client, user):
+    return client.post("/accounts/login/", {"login": user.username, "password": "correct horse battery staple"}, follow=True)
+
+
+def test_visitors_see_the_vote_buttons_with_names(client, summary):
+    html = client.get("/").content.decode()
+    assert f'action="/summary/{summary.pk}/vote/" class="vote-form" data-login-first' in html
+    assert '<span class="visually-hidden">Upvote</span>' in html and '<span class="visually-hidden">Downvote</span>' in html
+
+
+def test_a_visitors_vote_is_cast_once_they_log_in(client, user, summary):
+    response = client.post(f"/summary/{summary.pk}/vote/", {"value": "up", "next": f"/?page=1#summary-{summary.pk}"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2F%3Fpage%3D1%23summary-" + str(summary.pk)
+    assert score_of(summary) == 0
+
+    landed = log_in(client, user)
+    assert score_of(summary) == 1
+    assert Vote.objects.get().voter == user
+    assert "Your upvote is counted." in landed.content.decode()
+    # Cast once: logging in again later does not vote again.
+    client.logout()
+    log_in(client, user)
+    assert Vote.objects.count() == 1
+
+
+def test_a_visitor_voting_on_their_own_summary_is_told_after_log_in(client, other_user, summary):
+    vote(client, summary, "down")
+    landed = log_in(client, other_user)
+    assert score_of(summary) == 0
+    assert "your own summary" in landed.content.decode()
+
+
+def test_the_last_click_before_logging_in_is_the_vote(client, user, summary):
+    vote(client, summary, "up")
+    vote(client, summary, "down")
+    log_in(client, user)
+    assert score_of(summary) == -1
+
+
+def test_a_summary_hidden_before_the_log_in_gets_no_vote(client, user, summary):
+    vote(client, summary, "up")
+    Summary.objects.filter(pk=summary.pk).update(is_hidden=True)
+    log_in(client, user)
+    assert not Vote.objects.exists()
+
+
+def test_a_visitors_vote_needs_csrf_too(summary):
+    strict = Client(enforce_csrf_checks=True)
+    assert vote(strict, summary, "up").status_code == 403
+
+
+def test_javascript_is_told_to_log_in(client, summary):
+    response = vote(client, summary, "up", HTTP_ACCEPT="application/json")
+    assert response.status_code == 401
+    assert response.json()["login"].startswith("/accounts/login/?next=")
