@@ -302,19 +302,19 @@ class _MathTables(TableExtension):
 
 
 # A page has one h1 (the paper's title), so a summary's "# Heading" is an h2: one level down, not two.
-_TOP_HEADING_LEVEL = 2
 _HEADING = re.compile(r"h([1-6])")
 
 
 class _HeadingShift(Treeprocessor):
     """Shift headings one level down, and never let one skip a level below the one before it.
 
-    A card's title, or the paper page's "Summaries" section, is an h2 just above the text, so a
-    summary's first heading may be an h2 or an h3; "# A" then "### B" becomes h2 then h3.
+    Above the text stands the permalink's h1 or a card's or section's h2, so a summary's first heading
+    is an h2 whatever it was written as, and each next one at most one level below the one before:
+    "## A" then "#### B" becomes h2 then h3.
     """
 
     def run(self, root: Element) -> None:
-        previous = _TOP_HEADING_LEVEL
+        previous = 1
         for element in root.iter():
             match = _HEADING.fullmatch(element.tag) if isinstance(element.tag, str) else None
             if match:

@@ -150,12 +150,15 @@ def test_markdown(source, expected):
     "source, heading",
     [
         ("# One", "<h2>One</h2>"),
-        ("## Two", "<h3>Two</h3>"),
+        ("# One\n\n## Two", "<h2>One</h2>\n<h3>Two</h3>"),
+        ("# One\n\n## Two\n\n### Three\n\n#### Four\n\n##### Five", "<h2>One</h2>\n<h3>Two</h3>\n<h4>Three</h4>\n<h5>Four</h5>\n<h6>Five</h6>"),
         ("Setext\n======", "<h2>Setext</h2>"),
-        ("Setext\n------", "<h3>Setext</h3>"),
-        # Nothing may skip a level below what stands above the text (a card's title or a section, h2).
-        ("### Three", "<h3>Three</h3>"),
-        ("###### Six", "<h3>Six</h3>"),
+        # What stands above the text is an h1 (the permalink) or an h2 (a card, a section): the first
+        # heading is an h2, and none skips a level below the one before it.
+        ("## Two", "<h2>Two</h2>"),
+        ("###### Six", "<h2>Six</h2>"),
+        ("Setext\n------", "<h2>Setext</h2>"),
+        ("## Two\n\n### Three", "<h2>Two</h2>\n<h3>Three</h3>"),
         ("# One\n\n### Three\n\n#### Four\n\n## Two", "<h2>One</h2>\n<h3>Three</h3>\n<h4>Four</h4>\n<h3>Two</h3>"),
         ("# A\n\n##### deep\n\n###### deeper", "<h2>A</h2>\n<h3>deep</h3>\n<h4>deeper</h4>"),
     ],
