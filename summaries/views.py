@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
@@ -298,6 +298,26 @@ def _back_url(request, fallback: str) -> str:
     return next_url
 
 
+@require_GET
+def summary_vote_after_login(request, pk: int):
+    """A visitor's vote button: the vote is kept in their session and cast once they log in or sign up.
+
+    A GET with no CSRF token, so the anonymous pages carrying these buttons can be cached whole; it writes
+    nothing but the session, and the vote itself waits for the visitor's own log-in (summaries.votes_after_login).
+    """
+    summary = get_object_or_404(Summary.objects.public(), pk=pk)
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = summary.get_absolute_url()
+    if request.user.is_authenticated:
+        return redirect(back)  # logged in meanwhile: their page has the real buttons
+    value = VOTE_VALUES.get(request.GET.get("value", ""))
+    if value:
+        votes_after_login.vote_remember(request, summary=summary, value=value)
+        messages.info(request, "Log in or sign up, and your vote is counted.")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': back})}")
+
+
 @require_POST
 def summary_vote(request, pk: int):
     summary = get_object_or_404(Summary.objects.public(), pk=pk)
@@ -306,13 +326,9 @@ def summary_vote(request, pk: int):
         return HttpResponse("A vote is up, down or clear.", status=400, content_type="text/plain; charset=utf-8")
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     if not request.user.is_authenticated:
-        # Logging in comes first; the vote is kept and cast when they do (summaries.votes_after_login).
-        if value:
-            votes_after_login.vote_remember(request, summary=summary, value=value)
         login_url = f"{reverse('account_login')}?{urlencode({'next': _back_url(request, summary.get_absolute_url())})}"
         if wants_json:
             return JsonResponse({"error": "Log in to vote.", "login": login_url}, status=401)
-        messages.info(request, "Log in or sign up, and your vote is counted.")
         return redirect(login_url)
     try:
         limits.rate_limit_check(request, action="vote")
