@@ -3,7 +3,6 @@ unreachable, says so once in the log, and uses it again when it comes back. A re
 
 import logging
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from django.core.cache import cache, caches
 from shortscience import cache as resilient
 from summaries.models import Comment, Vote
 from tests.factories import SummaryFactory, UserFactory
+from tests.servers import RedisServer
 
 pytestmark = [
     pytest.mark.django_db,
@@ -23,40 +23,6 @@ pytestmark = [
 
 ARXIV = Path(__file__).parent / "data" / "arxiv"
 PASSWORD = "correct horse battery staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server of this test's own on a free port, which the test can stop and start again."""
-
-    def __init__(self, tmp_path):
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.directory = tmp_path
-        self.process = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 def _use_redis(settings, url: str) -> None:
