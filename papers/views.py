@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from papers import bibtex, search
 from papers.identifiers import is_arxiv_category
 from papers.services import PaperNotFound, paper_lookup
+from shortscience.page_cache import anonymous_page_cache
 from shortscience.pagination import page_or_404
 from summaries import limits, selectors
 
@@ -31,6 +32,7 @@ def _paper_or_refusal(request, text: str):
         return None, limits.rate_limited_page(request, limited)
 
 
+@anonymous_page_cache
 def paper_detail(request, identifier: str):
     paper, refusal = _paper_or_refusal(request, identifier)
     if refusal:

@@ -40,9 +40,9 @@ def _cards(viewer=None, *, with_own: bool = False, excerpts: bool = True) -> Que
     `excerpts`: the cards show excerpts, so the whole text is not read from the database.
     """
     summaries = Summary.objects.visible_to(viewer) if with_own else Summary.objects.public()
+    # The Markdown source is never shown on a card: leave its kilobytes in the database; nor, for an excerpt, the HTML.
     cards = summaries.select_related("paper", "author", "author__profile").annotate(comment_count=_comment_count())
-    if excerpts:
-        cards = cards.defer("body", "body_html")
+    cards = cards.defer("body", "body_html") if excerpts else cards.defer("body")
     if viewer is not None and viewer.is_authenticated:
         own_vote = Vote.objects.filter(summary=OuterRef("pk"), voter=viewer).values("value")[:1]
         return cards.annotate(viewer_vote=Subquery(own_vote, output_field=IntegerField()))
