@@ -173,6 +173,10 @@ def typeset_text(text: str) -> str:
     return "".join(parts)
 
 
+def has_math(text: str) -> bool:
+    return any(match.group() != "\\$" for match in _RAW_TEX.finditer(text))
+
+
 def _escaped_lines(text: str) -> str:
     return escape(text).replace("\n", "<br>")
 

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from papers import typesetting
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from summaries import (
@@ -36,7 +37,9 @@ VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
 
 def _page(request, queryset):
-    return Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    typesetting.typeset_papers(page)
+    return page
 
 
 def feed(request):
@@ -223,6 +226,7 @@ def summary_detail(request, pk: int):
     if popularity.is_countable_view(request, summary):
         popularity.summary_view_record(summary=summary)
     owns_it = summary.can_edit(request.user)
+    typesetting.typeset_papers([summary])
     context = {
         "summary": summary,
         "paper": summary.paper,
