@@ -24,6 +24,9 @@ MAX_NESTING = 50  # groups inside groups: \sqrt{\sqrt{...}}, x^{x^{...}}, \hat{\
 TIME_LIMIT_SECONDS = 0.5
 MEMORY_LIMIT_BYTES = 64 * 1024 * 1024
 MAX_HTML_LENGTH = 200_000  # characters of KaTeX's output
+# QuickJS's default 1 MiB of stack ends KaTeX at ~40 nested \sqrt; 2 MiB reaches MAX_NESTING, and any
+# thread's stack (8 MiB for Python's threads on Linux) holds it.
+STACK_BYTES = 2 * 1024 * 1024
 
 _KATEX_DIR = settings.BASE_DIR / "static" / "vendor" / "katex"
 
@@ -80,6 +83,7 @@ class _Engine(threading.local):
             context.eval((_KATEX_DIR / "katex.min.js").read_text())
             context.eval(_TYPESET_JS)
             context.set_memory_limit(MEMORY_LIMIT_BYTES)
+            context.set_max_stack_size(STACK_BYTES)
             context.set_time_limit(TIME_LIMIT_SECONDS)
             self.typeset, self.pid = context.get("typeset"), os.getpid()
         return self.typeset
