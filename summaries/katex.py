@@ -97,13 +97,16 @@ _engine = _Engine()
 def typeset(tex: str, *, display: bool) -> str:
     """KaTeX's HTML and MathML for one formula, sanitized; or its source in a marked span when it
     cannot be typeset (a TeX error, or over one of the budgets above). Never raises for any input."""
+    # A lone surrogate (JSON's "\ud800") can't cross into the engine as UTF-8.
+    tex = tex.encode("utf-8", "replace").decode("utf-8")
     if len(tex) > MAX_TEX_LENGTH:
         return _source_span(tex, display, f"longer than {MAX_TEX_LENGTH} characters")
-    if _brace_depth(tex) > MAX_NESTING:
+    brace_depth = _brace_depth(tex)
+    if brace_depth > MAX_NESTING:
         return _source_span(tex, display, f"nested more than {MAX_NESTING} levels deep")
     # Each level of nesting takes a brace or a command (plus a sub/superscript at the bottom), so a formula
     # with fewer of both than the cap can't exceed it: the engine then skips parsing twice (a third of its time).
-    max_nesting = MAX_NESTING if _brace_depth(tex) + tex.count("\\") + 2 > MAX_NESTING else 0
+    max_nesting = MAX_NESTING if brace_depth + tex.count("\\") + 2 > MAX_NESTING else 0
     try:
         result = json.loads(_engine.function()(tex, display, max_nesting, _OPTIONS_JSON))
     except _quickjs.JSException as error:  # out of time or memory: not a JS exception KaTeX could catch

@@ -127,6 +127,13 @@ def test_bad_tex_is_shown_escaped_in_a_marked_span_never_dropped():
     assert "Before" in html and "after." in html and "<b>" not in html
 
 
+@pytest.mark.parametrize("tex", ["a\ud800b", "a\x00b", "\\text{\U0001F600}"])
+def test_any_text_is_typeset_or_shown_never_an_error(tex):
+    html = katex.typeset(tex, display=False)
+    assert html.startswith(('<span class="katex">', '<span class="math-error"'))
+    html.encode("utf-8")
+
+
 def test_sizes_are_capped_so_a_rule_cannot_paint_the_page():
     html = katex.typeset(r"\rule{500em}{500em}", display=False)
     styles = " ".join(attrs.get("style", "") for _, attrs in elements(html))
