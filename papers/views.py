@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from papers import bibtex, search
+from papers import bibtex, search, typesetting
 from papers.identifiers import is_arxiv_category
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
@@ -46,8 +46,9 @@ def paper_detail(request, identifier: str):
         "summaries": selectors.summaries_for_paper(paper=paper, viewer=request.user),
         "citing_summaries": citing[: selectors.CITING_ON_PAPER_PAGE],
         "more_citing_summaries": len(citing) > selectors.CITING_ON_PAPER_PAGE,
-        "similar_papers": search.similar_papers(paper=paper),
+        "similar_papers": list(search.similar_papers(paper=paper)),
     }
+    typesetting.typeset_papers([paper, *context["citing_summaries"], *context["similar_papers"]])
     return render(request, "papers/paper_detail.html", context)
 
 
@@ -59,6 +60,7 @@ def paper_cited_by(request, identifier: str):
     if identifier != paper.identifier:
         return redirect(reverse("papers:cited_by", kwargs={"identifier": paper.identifier}), permanent=True)
     page = page_or_404(request, selectors.summaries_citing(paper=paper, viewer=request.user))
+    typesetting.typeset_papers([paper, *page])
     return render(request, "papers/cited_by.html", {"paper": paper, "page": page})
 
 
@@ -113,6 +115,7 @@ def search_page(request):
     results = _page_or_404(
         search.search_results, query=query, kind=request.GET.get("in", "papers"), page_number=request.GET.get("page")
     )
+    typesetting.typeset_papers(results.page)
     return render(request, "papers/search.html", {"results": results, "query": query})
 
 
@@ -126,6 +129,7 @@ def category_detail(request, category: str):
     if not is_arxiv_category(category):
         raise Http404("No such arXiv category.")
     page = _page_or_404(search.category_page, category=category, page_number=request.GET.get("page"))
+    typesetting.typeset_papers(page)
     return render(request, "papers/category.html", {"category": category, "page": page})
 
 
@@ -141,5 +145,6 @@ def venue_detail(request, venue: str):
     # A venue exists only through its papers.
     if not years and not page.object_list:
         raise Http404("No such venue.")
+    typesetting.typeset_papers(page)
     context = {"venue": venue, "year": year, "years": years, "page": page}
     return render(request, "papers/venue.html", context)

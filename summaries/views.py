@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from papers import typesetting
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
@@ -38,6 +39,13 @@ from summaries.models import Comment, Follow, Summary, Vote
 VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
 
+def _page(request, queryset):
+    """page_or_404, with the titles of the page's papers typeset (papers.typesetting)."""
+    page = page_or_404(request, queryset)
+    typesetting.typeset_papers(page)
+    return page
+
+
 @anonymous_page_cache
 def feed(request):
     order = request.GET.get("order", "recent")
@@ -47,7 +55,7 @@ def feed(request):
     period = request.GET.get("period", "all") if order == "top" else "all"
     if period not in selectors.FEED_PERIODS:
         period = "all"
-    page = page_or_404(request, selectors.feed_cards(order=order, period=period, viewer=request.user))
+    page = _page(request, selectors.feed_cards(order=order, period=period, viewer=request.user))
     choices = {"order": order} if order != "recent" else {}
     if period != "all":
         choices["period"] = period
@@ -239,6 +247,7 @@ def summary_detail(request, pk: int):
         raise Http404("No such summary.")
     _count_view(request, pk, author_id=summary.author_id)
     owns_it = summary.can_edit(request.user)
+    typesetting.typeset_papers([summary])
     context = {
         "summary": summary,
         "paper": summary.paper,
@@ -359,7 +368,7 @@ def summary_vote(request, pk: int):
 
 def profile_detail(request, username: str):
     person = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
-    page = page_or_404(request, selectors.summaries_by_author(author=person, viewer=request.user))
+    page = _page(request, selectors.summaries_by_author(author=person, viewer=request.user))
     return render(
         request, "summaries/profile.html", {"person": person, "profile": services.profile_for(person), "page": page}
     )
@@ -546,7 +555,7 @@ def _posted_paper(request) -> Paper | None:
 
 
 def contributors(request):
-    page = page_or_404(request, reputation.contributor_ranking())
+    page = _page(request, reputation.contributor_ranking())
     return render(request, "summaries/contributors.html", {"page": page})
 
 
@@ -605,12 +614,12 @@ def unfollow(request):
 @login_required
 def following_feed(request):
     follows = following.follows_of(request.user)
-    page = page_or_404(request, following.following_cards(viewer=request.user, follows=follows))
+    page = _page(request, following.following_cards(viewer=request.user, follows=follows))
     return render(request, "summaries/following.html", {"page": page, "follows": follows})
 
 
 def summary_requests_list(request):
-    page = page_or_404(request, summary_requests.requested_papers(viewer=request.user))
+    page = _page(request, summary_requests.requested_papers(viewer=request.user))
     return render(request, "summaries/requests.html", {"page": page})
 
 

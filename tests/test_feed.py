@@ -31,7 +31,9 @@ def test_card_shows_everything_a_reader_needs(client, paper, user):
     assert f'<a class="permalink" href="/summary/{summary.pk}/">[link]</a>' in html
     assert f'<a class="comment-count" href="/summary/{summary.pk}/#comments">0 comments</a>' in html
     assert '<span class="score">0</span>' in html
-    assert "katex.min.js" in html and "katex.min.css" in html
+    # Math arrives typeset: KaTeX's stylesheet and fonts, never its script.
+    assert "katex.min.css" in html and "KaTeX_Main-Regular.woff2" in html
+    assert "katex.min.js" not in html and "auto-render" not in html
 
 
 def test_a_long_summary_shows_an_excerpt_and_read_more(client):

@@ -89,7 +89,6 @@
           }
           clearBodyErrors();
           target.innerHTML = text;  // the card sanitized by the server's renderer, as the published summary will be
-          if (window.ShortScience && window.ShortScience.typeset) window.ShortScience.typeset(target);
           pane.scrollIntoView({ behavior: "smooth", block: "start" });
         })
         .catch(function () {
@@ -186,7 +185,7 @@
     });
   }
 
-  // After typesetting (math.js runs first) and again once fonts have loaded or the window changes size.
+  // Once the page (fonts included) has loaded, and again whenever the window changes size.
   window.addEventListener("load", letWideFormulasTakeFocus);
   window.addEventListener("resize", letWideFormulasTakeFocus);
 
