@@ -205,7 +205,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 
 # --- External services (papers app) ---
-ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "http://export.arxiv.org/api/query")
+ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
 # arXiv asks for one API request per 3 seconds; the last one is remembered in CACHES (Redis across processes).
 ARXIV_API_MIN_INTERVAL = float(os.environ.get("ARXIV_API_MIN_INTERVAL", "3"))
 ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
@@ -216,6 +216,9 @@ EXTERNAL_API_TIMEOUT = float(os.environ.get("EXTERNAL_API_TIMEOUT", "5"))
 
 # --- Summaries ---
 SUMMARY_MAX_LENGTH = 60_000
+# Wall-clock seconds one summary or comment may take to render; a body over it is refused with a message
+# (its text kept in the form), so no input can hold a worker until it times out. None: no limit.
+SUMMARY_RENDER_BUDGET_SECONDS = float(os.environ.get("SUMMARY_RENDER_BUDGET_SECONDS", "1.5")) or None
 FEED_PAGE_SIZE = 20
 # Uploaded images: at most this many bytes, and this many decoded pixels (all frames of an
 # animation together), so a small file cannot unpack into gigabytes (a decompression bomb).
