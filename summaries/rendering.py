@@ -9,6 +9,7 @@ from xml.etree.ElementTree import Element
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
+from django.conf import settings
 from django.urls import reverse
 from markdown.extensions import Extension
 from markdown.extensions.tables import TableExtension, TableProcessor
@@ -20,6 +21,9 @@ from pymdownx.arithmatex import RE_BRACKET_INLINE, RE_SMART_DOLLAR_INLINE
 
 from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.models import Paper
+from summaries.render_budget import RenderingTooSlow, render_budget
+
+__all__ = ["RENDERER_VERSION", "Rendered", "RenderingTooSlow", "render"]
 
 # Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
 RENDERER_VERSION = 3
@@ -35,7 +39,15 @@ class Rendered:
 
 
 def render(source: str) -> Rendered:
-    """Sanitized HTML for a summary body, and the papers its \\cite{...} keys name."""
+    """Sanitized HTML for a summary body, and the papers its \\cite{...} keys name.
+
+    Raises RenderingTooSlow past settings.SUMMARY_RENDER_BUDGET_SECONDS.
+    """
+    with render_budget(settings.SUMMARY_RENDER_BUDGET_SECONDS):
+        return _render(source)
+
+
+def _render(source: str) -> Rendered:
     citations = _Citations()
     defused = _defuse_unclosed_openers(_defuse_unclosed_tags(_defuse_bracket_pileups(source)))
     try:

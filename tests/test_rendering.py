@@ -1,6 +1,8 @@
 """The summary renderer: what Markdown, math, \\cite and hostile HTML become on the page."""
 
 import re
+import threading
+import time
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -8,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from summaries import rendering
+from summaries.render_budget import RenderingTooSlow, render_budget
 from summaries.rendering import render
 from tests.factories import PaperFactory
 
@@ -556,3 +559,54 @@ def test_blocks_nested_past_pythons_recursion_limit_come_back_as_plain_text(sour
 def test_half_open_intervals_in_many_paragraphs_stay_math():
     source = "\n\n".join(f"Interval ${n}: [0, 1)$ here." for n in range(60))
     assert "&#91;" not in html(source)
+
+
+# ---- A hard time budget: whatever the text, rendering gives up in time -------------------------
+
+# Ordinary prose, math, lists and citations: no hostile pattern, just long, so that it reliably takes
+# longer than a tiny budget and shows the budget cutting a real render short.
+LONG_ORDINARY_BODY = ("## Method\n\nWe minimise $\\sum_i x_i^2$ over *all* `x` with [a link](https://example.org).\n\n- one\n- two\n\n" * 600)[:60_000]
+
+
+def test_a_render_over_its_budget_is_stopped_and_refused(settings):
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 0.02
+    started = time.monotonic()
+    with pytest.raises(RenderingTooSlow, match="longer than 0.02 seconds"):
+        render(LONG_ORDINARY_BODY)
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_render_within_its_budget_is_untouched_and_leaves_nothing_behind(settings):
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 0.3
+    for _ in range(50):
+        assert render("A *short* summary with $x^2$.").html.startswith("<p>")
+    time.sleep(0.4)  # no timer left to fire into whatever runs next
+
+
+def test_the_budget_stops_pure_python_in_any_thread():
+    outcome = []
+
+    def spin():
+        try:
+            with render_budget(0.05):
+                while True:
+                    pass
+        except RenderingTooSlow:
+            outcome.append("stopped")
+
+    worker = threading.Thread(target=spin)
+    worker.start()
+    worker.join(timeout=2)
+    assert outcome == ["stopped"]
+
+
+@pytest.mark.parametrize("pattern", ["``a`", "a\n=\n", "a\n===\n", "# h\n", "[", "<div>", "\\(", "[a](", "1. ", "*a"])
+def test_every_hostile_body_of_the_maximum_length_is_done_within_two_seconds(pattern):
+    """Rendered or refused: either way the worker is free again in time (bench/bench_render_worst.py times them all)."""
+    body = (pattern * (60_000 // len(pattern) + 1))[:60_000]
+    started = time.monotonic()
+    try:
+        render(body)
+    except RenderingTooSlow:
+        pass
+    assert time.monotonic() - started < 2

@@ -45,5 +45,9 @@ class Command(BaseCommand):
         # The raw stream under self.stderr: its wrapper would end every progress update with a
         # newline and colour it as an error.
         for row in tqdm(rows.iterator(chunk_size=CHUNK_SIZE), total=total, unit=unit, file=ProgressStream(self.stderr)):
-            rerender_one(row)
+            try:
+                rerender_one(row)
+            except rendering.RenderingTooSlow as too_slow:
+                # Its stored HTML stays as it was; one hostile body must not stop the rest.
+                self.stderr.write(f"{unit} {row.pk}: not re-rendered: {too_slow}")
         return total
