@@ -79,7 +79,9 @@ def parse(text: str) -> Identifier:
     doi = _DOI_PREFIX.sub("", text)
     if match := _ARXIV_DOI.match(doi):
         return _arxiv(match)
-    if _DOI.match(doi) and len(doi) <= DOI_MAX_LENGTH:
+    if _DOI.match(doi):
+        if len(doi) > DOI_MAX_LENGTH:
+            raise InvalidIdentifier(f"“{text[:60]}…” is not a valid DOI: it is longer than {DOI_MAX_LENGTH} characters.")
         return Identifier(Kind.DOI, doi.lower())
     if doi != text:
         raise InvalidIdentifier(f"“{text}” is not a valid DOI.")
