@@ -160,6 +160,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# Failed log-ins: 10 a minute per address, and 5 in 5 minutes per account *at one address* (the adapter adds the
+# address to allauth's per-account key), so a guesser can't lock a researcher out. Counted in the default cache:
+# set REDIS_URL so every worker shares the counts.
+ACCOUNT_ADAPTER = "shortscience.account_adapter.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
 
 def social_provider_from_env(provider: str, env_prefix: str, **settings) -> dict:
