@@ -253,6 +253,8 @@ EXTERNAL_API_TIMEOUT = float(os.environ.get("EXTERNAL_API_TIMEOUT", "5"))
 
 # --- Summaries ---
 SUMMARY_MAX_LENGTH = 60_000
+# A deleted summary stays restorable by staff this long; `manage.py purge_deleted_summaries` then removes it.
+SUMMARY_PURGE_AFTER_DAYS = int(os.environ.get("SUMMARY_PURGE_AFTER_DAYS", "30"))
 # Wall-clock seconds one summary or comment may take to render; a body over it is refused with a message
 # (its text kept in the form), so no input can hold a worker until it times out. None: no limit.
 SUMMARY_RENDER_BUDGET_SECONDS = float(os.environ.get("SUMMARY_RENDER_BUDGET_SECONDS", "1.5")) or None

@@ -58,20 +58,42 @@ class SummaryAdminForm(forms.ModelForm):
         return cleaned
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Deleted"), ("no", "Not deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(deleted_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Summary)
 class SummaryAdmin(HideRestoreActions, admin.ModelAdmin):
     form = SummaryAdminForm
-    list_display = ("__str__", "author", "score", "is_hidden", "created_at", "updated_at")
-    list_filter = ("is_hidden", "is_anonymous", "is_private", "created_at")
+    list_display = ("__str__", "author", "score", "is_hidden", "deleted_at", "created_at", "updated_at")
+    list_filter = (DeletedFilter, "is_hidden", "is_anonymous", "is_private", "created_at")
     list_select_related = ("paper", "author")
     search_fields = ("body", "paper__title", "paper__arxiv_id", "author__username", "author__email")
     raw_id_fields = ("paper", "author")
-    readonly_fields = ("score", "rendered_version", "created_at", "updated_at", "body_html")
-    actions = ("hide", "restore")
+    readonly_fields = ("score", "rendered_version", "created_at", "updated_at", "body_html", "deleted_at", "deleted_by")
+    actions = ("hide", "restore", "undelete")
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        # Deleted summaries too: staff restore them from here.
+        return Summary.all_objects.select_related(*self.list_select_related)
 
     def set_hidden(self, queryset, *, hidden, moderator):
         return moderation.summaries_set_hidden(summaries=queryset, hidden=hidden, moderator=moderator)
+
+    @admin.action(description="Undelete selected summaries (with their comments)")
+    def undelete(self, request, queryset):
+        count = moderation.summaries_undelete(summaries=queryset, moderator=request.user)
+        self.message_user(request, f"Undeleted {count} {model_ngettext(queryset, count)}.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
         # Only what the form changed is written: the score and view count on `obj` were read before this

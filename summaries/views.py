@@ -196,8 +196,12 @@ def summary_delete(request, pk: int):
     summary = _editable_summary(request, pk)
     if request.method == "POST":
         paper = summary.paper
-        summary.delete()
-        messages.success(request, "The summary is deleted.")
+        services.summary_delete(summary=summary, actor=request.user)
+        messages.success(
+            request,
+            "The summary is deleted: it is gone from every page, and its comments are kept in case a moderator "
+            f"restores it (ask within {settings.SUMMARY_PURGE_AFTER_DAYS} days).",
+        )
         return redirect(paper)
     return render(request, "summaries/summary_confirm_delete.html", {"summary": summary})
 
