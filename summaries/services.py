@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from papers.models import Paper
+from shortscience import page_cache
 from summaries import rendering
 from summaries.models import Profile, Report, Summary, SummaryRevision, Vote
 
@@ -149,12 +150,14 @@ def summary_revision_record(*, summary: Summary, editor: AbstractBaseUser, previ
 def summary_delete(*, summary: Summary, actor: AbstractBaseUser) -> None:
     """Take a summary off every page, keeping it (and others' comments and reports on it) for staff to restore."""
     Summary.all_objects.filter(pk=summary.pk, deleted_at__isnull=True).update(deleted_at=timezone.now(), deleted_by=actor)
+    page_cache.content_changed()  # update() sends no model signals
 
 
 def summaries_undelete(*, summaries) -> list[Summary]:
     """Bring deleted summaries back as they were; return those that were deleted."""
     restoring = list(Summary.all_objects.filter(pk__in=[summary.pk for summary in summaries], deleted_at__isnull=False))
     Summary.all_objects.filter(pk__in=[summary.pk for summary in restoring]).update(deleted_at=None, deleted_by=None)
+    page_cache.content_changed()
     return restoring
 
 
