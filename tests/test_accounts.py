@@ -159,6 +159,16 @@ def test_a_guesser_is_stopped_at_their_address_and_the_owner_still_logs_in_from_
     assert log_in(client, OWNER, "correct horse battery staple").status_code == 302
 
 
+def test_behind_a_proxy_the_address_comes_from_its_header(client, confirmed_user, settings):
+    settings.CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
+    for _ in range(5):
+        Client().post("/accounts/login/", {"login": "ada", "password": "wrong"}, REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP=GUESSER)
+    owner = client.post(
+        "/accounts/login/", {"login": "ada", "password": "correct horse battery staple"}, REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP=OWNER
+    )
+    assert owner.status_code == 302  # the proxy's own address is everyone's; the header tells them apart
+
+
 def test_failed_log_ins_counted_by_another_worker_count_here_too(confirmed_user, shared_cache):
     # Another process (a second gunicorn worker) sees five failures from the guesser's address ...
     code = (
