@@ -1,8 +1,12 @@
-"""Turn a summary's Markdown, LaTeX math and \\cite{key} into the sanitized HTML stored with it."""
+"""Turn a summary's Markdown, LaTeX math and \\cite{key} into the sanitized HTML stored with it.
+
+Math is typeset here too (summaries/katex.py), after sanitizing: the author's markup goes through the
+strict allowlist below, and only KaTeX's own output through KaTeX's allowlist."""
 
 import re
+import time
+from dataclasses import dataclass, field, replace
 from html import escape, unescape
-from dataclasses import dataclass, field
 from functools import partial
 from xml.etree.ElementTree import Element
 
@@ -23,11 +27,12 @@ from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.models import Paper
 from summaries.code_spans import LinearCodeSpans
 from summaries.render_budget import RenderingTooSlow, render_budget
+from summaries import katex
 
 __all__ = ["RENDERER_VERSION", "Rendered", "RenderingTooSlow", "render"]
 
 # Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -42,13 +47,18 @@ class Rendered:
 def render(source: str) -> Rendered:
     """Sanitized HTML for a summary body, and the papers its \\cite{...} keys name.
 
-    Raises RenderingTooSlow past settings.SUMMARY_RENDER_BUDGET_SECONDS.
+    Within settings.SUMMARY_RENDER_BUDGET_SECONDS: Markdown and sanitizing past it raise RenderingTooSlow
+    (the text is refused); formulas still untypeset when it runs out are shown as their source.
     """
-    with render_budget(settings.SUMMARY_RENDER_BUDGET_SECONDS):
-        return _render(source)
+    budget = settings.SUMMARY_RENDER_BUDGET_SECONDS
+    deadline = time.monotonic() + budget if budget else None
+    with render_budget(budget):
+        rendered = _render(source)
+    return replace(rendered, html=katex.typeset_formulas(rendered.html, deadline=deadline))
 
 
 def _render(source: str) -> Rendered:
+    """The sanitized HTML with formulas still delimited for KaTeX."""
     citations = _Citations()
     defused = _defuse_setext_runs(
         _defuse_unclosed_openers(_defuse_deep_tags(_defuse_unclosed_tags(_defuse_bracket_pileups(source))))
@@ -507,7 +517,7 @@ _TAGS = {
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"alt", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
-# The only classes the page's CSS and KaTeX script act on.
+# The only classes the page's CSS acts on; "arithmatex" marks the formulas katex.typeset_formulas typesets.
 _CLASSES = {"a": {"cite"}, "span": {"arithmatex", "citation"}, "div": {"arithmatex"}}
 _PROTOCOLS = {"http", "https", "mailto"}
 # Only URLs written with their scheme: "train.py" or "model.ai" in prose stay text.
