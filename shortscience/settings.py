@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -241,6 +242,43 @@ CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ratelimit"}
 RATELIMIT_USE_CACHE = "ratelimit"
 # A cache outage must not stop everyone from posting.
 RATELIMIT_FAIL_OPEN = True
+
+# --- Background tasks (Celery) ---
+# Without a broker (development, tests) every task runs inline where it is enqueued, and its errors
+# propagate; production sets CELERY_BROKER_URL (Redis) and runs `make worker` beside the web processes.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks write their outcome to the database; nobody waits for a return value.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# A task is acknowledged when it finishes, so a worker killed mid-task leaves it for another (tasks are
+# safe to run twice); each worker takes one task at a time, so a long harvest doesn't hold emails back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that enqueues must not wait on an unreachable broker (see shortscience/background.py): one
+# connection attempt of at most a second, no reconnection rounds. A task unacknowledged for
+# visibility_timeout (a harvest can take a while) is handed to another worker.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "visibility_timeout": 6 * 3600,
+}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # arXiv announces new papers around 00:00 UTC on weekdays.
+    "harvest-arxiv-daily": {"task": "papers.tasks.harvest_arxiv", "schedule": crontab(hour=3, minute=0)},
+    "weekly-digest": {
+        "task": "summaries.tasks.weekly_digest_send",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    # Emails whose task never reached the broker (it was down) or was lost are sent from here.
+    "pending-notifications": {"task": "summaries.tasks.pending_notifications_send", "schedule": 10 * 60},
+}
 
 LOGGING = {
     "version": 1,
