@@ -144,8 +144,33 @@ STORAGES = {
         )
     },
 }
+
+# --- Uploaded files (media) ---
+# On one machine they live under MEDIA_ROOT and the app serves /media/ itself (shortscience/media.py),
+# unless DJANGO_SERVE_MEDIA=0 says a reverse proxy does. With a bucket named, they go to S3-compatible
+# storage (django-storages) that several machines share, and browsers fetch them from there.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Empty values leave boto3 to its own defaults (AWS, the instance's role or ~/.aws).
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            # Off by default: an image's address is written into the summary's text, and a signed one expires.
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+            # Names are random and never reused: browsers and CDNs may keep a file for a year.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            "file_overwrite": False,
+        },
+    }
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", not AWS_STORAGE_BUCKET_NAME)
 
 # --- Accounts (django-allauth) ---
 LOGIN_REDIRECT_URL = "/"
