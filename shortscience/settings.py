@@ -230,6 +230,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Health check (/healthz) ---
+# A load balancer probes over plain HTTP on the private network, so the probe is never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
 # --- External services (papers app) ---
 ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "http://export.arxiv.org/api/query")
 # arXiv asks for one API request per 3 seconds; the last one is remembered in CACHES (Redis across processes).

@@ -25,7 +25,6 @@ from django.utils import timezone
 from responses import matchers
 
 from papers.models import HarvestState
-from shortscience import background
 from shortscience.celery import app as celery_app
 from summaries import pending, rendering, tasks
 from summaries.models import Comment, Follow, Summary, SummaryRequest
@@ -39,22 +38,6 @@ NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 @pytest.fixture(autouse=True)
 def locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-@pytest.fixture
-def broker():
-    """Point the Celery app at a real broker for one test (tasks stop running inline); eager again after."""
-    conf = celery_app.conf
-    saved = conf.broker_url, conf.task_always_eager
-
-    def use(url: str) -> None:
-        conf.broker_url, conf.task_always_eager = url, False
-        celery_app._after_fork()  # drops the pooled broker connections, which belong to the old address
-
-    yield use
-    conf.broker_url, conf.task_always_eager = saved
-    celery_app._after_fork()
-    background._broker_outage_logged = False
 
 
 @pytest.fixture
