@@ -25,7 +25,12 @@ def pending_notifications_send() -> int:
     sent = 0
     for comment_id in Comment.objects.filter(notified_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True):
         sent += notifications.comment_notify(comment_id=comment_id)
-    has_public_summary = Exists(Summary.objects.public().filter(paper_id=OuterRef("paper_id"), created_at__lt=cutoff))
+    # Only summaries written after the request: one asked for beside an existing summary was never owed an email.
+    has_public_summary = Exists(
+        Summary.objects.public().filter(
+            paper_id=OuterRef("paper_id"), created_at__gt=OuterRef("created_at"), created_at__lt=cutoff
+        )
+    )
     waiting_papers = (
         SummaryRequest.objects.filter(has_public_summary, notified_at__isnull=True).values_list("paper_id", flat=True)
     )

@@ -205,10 +205,15 @@ def test_beat_runs_the_harvest_daily_and_the_digest_weekly():
 def test_the_pending_sweep_sends_what_is_owed_for_more_than_a_few_minutes(user, summary, paper):
     owed = Comment.objects.create(summary=summary, author=user, body="Lost.", body_html="<p>Lost.</p>")
     fresh = Comment.objects.create(summary=summary, author=user, body="New.", body_html="<p>New.</p>")
-    SummaryRequest.objects.create(paper=paper, requester=UserFactory(username="asker", email="asker@example.org"))
+    asked = SummaryRequest.objects.create(paper=paper, requester=UserFactory(username="asker", email="asker@example.org"))
+    late = SummaryRequest.objects.create(
+        paper=SummaryFactory().paper, requester=UserFactory(username="late", email="late@example.org")
+    )
     long_ago = timezone.now() - pending.GRACE - timedelta(minutes=1)
     Comment.objects.filter(pk=owed.pk).update(created_at=long_ago)
+    SummaryRequest.objects.filter(pk=asked.pk).update(created_at=long_ago - timedelta(minutes=1))
     Summary.objects.filter(pk=summary.pk).update(created_at=long_ago)
+    Summary.objects.exclude(pk=summary.pk).update(created_at=long_ago)  # written before `late` asked for it
 
     stdout = StringIO()
     call_command("send_pending_notifications", stdout=stdout)
@@ -217,6 +222,7 @@ def test_the_pending_sweep_sends_what_is_owed_for_more_than_a_few_minutes(user, 
     assert recipients() == ["asker@example.org", "hopper@example.org"]
     assert "Lost." in mail.outbox[0].body + mail.outbox[1].body
     assert Comment.objects.get(pk=fresh.pk).notified_at is None  # its own task may still be on its way
+    assert SummaryRequest.objects.get(pk=late.pk).notified_at is None  # the summary was there when they asked
     assert pending.pending_notifications_send() == 0
 
 
