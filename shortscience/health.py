@@ -25,15 +25,16 @@ def database_state() -> str:
 
 
 def cache_state() -> str:
-    """Whether the Redis behind the default cache answers a PING; a per-process memory cache has nothing to ask."""
-    cache = settings.CACHES["default"]
-    location = cache.get("LOCATION", "")
-    if "redis" not in cache["BACKEND"].lower() or not location:
+    """Whether the Redis behind the caches (REDIS_URL) answers a PING; per-process memory has nothing to ask."""
+    if not settings.REDIS_URL:
         return NOT_CONFIGURED
-    url = location[0] if isinstance(location, (list, tuple)) else location.split(",")[0]
+    # retry=None: one attempt, where redis-py would otherwise retry three times with back-off.
+    probe = redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=PROBE_TIMEOUT, socket_timeout=PROBE_TIMEOUT, retry=None
+    )
     try:
-        with redis.Redis.from_url(url, socket_connect_timeout=PROBE_TIMEOUT, socket_timeout=PROBE_TIMEOUT, retry=None) as client:
-            client.ping()
+        with probe:
+            probe.ping()
     except (redis.RedisError, OSError):
         return DOWN
     return OK

@@ -31,7 +31,7 @@ def silent_server():
 @pytest.fixture
 def redis_cache(settings):
     def use(url: str) -> None:
-        settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+        settings.REDIS_URL = url
 
     return use
 

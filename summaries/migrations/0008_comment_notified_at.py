@@ -9,7 +9,7 @@ def mark_existing_comments_notified(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("summaries", "0006_comment_rendered_version"),
+        ("summaries", "0007_view_counts_of_their_own"),
     ]
 
     operations = [
