@@ -153,6 +153,17 @@ def _in_chunks(rows, *, unit: str):
     return rows.iterator(chunk_size=RERENDER_CHUNK_SIZE)
 
 
+def citing_summaries_rerender(*, paper_ids: list[int]) -> int:
+    """Re-render the summaries citing any of these papers, whose citations ("Vaswani et al., 2017") may read
+    differently after an update of their authors or year; return how many. Running it twice changes nothing."""
+    citing = Summary.objects.filter(cited_papers__in=paper_ids).distinct().order_by("pk")
+    count = 0
+    for summary in _in_chunks(citing, unit="summary"):
+        summary_rerender(summary=summary)
+        count += 1
+    return count
+
+
 def stored_html_rerender(*, everything: bool = False, progress=_in_chunks) -> tuple[int, int]:
     """Re-render the summaries and comments stored by an older renderer (every one with `everything`).
 

@@ -35,3 +35,8 @@ def weekly_digest_send(days: int = 7) -> int:
 @shared_task(**TRANSIENT_FAILURE_RETRIES)
 def stored_html_rerender(everything: bool = False) -> tuple[int, int]:
     return services.stored_html_rerender(everything=everything)
+
+
+@shared_task(**TRANSIENT_FAILURE_RETRIES)
+def citing_summaries_rerender(paper_ids: list[int]) -> int:
+    return services.citing_summaries_rerender(paper_ids=paper_ids)

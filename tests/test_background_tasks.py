@@ -25,10 +25,11 @@ from django.utils import timezone
 from responses import matchers
 
 from papers.models import HarvestState
+from papers.services import PaperRecord, paper_upsert
 from shortscience.celery import app as celery_app
 from summaries import pending, rendering, tasks
 from summaries.models import Comment, Follow, Summary, SummaryRequest
-from tests.factories import SummaryFactory, UserFactory
+from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_BROKER = "redis://127.0.0.1:6379/6"  # this branch's Redis database; never another
@@ -188,7 +189,31 @@ def test_the_harvest_task_continues_the_daily_harvest(external_http, settings):
     assert HarvestState.objects.get().harvested_until == date(2024, 1, 4)
 
 
+@pytest.mark.django_db
+def test_an_update_of_a_cited_paper_rerenders_the_summaries_citing_it(user, django_capture_on_commit_callbacks):
+    PaperFactory(arxiv_id="1706.03762", authors=["Ashish Vaswani"], year=2017)
+    summary = SummaryFactory(author=user, body=r"Builds on \cite{1706.03762}.")
+    assert "Vaswani, 2017" in summary.body_html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        paper_upsert(record=PaperRecord(arxiv_id="1706.03762", authors=["Ashish Vaswani", "Noam Shazeer"]))
+
+    summary.refresh_from_db()
+    assert "Vaswani and Shazeer, 2017" in summary.body_html
+    assert tasks.citing_summaries_rerender.delay([summary.cited_papers.get().pk]).get() == 1  # harmless again
+
+
+@pytest.mark.django_db
+def test_an_update_of_papers_nobody_cites_queues_nothing(paper, broker, caplog, django_capture_on_commit_callbacks):
+    SummaryFactory(paper=paper, body="Cites nothing.")
+    broker(NOWHERE)  # any task queued would be logged as lost
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        paper_upsert(record=PaperRecord(arxiv_id=paper.arxiv_id, authors=["Someone Else"]))
+    assert caplog.records == []
+
+
 def test_beat_runs_the_harvest_daily_and_the_digest_weekly():
+    celery_app.loader.import_default_modules()  # what a starting worker does: finds each app's tasks.py
     schedule = celery_app.conf.beat_schedule
     assert {entry["task"] for entry in schedule.values()} == {
         "papers.tasks.harvest_arxiv",
