@@ -159,7 +159,7 @@ def _citing_summaries_rerender_after_commit(targets: list[_Target]) -> None:
     an updated paper. One query per batch, and no task when none of the batch's papers is cited."""
     updated = [target.paper_id for target in targets if target.paper_id is not None]
     if updated and Summary.cited_papers.through.objects.filter(paper_id__in=updated).exists():
-        enqueue_on_commit(summary_tasks.citing_summaries_rerender, paper_ids=updated)
+        enqueue_on_commit(summary_tasks.citing_summaries_rerender, paper_ids=updated, run_here_if_broker_down=True)
 
 
 _DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE

@@ -1,9 +1,10 @@
 """Handing work to the Celery worker once the transaction commits, so no request waits on SMTP.
 
-When the broker is unreachable the request still succeeds: the failure is logged (once per outage) and
-the task is dropped, because the database already records what is left to do (a comment's or a summary
+When the broker is unreachable the request still succeeds: the failure is logged (once per outage). An
+email task is dropped, because the database already records what is left to do (a comment's or a summary
 request's `notified_at` is empty until its emails go out) and the worker's `pending_notifications_send`,
-or `manage.py send_pending_notifications`, sends it later.
+or `manage.py send_pending_notifications`, sends it later. Cheap work nothing records (re-rendering the
+few summaries citing an updated paper) runs here instead.
 """
 
 import logging
@@ -27,7 +28,7 @@ TRANSIENT_FAILURE_RETRIES = {
 _broker_outage_logged = False
 
 
-def enqueue(task: Task, **kwargs) -> bool:
+def enqueue(task: Task, *, run_here_if_broker_down: bool = False, **kwargs) -> bool:
     """Send `task` to the broker (or run it here when tasks are eager); return False if the broker is down."""
     global _broker_outage_logged
     try:
@@ -35,8 +36,10 @@ def enqueue(task: Task, **kwargs) -> bool:
         task.apply_async(kwargs=kwargs, retry=False)
     except OperationalError as error:
         if not _broker_outage_logged:
-            logger.error("Celery broker unreachable (%s): %s left for the pending sweep.", error, task.name)
+            logger.error("Celery broker unreachable (%s): tasks are not queued until it is back.", error)
             _broker_outage_logged = True
+        if run_here_if_broker_down:
+            task.apply(kwargs=kwargs)
         return False
     if _broker_outage_logged:
         logger.warning("Celery broker reachable again.")
@@ -44,6 +47,8 @@ def enqueue(task: Task, **kwargs) -> bool:
     return True
 
 
-def enqueue_on_commit(task: Task, **kwargs) -> None:
+def enqueue_on_commit(task: Task, *, run_here_if_broker_down: bool = False, **kwargs) -> None:
     # robust: an eager task's failure (SMTP down, in development) is logged, never a 500 for saved work.
-    transaction.on_commit(lambda: enqueue(task, **kwargs), robust=True)
+    transaction.on_commit(
+        lambda: enqueue(task, run_here_if_broker_down=run_here_if_broker_down, **kwargs), robust=True
+    )
