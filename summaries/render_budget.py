@@ -26,6 +26,11 @@ def _raise_in_thread(thread_id: int, exception: type[BaseException] | None) -> N
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None)
 
 
+# An exception that lands while the thread runs a weakref callback or a __del__ is reported and dropped by
+# Python, so the watcher raises again this often until the block has ended.
+_RAISE_AGAIN_SECONDS = 0.01
+
+
 @contextmanager
 def render_budget(seconds: float | None) -> Iterator[None]:
     """Raise RenderingTooSlow in the block once it has run `seconds` of wall-clock time (None: no limit).
@@ -38,26 +43,45 @@ def render_budget(seconds: float | None) -> Iterator[None]:
         return
     thread_id = threading.get_ident()
     lock = threading.Lock()
+    finished = threading.Event()
     state = {"running": True, "fired": False}
 
-    def expire() -> None:
-        with lock:
-            if state["running"]:
+    def watch() -> None:
+        if finished.wait(seconds):
+            return
+        while True:
+            with lock:
+                if not state["running"]:
+                    return
                 _raise_in_thread(thread_id, _OverBudget)
                 state["fired"] = True
+            if finished.wait(_RAISE_AGAIN_SECONDS):
+                return
 
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
+    def stop() -> None:
+        # Retried, because the watcher's exception can land in here too; once `running` is off under the
+        # lock nothing more is raised, and one raised but not yet delivered is withdrawn.
+        while True:
+            try:
+                finished.set()
+                with lock:
+                    state["running"] = False
+                    if state["fired"]:
+                        _raise_in_thread(thread_id, None)
+                return
+            except _OverBudget:
+                continue
+
+    threading.Thread(target=watch, daemon=True).start()
     try:
-        try:
-            yield
-        finally:
-            timer.cancel()
-            with lock:
-                state["running"] = False
-                if state["fired"]:
-                    _raise_in_thread(thread_id, None)
+        yield
     except _OverBudget:
-        # Also when it landed just as the block finished: the render used up its budget either way.
+        stop()
         raise RenderingTooSlow(seconds) from None
+    except BaseException:
+        stop()
+        raise
+    stop()
+    if state["fired"]:
+        # It landed somewhere that dropped it (see above) and the block finished late: over budget all the same.
+        raise RenderingTooSlow(seconds)
