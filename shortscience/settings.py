@@ -366,6 +366,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Emails whose task never reached the broker (it was down) or was lost are sent from here.
     "pending-notifications": {"task": "summaries.tasks.pending_notifications_send", "schedule": 10 * 60},
+    "housekeeping-daily": {"task": "summaries.tasks.housekeeping_daily", "schedule": crontab(hour=4, minute=30)},
 }
 
 LOGGING = {
