@@ -11,8 +11,11 @@ from django.db import DataError, IntegrityError, OperationalError, connection, t
 from django.utils import timezone
 
 from papers.identifiers import Identifier, InvalidIdentifier, Kind, parse
-from papers.models import Paper
+from papers.models import Paper, is_web_link
 from shortscience import page_cache
+from shortscience.background import enqueue_on_commit
+from summaries import tasks as summary_tasks
+from summaries.models import Summary
 
 IDENTIFIER_FIELDS = ("arxiv_id", "doi", "bibtex_key")
 
@@ -60,6 +63,13 @@ UPSERT_BATCH_SIZE = 10_000
 _COLUMNS = tuple(f.name for f in fields(PaperRecord))
 _JSON_COLUMNS = ("authors", "categories")
 _LIMITED_COLUMNS = {name: Paper._meta.get_field(name).max_length for name in _COLUMNS if Paper._meta.get_field(name).max_length}
+# Columns with no size of their own, capped so that one broken source record (a 10 MB abstract) can't bloat
+# every page and search index it reaches. arXiv's own limits are far below these (abstracts 1,920 characters).
+METADATA_LIMITS = {"title": 1_000, "abstract": 20_000}
+MAX_AUTHORS, MAX_AUTHOR_NAME_LENGTH = 3_000, 300  # a collaboration paper lists ~2,900
+MAX_CATEGORIES = 50
+# Links from sources are shown as links: anything but a web address (javascript:, data:) is dropped.
+_LINK_COLUMNS = ("url", "pdf_url")
 
 
 def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
@@ -84,7 +94,7 @@ def papers_upsert(records: Iterable[PaperRecord], *, batch_size: int = UPSERT_BA
     when the paper has none of that kind and no other paper holds the value, and never replaced or
     stolen. Records are applied in order, so of two records for one paper the later one wins.
     ValueError (before anything of the batch is written) for a record without identifier or with
-    a value too long for its column.
+    a value too long for its column or METADATA_LIMITS. A url or pdf_url that isn't http(s) is dropped.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
@@ -143,11 +153,20 @@ def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
                 targets = list({id(target): target for target, _ in outcomes}.values())
                 (_write_by_copy if _uses_copy() else _write_by_orm)(targets)
                 page_cache.content_changed()  # COPY and update() send no model signals
+                _citing_summaries_rerender_after_commit(targets)
                 return outcomes
         except (IntegrityError, OperationalError) as error:
             if attempt == 2 or not _lost_a_race(error):
                 raise
     raise AssertionError("unreachable")
+
+
+def _citing_summaries_rerender_after_commit(targets: list[_Target]) -> None:
+    """Summaries keep their citations' authors and year in their stored HTML: the worker re-renders those citing
+    an updated paper. One query per batch, and no task when none of the batch's papers is cited."""
+    updated = [target.paper_id for target in targets if target.paper_id is not None]
+    if updated and Summary.cited_papers.through.objects.filter(paper_id__in=updated).exists():
+        enqueue_on_commit(summary_tasks.citing_summaries_rerender, paper_ids=updated, run_here_if_broker_down=True)
 
 
 _DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
@@ -170,10 +189,23 @@ def _record_values(record: PaperRecord, position: int) -> dict:
             values[name] = [item.replace("\x00", "") for item in value]
     if "year" not in values and record.published:
         values["year"] = record.published.year
-    for name, limit in _LIMITED_COLUMNS.items():
-        if name in values and len(values[name]) > limit:
-            raise ValueError(f"Record {position + 1} ({record.title[:60]!r}): {name} is longer than {limit} characters.")
+    for name in _LINK_COLUMNS:
+        if name in values and not is_web_link(values[name]):
+            del values[name]
+    _check_sizes(values, f"Record {position + 1} ({record.title[:60]!r})")
     return values
+
+
+def _check_sizes(values: dict, record_name: str) -> None:
+    """ValueError naming the record and field when a value is larger than the site stores."""
+    for name, limit in (_LIMITED_COLUMNS | METADATA_LIMITS).items():
+        if name in values and len(values[name]) > limit:
+            raise ValueError(f"{record_name}: {name} is longer than {limit:,} characters.")
+    authors = values.get("authors", [])
+    if len(authors) > MAX_AUTHORS or any(len(name) > MAX_AUTHOR_NAME_LENGTH for name in authors):
+        raise ValueError(f"{record_name}: more than {MAX_AUTHORS:,} authors or a name longer than {MAX_AUTHOR_NAME_LENGTH}.")
+    if len(values.get("categories", [])) > MAX_CATEGORIES:
+        raise ValueError(f"{record_name}: more than {MAX_CATEGORIES} categories.")
 
 
 def _existing_papers(records: list[dict]) -> list[tuple[int, str | None, str | None, str | None]]:
@@ -373,7 +405,7 @@ def paper_get_or_fetch(identifier: Identifier, *, before_fetch: Callable[[], Non
     if paper is None:
         if before_fetch is not None and identifier.kind is not Kind.BIBTEX:
             before_fetch()
-        paper, _ = paper_upsert(record=_fetch_record(identifier))
+        paper = _store_fetched(_fetch_record(identifier), identifier)
     return paper
 
 
@@ -402,3 +434,12 @@ def _fetch_record(identifier: Identifier) -> PaperRecord:
         raise PaperUnavailable(f"{not_yet} took too long to answer: try again in a moment.") from error
     except (arxiv.ArxivUnavailable, crossref.CrossrefUnavailable) as error:
         raise PaperUnavailable(f"{not_yet} can't be reached right now: try again in a few minutes.") from error
+
+
+def _store_fetched(record: PaperRecord, identifier: Identifier) -> Paper:
+    try:
+        return paper_upsert(record=record)[0]
+    except ValueError as error:  # sizes past METADATA_LIMITS: a broken record at the source
+        raise PaperNotFound(
+            f"The record for “{identifier}” we were sent is too large to store ({str(error).rpartition(': ')[2]})"
+        ) from error

@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -69,9 +71,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "shortscience.input_guard.ControlCharacterGuard",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -156,8 +160,33 @@ STORAGES = {
         )
     },
 }
+
+# --- Uploaded files (media) ---
+# On one machine they live under MEDIA_ROOT and the app serves /media/ itself (shortscience/media.py),
+# unless DJANGO_SERVE_MEDIA=0 says a reverse proxy does. With a bucket named, they go to S3-compatible
+# storage (django-storages) that several machines share, and browsers fetch them from there.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Empty values leave boto3 to its own defaults (AWS, the instance's role or ~/.aws).
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            # Off by default: an image's address is written into the summary's text, and a signed one expires.
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+            # Names are random and never reused: browsers and CDNs may keep a file for a year.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            "file_overwrite": False,
+        },
+    }
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", not AWS_STORAGE_BUCKET_NAME)
 
 # --- Accounts (django-allauth) ---
 LOGIN_REDIRECT_URL = "/"
@@ -170,6 +199,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# Failed log-ins: 10 a minute per address, and 5 in 5 minutes per account *at one address* (the adapter adds the
+# address to allauth's per-account key), so a guesser can't lock a researcher out. Counted in the default cache:
+# set REDIS_URL so every worker shares the counts.
+ACCOUNT_ADAPTER = "shortscience.account_adapter.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
 
 def social_provider_from_env(provider: str, env_prefix: str, **settings) -> dict:
@@ -208,6 +242,35 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy on every response (django-csp); docs/security.md says why each source is allowed.
+# Scripts and stylesheets come only from our own static files: no inline script, no eval, no CDN.
+_SOCIAL_LOGIN_HOSTS = {"github": "https://github.com", "google": "https://accounts.google.com"}
+CSP_POLICY = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    # Typeset math positions its glyphs with style attributes (KaTeX); attributes can't run code.
+    "style-src-attr": [UNSAFE_INLINE],
+    # Summaries embed images from any web address (the sanitizer allows only http(s) ones).
+    "img-src": [SELF, "https:", "http:"],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "frame-ancestors": [NONE],
+    # Social log-in posts to us, and we redirect the form to the provider: browsers check that hop too.
+    "form-action": [
+        SELF,
+        *(_SOCIAL_LOGIN_HOSTS[provider] for provider in SOCIALACCOUNT_PROVIDERS if provider in _SOCIAL_LOGIN_HOSTS),
+        *(["https://" + SOCIALACCOUNT_PROVIDERS["orcid"]["BASE_DOMAIN"]] if "orcid" in SOCIALACCOUNT_PROVIDERS else []),
+    ],
+}
+if os.environ.get("CSP_REPORT_URI"):
+    CSP_POLICY["report-uri"] = [os.environ["CSP_REPORT_URI"]]
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only: browsers report, block nothing.
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_POLICY}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_POLICY}
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -217,8 +280,12 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Health check (/healthz) ---
+# A load balancer probes over plain HTTP on the private network, so the probe is never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
 # --- External services (papers app) ---
-ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "http://export.arxiv.org/api/query")
+ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
 # arXiv asks for one API request per 3 seconds; the last one is remembered in CACHES (Redis across processes).
 ARXIV_API_MIN_INTERVAL = float(os.environ.get("ARXIV_API_MIN_INTERVAL", "3"))
 ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
@@ -229,6 +296,11 @@ EXTERNAL_API_TIMEOUT = float(os.environ.get("EXTERNAL_API_TIMEOUT", "5"))
 
 # --- Summaries ---
 SUMMARY_MAX_LENGTH = 60_000
+# A deleted summary stays restorable by staff this long; `manage.py purge_deleted_summaries` then removes it.
+SUMMARY_PURGE_AFTER_DAYS = int(os.environ.get("SUMMARY_PURGE_AFTER_DAYS", "30"))
+# Wall-clock seconds one summary or comment may take to render; a body over it is refused with a message
+# (its text kept in the form), so no input can hold a worker until it times out. None: no limit.
+SUMMARY_RENDER_BUDGET_SECONDS = float(os.environ.get("SUMMARY_RENDER_BUDGET_SECONDS", "1.5")) or None
 FEED_PAGE_SIZE = 20
 # Uploaded images: at most this many bytes, and this many decoded pixels (all frames of an
 # animation together), so a small file cannot unpack into gigabytes (a decompression bomb).
@@ -258,6 +330,44 @@ RATELIMIT_FAIL_OPEN = True
 # (e.g. HTTP_X_REAL_IP for nginx's `proxy_set_header X-Real-IP $remote_addr`), for limits and view counts.
 CLIENT_IP_META_KEY = os.environ.get("DJANGO_CLIENT_IP_HEADER", "REMOTE_ADDR")
 RATELIMIT_IP_META_KEY = CLIENT_IP_META_KEY
+
+# --- Background tasks (Celery) ---
+# Without a broker (development, tests) every task runs inline where it is enqueued, and its errors
+# propagate; production sets CELERY_BROKER_URL (Redis) and runs `make worker` beside the web processes.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks write their outcome to the database; nobody waits for a return value.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# A task is acknowledged when it finishes, so a worker killed mid-task leaves it for another (tasks are
+# safe to run twice); each worker takes one task at a time, so a long harvest doesn't hold emails back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that enqueues must not wait on an unreachable broker (see shortscience/background.py): one
+# connection attempt of at most a second, no reconnection rounds. A task unacknowledged for
+# visibility_timeout (a harvest can take a while) is handed to another worker.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "visibility_timeout": 6 * 3600,
+}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # arXiv announces new papers around 00:00 UTC on weekdays.
+    "harvest-arxiv-daily": {"task": "papers.tasks.harvest_arxiv", "schedule": crontab(hour=3, minute=0)},
+    "weekly-digest": {
+        "task": "summaries.tasks.weekly_digest_send",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    # Emails whose task never reached the broker (it was down) or was lost are sent from here.
+    "pending-notifications": {"task": "summaries.tasks.pending_notifications_send", "schedule": 10 * 60},
+    "housekeeping-daily": {"task": "summaries.tasks.housekeeping_daily", "schedule": crontab(hour=4, minute=30)},
+}
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 """Comments on summaries: posting, replying, editing, deleting and hiding them, and reading a thread."""
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -9,8 +10,11 @@ from django.db import transaction
 from django.urls import reverse
 
 from shortscience import page_cache
+from shortscience.background import enqueue_on_commit
 from summaries import rendering
 from summaries.models import Comment, ModerationAction, Summary
+
+logger = logging.getLogger(__name__)
 
 # What readers see instead of a removed comment that still has replies under it.
 DELETED_PLACEHOLDER = "[deleted]"
@@ -57,7 +61,7 @@ def _render_body(comment: Comment) -> None:
 
 @transaction.atomic
 def comment_post(*, summary: Summary, author: AbstractBaseUser, body: str, parent: Comment | None = None) -> Comment:
-    """Save a new comment (or a reply) with its rendered HTML; people who follow the thread hear after commit.
+    """Save a new comment (or a reply) with its rendered HTML; people who follow the thread hear from the worker after commit.
 
     Replies are one level deep: replying to a reply attaches to that reply's top-level comment.
     """
@@ -69,14 +73,10 @@ def comment_post(*, summary: Summary, author: AbstractBaseUser, body: str, paren
     comment = Comment(summary=summary, author=author, parent=parent, body=body)
     _render_body(comment)
     comment.save()
-    # Imported here: notifications imports this module for bylines.
-    from summaries import notifications
+    # Imported here: tasks import notifications, which imports this module for bylines.
+    from summaries import tasks
 
-    def send_comment_emails() -> None:
-        notifications.comment_notify(comment_id=comment.pk)
-
-    # robust: a mail server outage is logged, never turned into an error for a comment already saved.
-    transaction.on_commit(send_comment_emails, robust=True)
+    enqueue_on_commit(tasks.comment_notify, comment_id=comment.pk)
     return comment
 
 
@@ -114,7 +114,11 @@ def comment_rerender(*, comment: Comment) -> None:
     edits it in the admin, or the renderer changed)."""
     if comment.is_deleted:
         return
-    _render_body(comment)
+    try:
+        _render_body(comment)
+    except rendering.RenderingTooSlow:
+        logger.warning("Comment %s not re-rendered: over the rendering budget.", comment.pk)
+        return
     Comment.objects.filter(pk=comment.pk).update(body_html=comment.body_html, rendered_version=comment.rendered_version)
     page_cache.content_changed()  # update() sends no model signals
 

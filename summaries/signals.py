@@ -1,15 +1,13 @@
 """Receivers: every user gets a profile (so pages can show display names without checking), and readers who
 asked for a summary hear when a public one appears, and a vote clicked before logging in is cast on logging in."""
 
-from functools import partial
-
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from summaries import summary_requests, votes_after_login
+from shortscience.background import enqueue_on_commit
+from summaries import tasks, votes_after_login
 from summaries.models import Profile, Summary
 
 
@@ -29,7 +27,7 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
     if update_fields is not None and not {"is_private", "is_hidden"} & set(update_fields):
         return
     if instance.is_public:
-        transaction.on_commit(partial(summary_requests.summary_requests_notify, instance))
+        enqueue_on_commit(tasks.summary_requests_notify, summary_id=instance.pk)
 
 
 @receiver(user_logged_in)

@@ -16,7 +16,7 @@ def fill_excerpts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('summaries', '0007_view_counts_of_their_own'),
+        ('summaries', '0009_summary_soft_delete'),
     ]
 
     operations = [
