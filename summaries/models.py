@@ -80,7 +80,9 @@ class Summary(models.Model):
             models.Index(fields=["-created_at", "-id"], name="summary_recent"),
             # Counting the public summaries (the feed's pages) reads this small index, never the wide rows.
             models.Index(
-                fields=["-created_at", "-id"], name="summary_public_recent", condition=Q(is_hidden=False, is_private=False)
+                fields=["-created_at", "-id"],
+                name="summary_public_recent",
+                condition=Q(deleted_at__isnull=True, is_hidden=False, is_private=False),
             ),
             models.Index(fields=["-score", "-created_at"], name="summary_top"),
         ]

@@ -170,3 +170,18 @@ def test_feed_query_count_does_not_grow_with_cards(client, user, make_summaries,
         html = client.get("/").content.decode()
     assert html.count('class="card"') == 50
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_counting_the_feeds_summaries_reads_a_small_index_not_the_wide_rows(make_summaries):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the partial index is PostgreSQL's plan")
+    make_summaries(3)
+    sql, params = Summary.objects.public().order_by().values("pk").query.sql_with_params()
+    count_sql = sql.replace('SELECT "summaries_summary"."id"', "SELECT COUNT(*)", 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the table is tiny here: ask what the index can do
+        cursor.execute(f"EXPLAIN {count_sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using summary_public_recent" in plan, plan
