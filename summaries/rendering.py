@@ -22,16 +22,22 @@ from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.models import Paper
 
 # Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 
 
 @dataclass(frozen=True)
 class Rendered:
     html: str
     cited_papers: list[Paper]
-    # BibTeX keys cited that no paper has: unlike an arXiv id or a DOI, nothing can fetch them, so
-    # their links lead nowhere until the paper is added. The preview warns of them.
-    unknown_bibtex_keys: list[str] = field(default_factory=list)
+    # Every \cite key that names no paper we have, in order of first citation: the preview warns
+    # of each, and the summary is re-rendered when such a paper arrives (summaries.citations).
+    unresolved_citations: list["UnresolvedCitation"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnresolvedCitation:
+    key: str  # as the author wrote it
+    identifier: Identifier | None  # None: not an arXiv id, DOI or BibTeX key at all (a title, say)
 
 
 def render(source: str) -> Rendered:
@@ -44,7 +50,7 @@ def render(source: str) -> Rendered:
         # Hundreds of nested blocks on one line ("1. 1. 1. …", "- - - …") recurse once per level;
         # such a body is no summary, but its author still gets it back, as plain text.
         return Rendered(html=_plain_paragraphs(source), cited_papers=[])
-    return Rendered(html=_sanitize(html), cited_papers=citations.papers, unknown_bibtex_keys=citations.unknown_bibtex_keys)
+    return Rendered(html=_sanitize(html), cited_papers=citations.papers, unresolved_citations=citations.unresolved)
 
 
 def _plain_paragraphs(source: str) -> str:
@@ -162,7 +168,7 @@ def _replace_at(text: str, positions: list[int], replacement: str, *, length: in
 
 # ---- Markdown: nested lists, display math inside paragraphs, heading levels -------------------
 
-_LIST_ITEM = re.compile(r"( *)(?:[*+-]|\d+\.) +")
+_LIST_ITEM = re.compile(r"( *)(?P<marker>[*+-]|\d+\.) +")
 _HORIZONTAL_RULE = re.compile(r" {0,3}([-*_])(?: *\1){2,} *$")
 # Python-Markdown's tab length: one level of list nesting, or the indent of a code block.
 _MARKDOWN_INDENT = 4
@@ -179,6 +185,7 @@ class _ListIndentation(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         open_items: list[tuple[int, int]] = []  # (marker column, content column) per nesting level
+        top_marker = None  # whether the top-level list is bulleted or numbered
         after_blank = True
         block_ends = None  # tells whether a line closes the fenced code block we are in
         shift = 0  # how far the block's first line moved
@@ -198,6 +205,12 @@ class _ListIndentation(Preprocessor):
             if item and not _HORIZONTAL_RULE.match(line) and (open_items or indent < _MARKDOWN_INDENT):
                 while open_items and indent < open_items[-1][0] + 2:
                     open_items.pop()
+                marker = _marker_kind(item)
+                if not open_items and top_marker not in (None, marker) and not after_blank:
+                    # CommonMark: another kind of marker starts another list, even without a blank line.
+                    result.append("")
+                if not open_items:
+                    top_marker = marker
                 result.append(" " * _MARKDOWN_INDENT * len(open_items) + line[indent:])
                 open_items.append((indent, item.end()))
             elif open_items and indent >= open_items[0][1]:
@@ -209,6 +222,7 @@ class _ListIndentation(Preprocessor):
             else:
                 if after_blank:
                     open_items.clear()
+                    top_marker = None
                 result.append(line)
             after_blank = False
             shift = (len(result[-1]) - len(result[-1].lstrip(" "))) - indent
@@ -217,6 +231,11 @@ class _ListIndentation(Preprocessor):
 
 
 _FENCE = re.compile(r"(`{3,}|~{3,})")
+
+
+def _marker_kind(item: re.Match) -> str:
+    """Bulleted or numbered: Python-Markdown keeps "-" and "*" items in one list, so only this change splits."""
+    return "numbered" if item["marker"].endswith(".") else "bulleted"
 
 
 def _block_opened_by(text: str):
@@ -337,7 +356,7 @@ class _Citations(Extension):
         super().__init__()
         self.pending: list[tuple[Element, list[str]]] = []
         self.papers: list[Paper] = []
-        self.unknown_bibtex_keys: list[str] = []
+        self.unresolved: list[UnresolvedCitation] = []
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.inlinePatterns.register(_CitePattern(_CITE, self), "cite", _CITE_PRIORITY)
@@ -372,7 +391,7 @@ class _CiteResolver(Treeprocessor):
         identifiers = {key: parse_or_none(key) for _, keys in self.citations.pending for key in keys}
         known = _papers_by_identifier([identifier for identifier in identifiers.values() if identifier])
         cited: dict[int, Paper] = {}
-        unknown_keys: dict[str, None] = {}  # in order of first citation
+        unresolved: dict[str, UnresolvedCitation] = {}  # in order of first citation
         for element, keys in self.citations.pending:
             links = []
             for key in keys:
@@ -380,12 +399,12 @@ class _CiteResolver(Treeprocessor):
                 paper = known.get((identifier.kind, identifier.value)) if identifier else None
                 if paper:
                     cited.setdefault(paper.pk, paper)
-                elif identifier and identifier.kind is Kind.BIBTEX:
-                    unknown_keys.setdefault(key)
+                else:
+                    unresolved.setdefault(key, UnresolvedCitation(key, identifier))
                 links.append(_cite_link(key, identifier, paper))
             _fill_citation(element, links)
         self.citations.papers = list(cited.values())
-        self.citations.unknown_bibtex_keys = list(unknown_keys)
+        self.citations.unresolved = list(unresolved.values())
 
 
 def _papers_by_identifier(identifiers: list[Identifier]) -> dict[tuple[Kind, str], Paper]:

@@ -70,29 +70,35 @@ def test_live_preview_endpoint_renders_with_the_same_renderer(client, user, pape
     assert f'<div class="summary-body" id="preview-body">{summary.body_html}</div>' in response.content.decode()
 
 
-UNKNOWN_KEY_WARNING = "no paper here has this BibTeX key yet"
+UNRESOLVED_WARNING = "no paper we have:"
 
 
 @pytest.mark.parametrize("preview", ["page", "live"])
-def test_the_preview_warns_of_bibtex_keys_no_paper_has(client, user, paper, preview):
+def test_the_preview_warns_of_every_citation_that_names_no_paper_here(client, user, paper, preview):
     PaperFactory(bibtex_key="journals/jmlr/LarochelleM11", arxiv_id=None)
     client.force_login(user)
-    body = r"As in \cite{journals/jmlr/LarochelleM11, nosuchkey2099} and \cite{1706.03762}."
+    body = (
+        r"As in \cite{journals/jmlr/LarochelleM11, nosuchkey2099}, \cite{1601.06759}, \cite{1207.0580} "
+        r"and \cite{Attention Is All You Need}."
+    )
     if preview == "page":
         response = client.post("/summaries/new/?paper=1601.06759", {"body": body, "preview": "1"})
     else:
         response = client.post("/summaries/preview/", {"body": body})
 
     html = response.content.decode()
-    # Only the key nothing can resolve: a known key links its paper, an arXiv id can still be fetched.
-    assert UNKNOWN_KEY_WARNING in html
-    assert "<code>\\cite{nosuchkey2099}</code>:" in html
-    assert "cite{journals/jmlr/LarochelleM11}</code>" not in html and "cite{1706.03762}</code>" not in html
+    assert UNRESOLVED_WARNING in html
+    # Each unresolved key with why: a key nothing can fetch, an id not fetched yet, a title.
+    assert "<code>\\cite{nosuchkey2099}</code>:\n      no paper here has this BibTeX key yet" in html
+    assert "<code>\\cite{1207.0580}</code>:\n      not here yet" in html
+    assert "<code>\\cite{Attention Is All You Need}</code>:\n      not an arXiv id, a DOI or a BibTeX key" in html
+    # Papers we have are cited, not warned of.
+    assert "cite{journals/jmlr/LarochelleM11}</code>" not in html and "cite{1601.06759}</code>" not in html
 
 
 def test_the_preview_warns_of_nothing_when_every_key_is_known(client, user, paper):
     client.force_login(user)
-    assert UNKNOWN_KEY_WARNING not in client.post("/summaries/preview/", {"body": r"See \cite{1601.06759}."}).content.decode()
+    assert UNRESOLVED_WARNING not in client.post("/summaries/preview/", {"body": r"See \cite{1601.06759}."}).content.decode()
 
 
 def test_live_preview_requires_csrf(user, paper):
