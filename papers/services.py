@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from papers.identifiers import Identifier, InvalidIdentifier, Kind, parse
 from papers.models import Paper
+from papers.signals import papers_written
 
 IDENTIFIER_FIELDS = ("arxiv_id", "doi", "bibtex_key")
 
@@ -141,11 +142,19 @@ def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
                 outcomes = _plan(values, _existing_papers(values))
                 targets = list({id(target): target for target, _ in outcomes}.values())
                 (_write_by_copy if _uses_copy() else _write_by_orm)(targets)
-                return outcomes
         except (IntegrityError, OperationalError) as error:
             if attempt == 2 or not _lost_a_race(error):
                 raise
+        else:
+            papers_written.send(sender=Paper, identifiers=_identifiers_held(targets))
+            return outcomes
     raise AssertionError("unreachable")
+
+
+def _identifiers_held(targets: list["_Target"]) -> dict[str, list[str]]:
+    return {
+        name: [target.identifiers[name] for target in targets if target.identifiers.get(name)] for name in IDENTIFIER_FIELDS
+    }
 
 
 _DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE

@@ -122,6 +122,23 @@ class SummaryRevision(models.Model):
         return f"Revision {self.number} of summary {self.summary_id}"
 
 
+class UnresolvedCitation(models.Model):
+    """A \\cite key of a summary that named no paper when it was rendered: when that paper arrives
+    (summaries.citations), the summary is rendered again and gets the label and the backlink."""
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="unresolved_citations")
+    key = models.TextField(help_text="As the author wrote it.")
+    # The identifier the key names, normalised as papers.identifiers does; both blank when it names none (a title).
+    kind = models.CharField(max_length=10, blank=True)
+    value = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"], name="unresolved_citation_identifier")]
+
+    def __str__(self) -> str:
+        return f"\\cite{{{self.key}}} in summary {self.summary_id}"
+
+
 class Vote(models.Model):
     UP, DOWN = 1, -1
     summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="votes")

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from papers.models import Paper
 from summaries import rendering
-from summaries.models import Profile, Summary, SummaryRevision, Vote
+from summaries.models import Profile, Summary, SummaryRevision, UnresolvedCitation, Vote
 
 
 def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None) -> None:
@@ -16,6 +16,29 @@ def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None
     summary.rendered_version = rendering.RENDERER_VERSION
     summary.save(update_fields=update_fields)
     summary.cited_papers.set(rendered.cited_papers)
+    _unresolved_citations_record(summary, rendered.unresolved_citations)
+
+
+_CITATION_VALUE_MAX_LENGTH = UnresolvedCitation._meta.get_field("value").max_length
+
+
+def _unresolved_citations_record(summary: Summary, unresolved: list[rendering.UnresolvedCitation]) -> None:
+    """Keep the keys that named no paper at this rendering, so summaries.citations heals them when the paper arrives."""
+    summary.unresolved_citations.all().delete()
+    rows = []
+    for citation in unresolved:
+        identifier = citation.identifier
+        # A key that names no identifier (a title), or one too long for any paper, can never arrive: kept for the record.
+        can_arrive = identifier is not None and len(identifier.value) <= _CITATION_VALUE_MAX_LENGTH
+        rows.append(
+            UnresolvedCitation(
+                summary=summary,
+                key=citation.key,
+                kind=identifier.kind if can_arrive else "",
+                value=identifier.value if can_arrive else "",
+            )
+        )
+    UnresolvedCitation.objects.bulk_create(rows)
 
 
 class EditConflict(Exception):

@@ -1,5 +1,5 @@
-"""Receivers: every user gets a profile (so pages can show display names without checking), and readers who
-asked for a summary hear when a public one appears."""
+"""Receivers: every user gets a profile (so pages can show display names without checking), readers who
+asked for a summary hear when a public one appears, and summaries citing a paper that arrives are healed."""
 
 from functools import partial
 
@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from summaries import summary_requests
+from papers.signals import papers_written
+from summaries import citations, summary_requests
 from summaries.models import Profile, Summary
 
 
@@ -29,3 +30,6 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
         return
     if instance.is_public:
         transaction.on_commit(partial(summary_requests.summary_requests_notify, instance))
+
+
+papers_written.connect(citations.citations_heal_on_commit, dispatch_uid="citations_heal")
