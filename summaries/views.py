@@ -258,6 +258,7 @@ def summary_history(request, pk: int):
         "older": older,
         "newer": newer,
         "diff": diffing.diff_html(older.body, newer.body),
+        "only_whitespace_changed": diffing.only_whitespace_differs(older.body, newer.body),
         "can_restore": summary.can_edit(request.user),
         "share_query": _share_query(request, summary),
     }
@@ -265,13 +266,19 @@ def summary_history(request, pk: int):
 
 
 @login_required
-@require_POST
 def summary_restore(request, pk: int):
-    """Its author or a moderator brings back an old text, as a new revision (the history keeps the one it replaces)."""
+    """Its author or a moderator brings back an old text, as a new revision (the history keeps the one it replaces).
+
+    GET asks to confirm, showing what would change; the POST from there restores.
+    """
     summary = _editable_summary(request, pk)
-    number = _revision_number(request.POST.get("number"))
-    if number is None or not summary.revisions.filter(number=number).exists():
+    number = _revision_number(request.POST.get("number") if request.method == "POST" else request.GET.get("number"))
+    revision = summary.revisions.filter(number=number).first() if number is not None else None
+    if revision is None:
         raise Http404("No such revision.")
+    if request.method != "POST":
+        context = {"summary": summary, "revision": revision, "diff": diffing.diff_html(summary.body, revision.body)}
+        return render(request, "summaries/summary_confirm_restore.html", context)
     try:
         services.summary_restore(
             summary=summary, number=number, editor=request.user, base_revision=_revision_number(request.POST.get("base_revision"))
