@@ -9,6 +9,7 @@ from xml.etree.ElementTree import Element
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
+from django.conf import settings
 from django.urls import reverse
 from markdown.extensions import Extension
 from markdown.extensions.tables import TableExtension, TableProcessor
@@ -470,6 +471,9 @@ _BARE_URL = re.compile(r"\bhttps?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
 # "/paper/..." is this site; "//host" and "/\host" are other sites to a browser.
 _SAME_SITE = re.compile(r"/[^/\\]")
 _USER_LINK_REL = "nofollow ugc noopener"
+# An image uploaded here (summaries.images names them), by its site-relative address: it keeps working
+# whichever host or scheme serves the site.
+_UPLOADED_IMAGE = re.compile(rf"/{re.escape(settings.MEDIA_URL.strip('/'))}/summary-images/[0-9a-f]{{24}}\.[a-z]{{3,4}}")
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -478,8 +482,8 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if tag == "a" and name == "rel":
         return value == "nofollow"
     if tag == "img" and name == "src":
-        # Relative image paths would load from this site; only absolute web images are embedded.
-        return value.strip().lower().startswith(("http://", "https://"))
+        # Other relative paths would load whatever this site serves there; only our uploads are embedded by path.
+        return value.strip().lower().startswith(("http://", "https://")) or bool(_UPLOADED_IMAGE.fullmatch(value))
     return name in _ATTRIBUTES.get(tag, ())
 
 

@@ -436,8 +436,8 @@ def _image_upload_response(request, *, form, status: int, picture=None, error: s
     """JSON with the Markdown snippet for site.js, or a page showing it to copy (without JavaScript)."""
     snippet = url = ""
     if picture is not None:
-        # Absolute: the renderer embeds only http(s) images, never site-relative paths.
-        url = request.build_absolute_uri(picture.image.url)
+        # Site-relative, so the summary shows it whichever address the site is reached by.
+        url = picture.image.url
         snippet = images.image_markdown(url=url, alt=form.cleaned_data["alt"])
     error = error or " ".join(message for messages_ in form.errors.values() for message in messages_)
     if request.method == "POST" and request.headers.get("Accept", "").startswith("application/json"):
