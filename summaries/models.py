@@ -160,6 +160,9 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(max_length=100, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
+    affiliation = models.CharField(max_length=200, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    orcid = models.CharField("ORCID iD", max_length=19, blank=True, help_text="0000-0002-1825-0097, checksum verified.")
     notify_comments = models.BooleanField(
         "email me about new comments", default=True, help_text="On my summaries and where I commented."
     )
@@ -178,6 +181,10 @@ class Profile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("summaries:profile", kwargs={"username": self.user.get_username()})
+
+    @property
+    def orcid_url(self) -> str:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else ""
 
 
 class CommentQuerySet(models.QuerySet):

@@ -194,9 +194,16 @@ def profile_for(user: AbstractBaseUser) -> Profile:
     return profile
 
 
-def profile_update(*, user: AbstractBaseUser, display_name: str, bio: str) -> Profile:
+def profile_update(*, user: AbstractBaseUser, **fields: str) -> Profile:
+    """Set the profile's public fields: display_name, bio, affiliation, website, orcid (those given)."""
     profile = profile_for(user)
-    profile.display_name = display_name
-    profile.bio = bio
-    profile.save(update_fields=["display_name", "bio"])
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not profile fields: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=list(fields))
     return profile
+
+
+PROFILE_FIELDS = ("display_name", "bio", "affiliation", "website", "orcid")

@@ -330,8 +330,7 @@ def profile_detail(request, username: str):
 @login_required
 def profile_edit(request):
     profile = services.profile_for(request.user)
-    initial = {"display_name": profile.display_name, "bio": profile.bio, "notify_comments": profile.notify_comments}
-    initial["weekly_digest"] = profile.weekly_digest
+    initial = {name: getattr(profile, name) for name in (*services.PROFILE_FIELDS, "notify_comments", "weekly_digest")}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         notifications.comment_notifications_set(user=request.user, enabled=form.cleaned_data.pop("notify_comments"))
