@@ -237,15 +237,15 @@ class SummaryImage(models.Model):
 
 
 class Follow(models.Model):
-    """A reader follows a paper, an author of papers (by name), or an arXiv category."""
+    """A reader follows a paper, an author of papers (by name), an arXiv category, or a summarizer (by username)."""
 
-    PAPER, AUTHOR, CATEGORY = "paper", "author", "category"
-    KINDS = [(PAPER, "paper"), (AUTHOR, "author"), (CATEGORY, "category")]
+    PAPER, AUTHOR, CATEGORY, USER = "paper", "author", "category", "user"
+    KINDS = [(PAPER, "paper"), (AUTHOR, "author"), (CATEGORY, "category"), (USER, "summarizer")]
 
     follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
     kind = models.CharField(max_length=10, choices=KINDS)
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
-    name = models.CharField(max_length=300, blank=True, help_text="Author name or arXiv category.")
+    name = models.CharField(max_length=300, blank=True, help_text="Author name, arXiv category or username.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

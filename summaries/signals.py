@@ -1,15 +1,18 @@
 """Receivers: every user gets a profile (so pages can show display names without checking), readers who
-asked for a summary hear when a public one appears, and summaries citing a paper that arrives are healed."""
+asked for a summary hear when a public one appears, a "Follow" pressed before logging in is made at log-in,
+and summaries citing a paper that arrives are healed."""
 
 from functools import partial
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from papers.signals import papers_written
-from summaries import citations, summary_requests
+from summaries import citations, following, summary_requests
 from summaries.models import Profile, Summary
 
 
@@ -33,3 +36,13 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
 
 
 papers_written.connect(citations.citations_heal_on_commit, dispatch_uid="citations_heal")
+
+
+@receiver(user_logged_in)
+def follow_after_login(sender, request, user, **kwargs):
+    if request is None:
+        return
+    target = following.follow_after_login_complete(session=request.session, user=user)
+    if target is not None:
+        # fail_silently: logins made outside a page (the test client, scripts) have no message storage.
+        messages.success(request, following.FOLLOWED_MESSAGE.format(target=target), fail_silently=True)

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -496,12 +497,16 @@ def notifications_unsubscribe(request, token: str):
 # --- Community: reputation and export, following, summary requests (summaries.reputation, .following, .summary_requests) ---
 
 
-def _redirect_back(request, fallback: str):
-    """Back to the page a community button was pressed on (a same-site `next`), else to `fallback`."""
+def _next_url(request, fallback: str) -> str:
+    """The page a community button was pressed on (a same-site `next`), else `fallback` (a URL or its name)."""
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = fallback
-    return redirect(next_url)
+        next_url = resolve_url(fallback)
+    return next_url
+
+
+def _redirect_back(request, fallback: str):
+    return redirect(_next_url(request, fallback))
 
 
 def _posted_paper(request) -> Paper | None:
@@ -549,15 +554,18 @@ def _follow_change(request, change, done: str):
         target = _follow_target(request)
     except following.InvalidFollow as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    if not request.user.is_authenticated:
+        # Kept in the session and made at log-in (summaries.signals), which then returns to the page.
+        following.follow_after_login_store(session=request.session, target=target)
+        return redirect_to_login(_next_url(request, "summaries:following"))
     change(follower=request.user, target=target)
     messages.success(request, done.format(target=target))
     return _redirect_back(request, "summaries:following")
 
 
-@login_required
 @require_POST
 def follow(request):
-    return _follow_change(request, following.follow_create, "You follow {target}: its new summaries appear under Following.")
+    return _follow_change(request, following.follow_create, following.FOLLOWED_MESSAGE)
 
 
 @login_required
