@@ -2,12 +2,14 @@
 
 import re
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from papers import bibtex, search
+from papers import bibtex, browse, search
+from papers.categories import category_name
 from papers.identifiers import is_arxiv_category
 from papers.services import PaperNotFound, paper_lookup
 from summaries import limits, selectors
@@ -100,10 +102,24 @@ def category_detail(request, category: str):
     if not is_arxiv_category(category):
         raise Http404("No such arXiv category.")
     page = search.category_page(category=category, page_number=request.GET.get("page"))
-    return render(request, "papers/category.html", {"category": category, "page": page})
+    context = {"category": category, "category_name": category_name(category), "page": page}
+    return render(request, "papers/category.html", context)
+
+
+def category_list(request):
+    return render(request, "papers/categories.html", {"groups": browse.category_index()})
+
+
+VENUES_PER_PAGE = 100
+
+
+def venue_list(request):
+    page = Paginator(browse.venue_index(), VENUES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "papers/venues.html", {"page": page})
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+AUTHOR_NAME_MAX_LENGTH = 300
 
 
 def venue_detail(request, venue: str):
@@ -117,3 +133,19 @@ def venue_detail(request, venue: str):
         raise Http404("No such venue.")
     context = {"venue": venue, "year": year, "years": years, "page": page}
     return render(request, "papers/venue.html", context)
+
+
+# The summaries of an author's papers shown on their page (the papers themselves are paginated).
+AUTHOR_SUMMARIES_SHOWN = 10
+
+
+def author_detail(request, name: str):
+    if _CONTROL_CHARACTER.search(name) or len(name) > AUTHOR_NAME_MAX_LENGTH:
+        raise Http404("No such author.")
+    papers = browse.papers_by_author(name)
+    page = search.browse_page(papers, request.GET.get("page"))
+    # An author exists only through their papers.
+    if not page.object_list:
+        raise Http404("No paper here has this author.")
+    summaries = selectors.summaries_of_papers(papers=papers, viewer=request.user)[:AUTHOR_SUMMARIES_SHOWN]
+    return render(request, "papers/author.html", {"name": name, "page": page, "summaries": summaries})

@@ -30,7 +30,11 @@ def test_paper_page_shows_metadata_links_and_write_button(client, paper):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Pixel Recurrent Neural Networks" in html
-    assert "Aaron van den Oord, Nal Kalchbrenner and Koray Kavukcuoglu" in html
+    assert (
+        '<a class="author" href="/author/Aaron%20van%20den%20Oord/">Aaron van den Oord</a>, '
+        '<a class="author" href="/author/Nal%20Kalchbrenner/">Nal Kalchbrenner</a> and '
+        '<a class="author" href="/author/Koray%20Kavukcuoglu/">Koray Kavukcuoglu</a>'
+    ) in html
     # Math in the abstract reaches the page as typed; user HTML in it is escaped.
     assert "$p(x_i \\mid x_{&lt;i})$" in html
     assert "&lt;b&gt;LSTMs&lt;/b&gt;" in html

@@ -77,9 +77,9 @@ def test_an_identifier_goes_straight_to_its_paper(client, paper, query):
 
 
 def test_an_unknown_arxiv_id_or_doi_goes_to_the_lookup(client, db):
-    response = client.get("/search/", {"q": "arXiv:1999.99999"})
+    response = client.get("/search/", {"q": "arXiv:1912.99999"})
     assert response.status_code == 302
-    assert response["Location"] == "/lookup/?q=arXiv%3A1999.99999"
+    assert response["Location"] == "/lookup/?q=arXiv%3A1912.99999"
     assert client.get("/search/", {"q": "10.1000/nothing"})["Location"] == "/lookup/?q=10.1000%2Fnothing"
 
 
