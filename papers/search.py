@@ -458,6 +458,21 @@ def paper_results(*, query: str, page_number=1) -> Page:
     return _ranked_page(ranking.ids, page_number, fetch, capped=ranking.capped)
 
 
+SUGGESTIONS = 8
+SUGGEST_MIN_LENGTH = 3
+
+
+def paper_suggestions(*, text: str, limit: int = SUGGESTIONS) -> list[Paper]:
+    """The papers best matching `text` (a title as typed, or words of one), for "which paper?" boxes: two queries
+    (up to five on PostgreSQL when too little matches as typed and spellings are corrected), no highlighting."""
+    query = clean_query(text)
+    if len(query) < SUGGEST_MIN_LENGTH:
+        return []
+    ids = _ranked_paper_ids(query).ids[:limit]
+    papers = Paper.objects.in_bulk(ids)
+    return [papers[pk] for pk in ids if pk in papers]
+
+
 # --- Summaries ----------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("paper", views.paper_legacy_redirect, name="legacy"),
     path("lookup/", views.paper_lookup_view, name="lookup"),
     path("search/", views.search_page, name="search"),
+    path("papers/suggest/", views.paper_suggest, name="suggest"),
     path("papers/category/<str:category>/", views.category_detail, name="category"),
     path("categories/", views.category_list, name="categories"),
     path("venues/", views.venue_list, name="venues"),

@@ -3,7 +3,7 @@
 import re
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from papers import bibtex, browse, search
 from papers.categories import category_name
 from papers.identifiers import is_arxiv_category
+from papers.templatetags.papers_tags import author_names
 from papers.services import PaperNotFound, paper_lookup
 from summaries import limits, selectors
 
@@ -59,6 +60,24 @@ def paper_lookup_view(request):
         return redirect("summaries:feed")
     paper, refusal = _paper_or_refusal(request, query)
     return refusal or redirect(paper)
+
+
+def paper_suggest(request):
+    """JSON for "which paper?" boxes as one types: {"papers": [{"identifier", "title", "authors", "year", "url"}]}."""
+    papers = search.paper_suggestions(text=request.GET.get("q", ""))
+    suggestions = [
+        {
+            "identifier": paper.identifier,
+            "title": paper.title,
+            "authors": author_names(paper.authors),
+            "year": paper.year,
+            "url": paper.get_absolute_url(),
+        }
+        for paper in papers
+    ]
+    response = JsonResponse({"papers": suggestions})
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 def paper_bibtex(request, identifier: str):

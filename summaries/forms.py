@@ -38,7 +38,7 @@ class SummaryForm(forms.Form):
 
 
 class PaperChoiceForm(forms.Form):
-    """The "which paper?" box shown when /summaries/new/ is reached without a known paper.
+    """The "which paper?" box shown when /summaries/new/ is reached without a known paper: a title or an identifier.
 
     The view looks the paper up (and fetches it, rate-limited) and adds the reason for a miss here,
     so showing the errors never looks it up a second time.
@@ -47,7 +47,7 @@ class PaperChoiceForm(forms.Form):
     paper = forms.CharField(
         label="Paper",
         max_length=500,
-        help_text="An arXiv id or URL, a DOI, or a BibTeX key.",
+        help_text="Its title, an arXiv id or URL, a DOI, or a BibTeX key.",
     )
 
 

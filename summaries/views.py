@@ -13,6 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from papers import search
+from papers.identifiers import Kind, parse_or_none
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from summaries import (
@@ -116,18 +118,34 @@ def _edit_conflict_page(request, *, form, current: Summary):
     return render(request, "summaries/summary_form.html", context, status=409)
 
 
+def _paper_choice_page(request, *, typed: str, error: Exception):
+    """Which paper? Typed text that names none may be (part of) a title: the papers it matches are offered to pick."""
+    choice = PaperChoiceForm({"paper": typed} if typed else None)
+    form = SummaryForm(request.POST or None)  # what was typed stays
+    candidates = []
+    if typed and not isinstance(error, limits.RateLimited) and not error.temporary and _may_be_a_title(typed):
+        candidates = search.paper_suggestions(text=typed)
+    if typed and not candidates:
+        choice.add_error("paper", str(error))
+    status = 429 if isinstance(error, limits.RateLimited) else 503 if error.temporary else 404
+    context = {"choice": choice, "form": form, "candidates": candidates, "typed": typed}
+    return render(request, "summaries/choose_paper.html", context, status=200 if candidates or not typed else status)
+
+
+def _may_be_a_title(text: str) -> bool:
+    """Not an arXiv id or DOI (those name one paper or none); a BibTeX key we lack may be a one-word title."""
+    identifier = parse_or_none(text)
+    return identifier is None or identifier.kind is Kind.BIBTEX
+
+
 @login_required
 def summary_create(request):
-    identifier = request.POST.get("paper") or request.GET.get("paper", "")
+    # "pick": a paper chosen among those a typed title matches (the typed text stays in "paper").
+    identifier = request.POST.get("pick") or request.POST.get("paper") or request.GET.get("paper", "")
     try:
         paper = paper_lookup(identifier, before_fetch=limits.fetch_guard(request))
     except (PaperNotFound, limits.RateLimited) as error:
-        choice = PaperChoiceForm({"paper": identifier} if identifier else None)
-        if identifier:
-            choice.add_error("paper", str(error))
-        form = SummaryForm(request.POST or None)  # what was typed stays
-        status = 429 if isinstance(error, limits.RateLimited) else 503 if error.temporary else 404
-        return render(request, "summaries/choose_paper.html", {"choice": choice, "form": form}, status=status if identifier else 200)
+        return _paper_choice_page(request, typed=identifier, error=error)
 
     # A user has one summary per paper: writing again edits it.
     existing = Summary.objects.filter(paper=paper, author=request.user).first()

@@ -301,3 +301,69 @@ def test_permalink_shows_the_card_and_hidden_summaries_are_404_for_others(client
 
 def test_unknown_summary_is_404(client, db):
     assert client.get("/summary/999999/").status_code == 404
+
+
+# --- Choosing the paper by its title ---------------------------------------------------------------
+
+
+def test_a_title_typed_where_the_paper_goes_offers_the_papers_it_matches(client, user, paper):
+    PaperFactory(title="Conditional Image Generation with Pixel Decoders", arxiv_id="1606.05328")
+    client.force_login(user)
+    response = client.get("/summaries/new/", {"paper": "Pixel Recurrent Neural Networks"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Papers matching “Pixel Recurrent Neural Networks”" in html
+    assert '<a class="tex" href="?paper=1601.06759">Pixel Recurrent Neural Networks</a>' in html
+    assert "not an arXiv id" not in html  # a title is not told it is a bad identifier
+    # Picking it leads to the write form for that paper.
+    assert "Write a summary" in client.get("/summaries/new/", {"paper": "1601.06759"}).content.decode()
+
+
+def test_with_text_already_typed_a_title_offers_buttons_that_keep_the_text(client, user, paper):
+    client.force_login(user)
+    typed = {"paper": "pixel recurrent", "body": "My precious text", "is_private": "on", "preview": "1"}
+    html = client.post("/summaries/new/", typed).content.decode()
+    assert '<button type="submit" name="pick" value="1601.06759" class="link tex">Pixel Recurrent Neural Networks</button>' in html
+    assert "My precious text" in html
+    picked = client.post("/summaries/new/", {**typed, "pick": "1601.06759"})
+    assert picked.status_code == 200 and 'name="paper" value="1601.06759"' in picked.content.decode()
+    assert "My precious text" in picked.content.decode()
+
+
+def test_a_title_nothing_matches_says_so_and_identifiers_still_work(client, user, paper):
+    client.force_login(user)
+    response = client.get("/summaries/new/", {"paper": "Completely unknown words zzqx"})
+    assert response.status_code == 404
+    assert "is not an arXiv id, a DOI or a BibTeX key" in response.content.decode()
+    assert client.get("/summaries/new/", {"paper": "arXiv:1601.06759v2"}).status_code == 200
+
+
+def test_the_suggestion_endpoint_answers_json_for_titles_as_typed(client, paper, django_assert_max_num_queries):
+    PaperFactory(title="Conditional Image Generation with Pixel Decoders", arxiv_id="1606.05328", authors=["Aaron van den Oord"], year=2016)
+    with django_assert_max_num_queries(5):
+        data = client.get("/papers/suggest/", {"q": "pixel"}).json()
+    assert {paper["identifier"] for paper in data["papers"]} == {"1601.06759", "1606.05328"}
+    conditional = next(paper for paper in data["papers"] if paper["identifier"] == "1606.05328")
+    assert conditional == {
+        "identifier": "1606.05328",
+        "title": "Conditional Image Generation with Pixel Decoders",
+        "authors": "Aaron van den Oord",
+        "year": 2016,
+        "url": "/paper/1606.05328/",
+    }
+    assert client.get("/papers/suggest/", {"q": "pi"}).json() == {"papers": []}  # too short to mean anything
+    assert client.get("/papers/suggest/").json() == {"papers": []}
+
+
+def test_suggestions_are_at_most_eight_and_their_query_count_is_fixed(client, db, django_assert_max_num_queries):
+    for n in range(3):
+        PaperFactory(title=f"Attention study {n}")
+    # Few matches as typed also try corrected spellings (PostgreSQL): a few more queries, never more per paper.
+    with django_assert_max_num_queries(5) as few:
+        client.get("/papers/suggest/", {"q": "attention study"})
+    for n in range(3, 30):
+        PaperFactory(title=f"Attention study {n}")
+    with django_assert_max_num_queries(5) as many:
+        papers = client.get("/papers/suggest/", {"q": "attention study"}).json()["papers"]
+    assert len(papers) == 8
+    assert len(many.captured_queries) <= len(few.captured_queries)

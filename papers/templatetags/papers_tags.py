@@ -18,6 +18,12 @@ def _joined(names: list[str], limit: int) -> str:
 
 
 @register.filter
+def author_names(authors, limit: int = 4) -> str:
+    """The paper's authors as plain text, shortened past `limit`: "A, B and C", "A, B, C, D et al."."""
+    return _joined(list(authors or [])[: limit + 1], limit)
+
+
+@register.filter
 def author_links(authors, limit: int = 4) -> SafeString:
     """The paper's authors, shortened past `limit`, each name (escaped) linking to its author page."""
     links = [
