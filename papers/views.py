@@ -13,6 +13,7 @@ from papers.categories import category_name
 from papers.identifiers import is_arxiv_category
 from papers.templatetags.papers_tags import author_names
 from papers.services import PaperNotFound, paper_lookup
+from shortscience.page_cache import anonymous_page_cache
 from summaries import limits, selectors
 
 
@@ -32,6 +33,7 @@ def _paper_or_refusal(request, text: str):
         return None, limits.rate_limited_page(request, limited)
 
 
+@anonymous_page_cache
 def paper_detail(request, identifier: str):
     paper, refusal = _paper_or_refusal(request, identifier)
     if refusal:
