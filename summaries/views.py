@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from papers import search
 from papers.identifiers import Kind, parse_or_none
@@ -524,9 +524,14 @@ def notifications_unsubscribe(request, token: str):
 # --- Community: reputation and export, following, summary requests (summaries.reputation, .following, .summary_requests) ---
 
 
+def _submitted(request):
+    """What a community button sent: its form (POST), or its link's query (a logged-out reader's Follow)."""
+    return request.POST if request.method == "POST" else request.GET
+
+
 def _next_url(request, fallback: str) -> str:
     """The page a community button was pressed on (a same-site `next`), else `fallback` (a URL or its name)."""
-    next_url = request.POST.get("next", "")
+    next_url = _submitted(request).get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = resolve_url(fallback)
     return next_url
@@ -537,7 +542,7 @@ def _redirect_back(request, fallback: str):
 
 
 def _posted_paper(request) -> Paper | None:
-    paper_id = request.POST.get("paper", "")
+    paper_id = _submitted(request).get("paper", "")
     return get_object_or_404(Paper, pk=int(paper_id)) if paper_id.isdigit() else None
 
 
@@ -571,9 +576,9 @@ def export_csv(request):
 
 
 def _follow_target(request) -> following.FollowTarget:
-    kind = request.POST.get("kind", "")
-    paper = _posted_paper(request) if kind == Follow.PAPER else None
-    return following.follow_target(kind=kind, paper=paper, name=request.POST.get("name", ""))
+    data = _submitted(request)
+    paper = _posted_paper(request) if data.get("kind") == Follow.PAPER else None
+    return following.follow_target(kind=data.get("kind", ""), paper=paper, name=data.get("name", ""))
 
 
 def _follow_change(request, change, done: str):
@@ -590,8 +595,12 @@ def _follow_change(request, change, done: str):
     return _redirect_back(request, "summaries:following")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def follow(request):
+    """Logged in, a POST follows. Logged out, "Follow" is a link (pages for visitors carry no CSRF token, so they
+    can be cached): it remembers the follow, and the reader logs in to make it."""
+    if request.method == "GET" and request.user.is_authenticated:
+        return HttpResponseNotAllowed(["POST"])
     return _follow_change(request, following.follow_create, following.FOLLOWED_MESSAGE)
 
 
