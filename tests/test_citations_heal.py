@@ -1,6 +1,7 @@
 """Citations heal: a summary citing a paper we did not have is rendered again when the paper arrives,
 by whichever path (fetch, BibTeX import, snapshot or harvest: all write through papers_upsert)."""
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,14 @@ def test_an_upserted_paper_heals_the_summaries_citing_it_after_commit(write_path
     other = SummaryFactory(body=r"Unrelated \cite{1312.6114}.")
     assert "[<a" in summary.body_html and ">1207.0580</a>]" in summary.body_html
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        papers_upsert([PaperRecord(arxiv_id="1207.0580", title="Improving neural networks", authors=["Geoffrey Hinton", "Nitish Srivastava"], year=2012)])
-    assert len(callbacks) == 1  # nothing is re-rendered before the papers are committed
+    record = PaperRecord(arxiv_id="1207.0580", title="Improving neural networks", authors=["Geoffrey Hinton", "Nitish Srivastava"], year=2012)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        papers_upsert([record])
+    # Nothing is re-rendered before the papers are committed: the healing waits for the commit.
+    assert ">1207.0580</a>]" in Summary.objects.get(pk=summary.pk).body_html
+    assert [callback.func for callback in callbacks if isinstance(callback, partial)] == [citations.citations_heal]
+    for callback in callbacks:
+        callback()
 
     summary.refresh_from_db()
     cited = Summary.objects.get(pk=summary.pk).cited_papers.get()
