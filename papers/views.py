@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from papers import bibtex, browse, search
+from papers import bibtex, browse, search, typesetting
 from papers.categories import category_name
 from papers.identifiers import is_arxiv_category
 from papers.templatetags.papers_tags import author_names
@@ -43,9 +43,10 @@ def paper_detail(request, identifier: str):
     context = {
         "paper": paper,
         "summaries": selectors.summaries_for_paper(paper=paper, viewer=request.user),
-        "citing_summaries": selectors.summaries_citing(paper=paper, viewer=request.user),
-        "similar_papers": search.similar_papers(paper=paper),
+        "citing_summaries": list(selectors.summaries_citing(paper=paper, viewer=request.user)),
+        "similar_papers": list(search.similar_papers(paper=paper)),
     }
+    typesetting.typeset_papers([paper, *context["citing_summaries"], *context["similar_papers"]])
     return render(request, "papers/paper_detail.html", context)
 
 
@@ -110,6 +111,7 @@ def search_page(request):
     results = search.search_results(
         query=query, kind=request.GET.get("in", "papers"), page_number=request.GET.get("page")
     )
+    typesetting.typeset_papers(results.page)
     return render(request, "papers/search.html", {"results": results, "query": query})
 
 
@@ -123,6 +125,7 @@ def category_detail(request, category: str):
     if not is_arxiv_category(category):
         raise Http404("No such arXiv category.")
     page = search.category_page(category=category, page_number=request.GET.get("page"))
+    typesetting.typeset_papers(page)
     context = {"category": category, "category_name": category_name(category), "page": page}
     return render(request, "papers/category.html", context)
 
@@ -152,6 +155,7 @@ def venue_detail(request, venue: str):
     # A venue exists only through its papers.
     if not years and not page.object_list:
         raise Http404("No such venue.")
+    typesetting.typeset_papers(page)
     context = {"venue": venue, "year": year, "years": years, "page": page}
     return render(request, "papers/venue.html", context)
 
@@ -168,5 +172,6 @@ def author_detail(request, name: str):
     # An author exists only through their papers.
     if not page.object_list:
         raise Http404("No paper here has this author.")
-    summaries = selectors.summaries_of_papers(papers=papers, viewer=request.user)[:AUTHOR_SUMMARIES_SHOWN]
+    summaries = list(selectors.summaries_of_papers(papers=papers, viewer=request.user)[:AUTHOR_SUMMARIES_SHOWN])
+    typesetting.typeset_papers([*page, *summaries])
     return render(request, "papers/author.html", {"name": name, "page": page, "summaries": summaries})

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from papers import search
+from papers import search, typesetting
 from papers.identifiers import Kind, parse_or_none
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
@@ -40,7 +40,9 @@ VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
 
 def _page(request, queryset):
-    return Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    typesetting.typeset_papers(page)
+    return page
 
 
 @anonymous_page_cache
@@ -127,6 +129,7 @@ def _paper_choice_page(request, *, typed: str, error: Exception):
     candidates = []
     if typed and not isinstance(error, limits.RateLimited) and not error.temporary and _may_be_a_title(typed):
         candidates = search.paper_suggestions(text=typed)
+        typesetting.typeset_papers(candidates)
     if typed and not candidates:
         choice.add_error("paper", str(error))
     status = 429 if isinstance(error, limits.RateLimited) else 503 if error.temporary else 404
@@ -251,6 +254,7 @@ def summary_detail(request, pk: int):
         raise Http404("No such summary.")
     _count_view(request, pk, author_id=summary.author_id)
     owns_it = summary.can_edit(request.user)
+    typesetting.typeset_papers([summary])
     context = {
         "summary": summary,
         "paper": summary.paper,
@@ -305,6 +309,7 @@ def summary_restore(request, pk: int):
     if revision is None:
         raise Http404("No such revision.")
     if request.method != "POST":
+        typesetting.typeset_papers([summary])
         context = {"summary": summary, "revision": revision, "diff": diffing.diff_html(summary.body, revision.body)}
         return render(request, "summaries/summary_confirm_restore.html", context)
     try:

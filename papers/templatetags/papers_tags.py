@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from papers import typesetting
+
 register = template.Library()
 
 
@@ -31,3 +33,14 @@ def author_links(authors, limit: int = 4) -> SafeString:
         for name in list(authors or [])[: limit + 1]  # one past the limit is enough to say "et al."
     ]
     return mark_safe(_joined(links, limit))
+
+
+@register.filter
+def typeset_title(paper) -> str:
+    """The paper's title with its math typeset (stored by papers.typesetting.typeset_papers)."""
+    return typesetting.title_html(paper)
+
+
+@register.filter
+def typeset_abstract(paper) -> str:
+    return typesetting.abstract_html(paper)
