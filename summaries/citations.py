@@ -1,10 +1,6 @@
 """Citations that heal: a summary citing a paper we did not have is rendered again when that paper arrives,
 so its "[1207.0580]" becomes "Srivastava et al., 2012" and the paper lists the summary among those citing it."""
 
-from functools import partial
-
-from django.db import transaction
-
 from papers.identifiers import Kind
 from summaries import services
 from summaries.models import Summary, UnresolvedCitation
@@ -20,10 +16,9 @@ def citations_heal(*, identifiers: dict[str, list[str]]) -> int:
 
     Safe to run twice: a summary whose citations now resolve has no unresolved row left to match.
     """
-    waiting = UnresolvedCitation.objects.exclude(kind="")
-    # Most imports cite nothing anyone waits for: one cheap query, then nothing.
-    if not waiting.exists():
+    if not citations_waiting():
         return 0
+    waiting = UnresolvedCitation.objects.exclude(kind="")
     summary_ids = set()
     for field, values in identifiers.items():
         for start in range(0, len(values), _VALUES_PER_QUERY):
@@ -35,7 +30,6 @@ def citations_heal(*, identifiers: dict[str, list[str]]) -> int:
     return len(summary_ids)
 
 
-def citations_heal_on_commit(sender, *, identifiers: dict[str, list[str]], **kwargs) -> None:
-    """papers_written receiver: heal once the papers are committed, so the re-render resolves them."""
-    if any(identifiers.values()):
-        transaction.on_commit(partial(citations_heal, identifiers=identifiers))
+def citations_waiting() -> bool:
+    """Whether any summary waits for a paper by an identifier: when none does, an import queues no healing."""
+    return UnresolvedCitation.objects.exclude(kind="").exists()

@@ -2,17 +2,15 @@
 asked for a summary hear when a public one appears, a "Follow" pressed before logging in is made at log-in,
 and summaries citing a paper that arrives are healed."""
 
-from functools import partial
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from papers.signals import papers_written
-from summaries import citations, following, summary_requests
+from shortscience.background import enqueue_on_commit
+from summaries import citations, following, tasks
 from summaries.models import Profile, Summary
 
 
@@ -32,10 +30,15 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
     if update_fields is not None and not {"is_private", "is_hidden"} & set(update_fields):
         return
     if instance.is_public:
-        transaction.on_commit(partial(summary_requests.summary_requests_notify, instance))
+        enqueue_on_commit(tasks.summary_requests_notify, summary_id=instance.pk)
 
 
-papers_written.connect(citations.citations_heal_on_commit, dispatch_uid="citations_heal")
+@receiver(papers_written, dispatch_uid="citations_heal")
+def heal_citations_of_written_papers(sender, *, identifiers: dict[str, list[str]], **kwargs):
+    """Summaries waiting for one of these papers are re-rendered on the worker once the papers are committed;
+    one query per batch, and no task when no summary waits for any paper."""
+    if any(identifiers.values()) and citations.citations_waiting():
+        enqueue_on_commit(tasks.citations_heal, identifiers=identifiers, run_here_if_broker_down=True)
 
 
 @receiver(user_logged_in)

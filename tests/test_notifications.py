@@ -119,8 +119,8 @@ def test_emails_go_after_the_commit_not_before(django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         comments.comment_post(summary=summary, author=user, body="Pending.")
     assert mail.outbox == []
-    assert len(callbacks) == 1
-    callbacks[0]()
+    for callback in callbacks:  # the email task's, and the page cache's
+        callback()
     assert recipients() == ["hopper@example.org"]
 
 
