@@ -18,14 +18,22 @@ ANONYMOUS_BYLINE = "Anonymous"
 
 class SummaryQuerySet(models.QuerySet):
     def public(self) -> "SummaryQuerySet":
-        """What may appear in any list, feed, search or sitemap: not hidden, not private."""
-        return self.filter(is_hidden=False, is_private=False)
+        """What may appear in any list, feed, search or sitemap: not deleted, not hidden, not private."""
+        return self.filter(deleted_at__isnull=True, is_hidden=False, is_private=False)
 
     def visible_to(self, user) -> "SummaryQuerySet":
-        """Public summaries plus the user's own (private or hidden ones included)."""
+        """Public summaries plus the user's own (private or hidden ones included, deleted ones not)."""
         if user is None or not user.is_authenticated:
             return self.public()
-        return self.filter(Q(is_hidden=False, is_private=False) | Q(author=user))
+        return self.filter(Q(is_hidden=False, is_private=False) | Q(author=user), deleted_at__isnull=True)
+
+
+class LiveSummaryManager(models.Manager.from_queryset(SummaryQuerySet)):
+    """Summary.objects: deleted summaries are gone for every page, count and relation; staff reach them
+    through Summary.all_objects (the admin, restoring, purging)."""
+
+    def get_queryset(self) -> SummaryQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class Summary(models.Model):
@@ -49,8 +57,15 @@ class Summary(models.Model):
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Deleting keeps the row, its comments, votes, revisions and reports, so staff can restore it;
+    # `manage.py purge_deleted_summaries` removes it for good later.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
 
-    objects = SummaryQuerySet.as_manager()
+    objects = LiveSummaryManager()
+    all_objects = SummaryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "summaries"

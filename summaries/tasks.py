@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from shortscience.background import TRANSIENT_FAILURE_RETRIES
-from summaries import citations, following, notifications, pending, services, summary_requests
+from summaries import citations, following, notifications, pending, popularity, services, summary_requests
 from summaries.models import Summary
 
 
@@ -40,6 +41,13 @@ def stored_html_rerender(everything: bool = False) -> tuple[int, int]:
 @shared_task(**TRANSIENT_FAILURE_RETRIES)
 def citing_summaries_rerender(paper_ids: list[int]) -> int:
     return services.citing_summaries_rerender(paper_ids=paper_ids)
+
+
+@shared_task
+def housekeeping_daily() -> tuple[int, int]:
+    """Purge summaries deleted long enough ago, and who-read-what records older than yesterday."""
+    purged, _ = services.summaries_purge(deleted_before_days=settings.SUMMARY_PURGE_AFTER_DAYS)
+    return purged, popularity.summary_views_purge()
 
 
 @shared_task(**TRANSIENT_FAILURE_RETRIES)

@@ -67,7 +67,11 @@ def _summary_form_page(request, *, paper, form, summary=None, writing_again=Fals
             form.add_error(None, str(limited))
             status = 429
         else:
-            preview = rendering.render(form.cleaned_data["body"])
+            try:
+                preview = rendering.render(form.cleaned_data["body"])
+            except rendering.RenderingTooSlow as too_slow:
+                form.add_error("body", str(too_slow))
+                status = _REFUSED_STATUS[type(too_slow)]
     context = {
         "paper": paper, "form": form, "summary": summary, "writing_again": writing_again, "preview": preview
     }
@@ -83,6 +87,10 @@ def _summary_form_initial(summary: Summary | None) -> dict:
         "is_private": summary.is_private,
         "base_revision": summary.revision,
     }
+
+
+# A refused save: the form comes back with the text as typed and the reason.
+_REFUSED_STATUS = {limits.RateLimited: 429, rendering.RenderingTooSlow: 422}
 
 
 def _summary_changes(form) -> dict:
@@ -162,10 +170,11 @@ def summary_create(request):
             try:
                 limits.rate_limit_check(request, action="edit" if writing_again else "summary")
                 summary = services.summary_save(paper=paper, author=request.user, **_summary_changes(form))
-            except limits.RateLimited as limited:
-                form.add_error(None, str(limited))  # the typed text stays in the form
+            except (limits.RateLimited, rendering.RenderingTooSlow) as refused:
+                form.add_error(None, str(refused))  # the typed text stays in the form
                 return _summary_form_page(
-                    request, paper=paper, form=form, summary=existing, writing_again=writing_again, status=429
+                    request, paper=paper, form=form, summary=existing, writing_again=writing_again,
+                    status=_REFUSED_STATUS[type(refused)],
                 )
             except services.EditConflict as conflict:
                 return _edit_conflict_page(request, form=form, current=conflict.current)
@@ -192,9 +201,11 @@ def summary_edit(request, pk: int):
             try:
                 limits.rate_limit_check(request, action="edit")
                 services.summary_update(summary=summary, editor=request.user, **_summary_changes(form))
-            except limits.RateLimited as limited:
-                form.add_error(None, str(limited))
-                return _summary_form_page(request, paper=summary.paper, form=form, summary=summary, status=429)
+            except (limits.RateLimited, rendering.RenderingTooSlow) as refused:
+                form.add_error(None, str(refused))
+                return _summary_form_page(
+                    request, paper=summary.paper, form=form, summary=summary, status=_REFUSED_STATUS[type(refused)]
+                )
             except services.EditConflict as conflict:
                 return _edit_conflict_page(request, form=form, current=conflict.current)
             messages.success(request, _saved_message(summary, created=False))
@@ -209,8 +220,12 @@ def summary_delete(request, pk: int):
     summary = _editable_summary(request, pk)
     if request.method == "POST":
         paper = summary.paper
-        summary.delete()
-        messages.success(request, "The summary is deleted.")
+        services.summary_delete(summary=summary, actor=request.user)
+        messages.success(
+            request,
+            "The summary is deleted: it is gone from every page, and its comments are kept in case a moderator "
+            f"restores it (ask within {settings.SUMMARY_PURGE_AFTER_DAYS} days).",
+        )
         return redirect(paper)
     return render(request, "summaries/summary_confirm_delete.html", {"summary": summary})
 
@@ -227,7 +242,11 @@ def summary_preview(request):
         limits.rate_limit_check(request, action="preview")
     except limits.RateLimited as limited:
         return HttpResponse(str(limited), status=429, content_type="text/plain; charset=utf-8")
-    return render(request, "summaries/_preview.html", {"preview": rendering.render(form.cleaned_data["body"])})
+    try:
+        preview = rendering.render(form.cleaned_data["body"])
+    except rendering.RenderingTooSlow as too_slow:
+        return HttpResponse(str(too_slow), status=422, content_type="text/plain; charset=utf-8")
+    return render(request, "summaries/_preview.html", {"preview": preview})
 
 
 def _share_token(request) -> str:
@@ -412,12 +431,12 @@ def comment_create(request, pk: int):
         return _comment_form_page(request, summary=summary, form=form)
     try:
         limits.rate_limit_check(request, action="comment")
-    except limits.RateLimited as limited:
-        form.add_error(None, str(limited))
+        comment = comments.comment_post(summary=summary, author=request.user, body=form.cleaned_data["body"], parent=parent)
+    except (limits.RateLimited, rendering.RenderingTooSlow) as refused:
+        form.add_error(None, str(refused))
         response = _comment_form_page(request, summary=summary, form=form)
-        response.status_code = 429
+        response.status_code = _REFUSED_STATUS[type(refused)]
         return response
-    comment = comments.comment_post(summary=summary, author=request.user, body=form.cleaned_data["body"], parent=parent)
     return redirect(comment.get_absolute_url())
 
 
@@ -426,7 +445,13 @@ def comment_edit(request, pk: int):
     comment = _own_comment(request, pk)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
-        comments.comment_edit(comment=comment, editor=request.user, body=form.cleaned_data["body"])
+        try:
+            comments.comment_edit(comment=comment, editor=request.user, body=form.cleaned_data["body"])
+        except rendering.RenderingTooSlow as too_slow:
+            form.add_error(None, str(too_slow))
+            response = _comment_form_page(request, summary=comment.summary, form=form, comment=comment)
+            response.status_code = _REFUSED_STATUS[type(too_slow)]
+            return response
         return redirect(comment.get_absolute_url())
     return _comment_form_page(request, summary=comment.summary, form=form, comment=comment)
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('summaries', '0008_comment_notified_at'),
+        ('summaries', '0009_summary_soft_delete'),
     ]
 
     operations = [
