@@ -43,6 +43,9 @@ class Summary(models.Model):
     # Rendered and sanitized at save time by summaries.rendering; never rendered per request.
     body_html = models.TextField(editable=False)
     rendered_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    # What cards show (summaries.excerpts), cut from body_html when it is stored.
+    excerpt_html = models.TextField(editable=False, default="")
+    excerpt_is_whole = models.BooleanField(default=True, editable=False, help_text="The excerpt is the whole summary.")
     cited_papers = models.ManyToManyField(Paper, blank=True, related_name="cited_by_summaries", editable=False)
     score = models.IntegerField(default=0, editable=False)
     is_hidden = models.BooleanField("hidden", default=False, help_text="Hidden summaries appear on no public page.")
@@ -77,7 +80,9 @@ class Summary(models.Model):
             models.Index(fields=["-created_at", "-id"], name="summary_recent"),
             # Counting the public summaries (the feed's pages) reads this small index, never the wide rows.
             models.Index(
-                fields=["-created_at", "-id"], name="summary_public_recent", condition=Q(is_hidden=False, is_private=False)
+                fields=["-created_at", "-id"],
+                name="summary_public_recent",
+                condition=Q(deleted_at__isnull=True, is_hidden=False, is_private=False),
             ),
             models.Index(fields=["-score", "-created_at"], name="summary_top"),
         ]

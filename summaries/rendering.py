@@ -32,7 +32,7 @@ from summaries import katex
 __all__ = ["RENDERER_VERSION", "Rendered", "RenderingTooSlow", "render"]
 
 # Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
-RENDERER_VERSION = 5
+RENDERER_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -392,14 +392,26 @@ class _MathTables(TableExtension):
         md.parser.blockprocessors.register(_MathTableProcessor(md.parser, self.getConfigs()), "table", 75)
 
 
-# The page's own title and sections are h1 and h2, so a summary's "# Heading" starts at h3.
-_SHIFTED_HEADING = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
+# A page has one h1 (the paper's title), so a summary's "# Heading" is an h2: one level down, not two.
+_HEADING = re.compile(r"h([1-6])")
 
 
 class _HeadingShift(Treeprocessor):
+    """Shift headings one level down, and never let one skip a level below the one before it.
+
+    Above the text stands the permalink's h1 or a card's or section's h2, so a summary's first heading
+    is an h2 whatever it was written as, and each next one at most one level below the one before:
+    "## A" then "#### B" becomes h2 then h3.
+    """
+
     def run(self, root: Element) -> None:
+        previous = 1
         for element in root.iter():
-            element.tag = _SHIFTED_HEADING.get(element.tag, element.tag)
+            match = _HEADING.fullmatch(element.tag) if isinstance(element.tag, str) else None
+            if match:
+                level = min(int(match.group(1)) + 1, previous + 1, 6)
+                element.tag = f"h{level}"
+                previous = level
 
 
 class _SummaryMarkdown(Extension):
@@ -531,7 +543,7 @@ def _append_text(element: Element, text: str) -> None:
 # ---- Sanitizing: the last step, over everything above and any HTML the author typed ------------
 
 _TAGS = {
-    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub",
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub",
     "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "span", "div",
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip

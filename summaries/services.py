@@ -13,7 +13,7 @@ from django.utils import timezone
 from papers.models import Paper
 from shortscience import page_cache
 from summaries import comments as comment_services
-from summaries import rendering
+from summaries import excerpts, rendering
 from summaries.models import Comment, Profile, Report, Summary, SummaryRevision, UnresolvedCitation, Vote
 
 logger = logging.getLogger(__name__)
@@ -22,8 +22,10 @@ logger = logging.getLogger(__name__)
 def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None) -> None:
     rendered = rendering.render(summary.body)
     summary.body_html = rendered.html
+    excerpt = excerpts.excerpt(rendered.html)
+    summary.excerpt_html, summary.excerpt_is_whole = excerpt.html, excerpt.is_whole
     summary.rendered_version = rendering.RENDERER_VERSION
-    summary.save(update_fields=update_fields)
+    summary.save(update_fields=update_fields and [*update_fields, "excerpt_html", "excerpt_is_whole"])
     summary.cited_papers.set(rendered.cited_papers)
     _unresolved_citations_record(summary, rendered.unresolved_citations)
 

@@ -1,6 +1,6 @@
 """Receivers: every user gets a profile (so pages can show display names without checking), readers who
-asked for a summary hear when a public one appears, a "Follow" pressed before logging in is made at log-in,
-and summaries citing a paper that arrives are healed."""
+asked for a summary hear when a public one appears, a "Follow" pressed or a vote clicked before logging in is
+made at log-in, and summaries citing a paper that arrives are healed."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from papers.signals import papers_written
 from shortscience.background import enqueue_on_commit
-from summaries import citations, following, tasks
+from summaries import citations, following, tasks, votes_after_login
 from summaries.models import Profile, Summary
 
 
@@ -49,3 +49,9 @@ def follow_after_login(sender, request, user, **kwargs):
     if target is not None:
         # fail_silently: logins made outside a page (the test client, scripts) have no message storage.
         messages.success(request, following.FOLLOWED_MESSAGE.format(target=target), fail_silently=True)
+
+
+@receiver(user_logged_in)
+def cast_vote_clicked_before_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        votes_after_login.vote_cast_remembered(request, user)

@@ -6,18 +6,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from papers import search, typesetting
 from papers.identifiers import Kind, parse_or_none
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
+from shortscience.pagination import page_or_404
 from summaries import (
     comments,
     diffing,
@@ -32,6 +33,7 @@ from summaries import (
     selectors,
     services,
     summary_requests,
+    votes_after_login,
 )
 from summaries.forms import CommentForm, PaperChoiceForm, ProfileForm, SummaryForm, SummaryImageForm
 from summaries.models import Comment, Follow, Summary, Vote
@@ -40,7 +42,8 @@ VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    """page_or_404, with the titles of the page's papers typeset (papers.typesetting)."""
+    page = page_or_404(request, queryset)
     typesetting.typeset_papers(page)
     return page
 
@@ -50,8 +53,17 @@ def feed(request):
     order = request.GET.get("order", "recent")
     if order not in selectors.FEED_ORDERINGS:
         order = "recent"
-    page = _page(request, selectors.feed_cards(order=order, viewer=request.user))
-    return render(request, "summaries/feed.html", {"page": page, "order": order})
+    # Only Top has a period: Recent is newest first anyway, and Popular already decays with age.
+    period = request.GET.get("period", "all") if order == "top" else "all"
+    if period not in selectors.FEED_PERIODS:
+        period = "all"
+    page = _page(request, selectors.feed_cards(order=order, period=period, viewer=request.user))
+    choices = {"order": order} if order != "recent" else {}
+    if period != "all":
+        choices["period"] = period
+    canonical = reverse("summaries:feed") + (f"?{urlencode(choices)}" if choices else "")
+    context = {"page": page, "order": order, "period": period, "periods": selectors.FEED_PERIODS, "canonical": canonical}
+    return render(request, "summaries/feed.html", context)
 
 
 def _summary_form_page(request, *, paper, form, summary=None, writing_again=False, status=200):
@@ -342,7 +354,37 @@ def summary_restore(request, pk: int):
     return redirect(summary)
 
 
-@login_required
+def _submitted(request):
+    """What a button sent: its form (POST), or its link's query (a logged-out reader's Follow)."""
+    return request.POST if request.method == "POST" else request.GET
+
+
+def _back_url(request, fallback: str) -> str:
+    """The page a button was pressed on (a same-site `next`), else `fallback` (a URL or a URL name)."""
+    next_url = _submitted(request).get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return resolve_url(fallback)
+    return next_url
+
+
+@require_GET
+def summary_vote_after_login(request, pk: int):
+    """A visitor's vote button: the vote is kept in their session and cast once they log in or sign up.
+
+    A GET with no CSRF token, so the anonymous pages carrying these buttons can be cached whole; it writes
+    nothing but the session, and the vote itself waits for the visitor's own log-in (summaries.votes_after_login).
+    """
+    summary = get_object_or_404(Summary.objects.public(), pk=pk)
+    back = _back_url(request, summary.get_absolute_url())
+    if request.user.is_authenticated:
+        return redirect(back)  # logged in meanwhile: their page has the real buttons
+    value = VOTE_VALUES.get(request.GET.get("value", ""))
+    if value:
+        votes_after_login.vote_remember(request, summary=summary, value=value)
+        messages.info(request, "Log in or sign up, and your vote is counted.")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': back})}")
+
+
 @require_POST
 def summary_vote(request, pk: int):
     summary = get_object_or_404(Summary.objects.public(), pk=pk)
@@ -350,6 +392,11 @@ def summary_vote(request, pk: int):
     if value is None:
         return HttpResponse("A vote is up, down or clear.", status=400, content_type="text/plain; charset=utf-8")
     wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if not request.user.is_authenticated:
+        login_url = f"{reverse('account_login')}?{urlencode({'next': _back_url(request, summary.get_absolute_url())})}"
+        if wants_json:
+            return JsonResponse({"error": "Log in to vote.", "login": login_url}, status=401)
+        return redirect(login_url)
     try:
         limits.rate_limit_check(request, action="vote")
     except limits.RateLimited as limited:
@@ -365,10 +412,7 @@ def summary_vote(request, pk: int):
     else:
         if wants_json:
             return JsonResponse({"score": score, "vote": value})
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = summary.get_absolute_url()
-    return redirect(next_url)
+    return redirect(_back_url(request, summary.get_absolute_url()))
 
 
 def profile_detail(request, username: str):
@@ -554,21 +598,9 @@ def notifications_unsubscribe(request, token: str):
 # --- Community: reputation and export, following, summary requests (summaries.reputation, .following, .summary_requests) ---
 
 
-def _submitted(request):
-    """What a community button sent: its form (POST), or its link's query (a logged-out reader's Follow)."""
-    return request.POST if request.method == "POST" else request.GET
-
-
-def _next_url(request, fallback: str) -> str:
-    """The page a community button was pressed on (a same-site `next`), else `fallback` (a URL or its name)."""
-    next_url = _submitted(request).get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = resolve_url(fallback)
-    return next_url
-
-
 def _redirect_back(request, fallback: str):
-    return redirect(_next_url(request, fallback))
+    """Back to the page a community button was pressed on, else to `fallback` (a URL or a URL name)."""
+    return redirect(_back_url(request, fallback))
 
 
 def _posted_paper(request) -> Paper | None:
@@ -619,7 +651,7 @@ def _follow_change(request, change, done: str):
     if not request.user.is_authenticated:
         # Kept in the session and made at log-in (summaries.signals), which then returns to the page.
         following.follow_after_login_store(session=request.session, target=target)
-        return redirect_to_login(_next_url(request, "summaries:following"))
+        return redirect_to_login(_back_url(request, "summaries:following"))
     change(follower=request.user, target=target)
     messages.success(request, done.format(target=target))
     return _redirect_back(request, "summaries:following")

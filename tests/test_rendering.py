@@ -187,13 +187,18 @@ def test_markdown(source, expected):
 @pytest.mark.parametrize(
     "source, heading",
     [
-        ("# One", "<h3>One</h3>"),
-        ("## Two", "<h4>Two</h4>"),
-        ("### Three", "<h5>Three</h5>"),
-        ("#### Four", "<h6>Four</h6>"),
-        ("###### Six", "<h6>Six</h6>"),
-        ("Setext\n======", "<h3>Setext</h3>"),
-        ("Setext\n------", "<h4>Setext</h4>"),
+        ("# One", "<h2>One</h2>"),
+        ("# One\n\n## Two", "<h2>One</h2>\n<h3>Two</h3>"),
+        ("# One\n\n## Two\n\n### Three\n\n#### Four\n\n##### Five", "<h2>One</h2>\n<h3>Two</h3>\n<h4>Three</h4>\n<h5>Four</h5>\n<h6>Five</h6>"),
+        ("Setext\n======", "<h2>Setext</h2>"),
+        # What stands above the text is an h1 (the permalink) or an h2 (a card, a section): the first
+        # heading is an h2, and none skips a level below the one before it.
+        ("## Two", "<h2>Two</h2>"),
+        ("###### Six", "<h2>Six</h2>"),
+        ("Setext\n------", "<h2>Setext</h2>"),
+        ("## Two\n\n### Three", "<h2>Two</h2>\n<h3>Three</h3>"),
+        ("# One\n\n### Three\n\n#### Four\n\n## Two", "<h2>One</h2>\n<h3>Three</h3>\n<h4>Four</h4>\n<h3>Two</h3>"),
+        ("# A\n\n##### deep\n\n###### deeper", "<h2>A</h2>\n<h3>deep</h3>\n<h4>deeper</h4>"),
     ],
 )
 def test_headings_never_outrank_the_pages_own(source, heading):
@@ -446,7 +451,7 @@ def test_text_without_identifiers_needs_no_query(django_assert_num_queries):
 # ---- Sanitizing ---------------------------------------------------------------------------------
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub", "code", "pre",
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "img", "span", "div", "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 SAFE_SCHEMES = {"", "http", "https", "mailto"}

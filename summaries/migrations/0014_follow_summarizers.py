@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('summaries', '0011_profile_affiliation_website_orcid'),
+        ('summaries', '0013_profile_affiliation_website_orcid'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('summaries', '0009_summary_soft_delete'),
+        ('summaries', '0011_public_index_leaves_out_deleted'),
     ]
 
     operations = [

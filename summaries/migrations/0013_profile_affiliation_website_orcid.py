@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('summaries', '0010_unresolved_citations'),
+        ('summaries', '0012_unresolved_citations'),
     ]
 
     operations = [
