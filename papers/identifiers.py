@@ -57,13 +57,33 @@ _ARXIV_CATEGORY = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?
 ARXIV_CATEGORY_MAX_LENGTH = 40
 
 
+# New-style ids begin in April 2007; their sequence number grew from 4 digits to 5 in January 2015.
+_FIVE_DIGIT_SEQUENCES_FROM = "1501"
+
+
 def _arxiv(match: re.Match) -> Identifier:
     new, old, version = match.group("new"), match.group("old"), match.group("version")
+    if not _is_arxiv_number(new or old.split("/")[1], new_style=bool(new)):
+        raise InvalidIdentifier(
+            f"“{new or old}” is not an arXiv id: months run 01 to 12, and the number after the dot has "
+            "4 digits before 2015 and 5 from 2015 on."
+        )
     if old:
         # arXiv names old papers by archive and number only: math.GT/0309136 is math/0309136.
         archive, number = old.split("/")
         old = f"{archive.partition('.')[0].lower()}/{number}"
     return Identifier(Kind.ARXIV, new or old, int(version) if version else None)
+
+
+def _is_arxiv_number(number: str, *, new_style: bool) -> bool:
+    """Whether an id's yymm (and, new-style, its sequence's length) is one arXiv can have issued."""
+    yymm = number[:4]
+    if not 1 <= int(yymm[2:]) <= 12:
+        return False
+    if not new_style:
+        return True
+    sequence = number.partition(".")[2]
+    return yymm >= "0704" and len(sequence) == (5 if yymm >= _FIVE_DIGIT_SEQUENCES_FROM else 4)
 
 
 def parse(text: str) -> Identifier:

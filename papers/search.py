@@ -7,6 +7,7 @@ ranked, so a word found in half a million papers costs what one found in a thous
 SQLite, for development, gets plain substring matching.
 """
 
+import difflib
 import re
 from html import unescape
 from dataclasses import dataclass
@@ -384,6 +385,14 @@ class Ranking:
     ids: list[int]
     capped: bool  # the candidates stopped at CANDIDATES: there are more matches
     terms: Terms | None = None
+    # The query with its misspelled words replaced by the words papers use, when that found the results.
+    corrected_query: str = ""
+
+
+def _corrected_query(query: str, corrections) -> str:
+    """`query` with each corrected word replaced by its likeliest meaning: what "Showing results for" names."""
+    best = {typed: known[0] for typed, known in corrections if known}
+    return " ".join(best.get(word.lower(), word) for word in query.split())
 
 
 def _ranked_paper_ids(query: str) -> Ranking:
@@ -397,7 +406,16 @@ def _ranked_paper_ids(query: str) -> Ranking:
             seen = {row[0] for row in rows}
             rows += [row for row in _run_ranking(query, corrected or terms, fuzzy=True) if row[0] not in seen]
             terms = corrected or terms
-        return Ranking([row[0] for row in rows], any(row[2] for row in rows), terms)
+        corrected_query = _corrected_query(query, terms.corrections) if rows and terms.corrections else ""
+        return Ranking([row[0] for row in rows], any(row[2] for row in rows), terms, corrected_query)
+    ranking = _words_ranking(query)
+    if len(ranking.ids) < ENOUGH_AS_TYPED:
+        ranking = _sqlite_spelling_fallback(query, ranking)
+    return ranking
+
+
+def _words_ranking(query: str) -> Ranking:
+    """Without PostgreSQL's full-text search: papers with every word in title, abstract or authors, title matches first."""
     words = query.split()[:8]
     condition = Q()
     for word in words:
@@ -412,6 +430,45 @@ def _ranked_paper_ids(query: str) -> Ranking:
         .values_list("pk", flat=True)[: CANDIDATES + 1]
     )
     return Ranking(ids[:CANDIDATES], len(ids) > CANDIDATES)
+
+
+# SQLite has no trigram index: spelling is corrected against the titles and authors of this many newest
+# papers, read once per search that finds too little (a development database has a few thousand).
+SQLITE_SPELLING_PAPERS = 20_000
+SQLITE_WORD_CUTOFF = 0.75  # difflib's ratio between a typed word and a known one
+SQLITE_TITLE_CUTOFF = 0.6  # between the whole query and a title, when correcting words found nothing
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _sqlite_spelling_fallback(query: str, as_typed: Ranking) -> Ranking:
+    """Few papers match as typed: correct each word no known title or author uses to the nearest one that does,
+    and search again; if that finds nothing either, the titles nearest to the whole query."""
+    papers = list(Paper.objects.order_by("-published", "-id").values_list("pk", "title", "authors")[:SQLITE_SPELLING_PAPERS])
+    known_words = {word.lower() for _, title, authors in papers for word in _WORD.findall(f"{title} {' '.join(authors or [])}")}
+    corrections = []
+    for word in dict.fromkeys(word.lower() for word in _WORD.findall(query)):
+        # Two letters say too little to correct, and match inside longer words anyway.
+        if len(word) < 3 or word in known_words:
+            continue
+        if nearest := difflib.get_close_matches(word, known_words, n=1, cutoff=SQLITE_WORD_CUTOFF):
+            corrections.append((word, nearest))
+    if corrections:
+        corrected_query = _corrected_query(query, corrections)
+        corrected = _words_ranking(corrected_query)
+        if len(corrected.ids) > len(as_typed.ids):
+            corrected.corrected_query = corrected_query
+            return corrected
+    if as_typed.ids:
+        return as_typed
+    wanted = query.lower()
+    scored = []
+    for pk, title, _ in papers:
+        matcher = difflib.SequenceMatcher(None, wanted, title.lower(), autojunk=False)
+        if matcher.real_quick_ratio() >= SQLITE_TITLE_CUTOFF and matcher.quick_ratio() >= SQLITE_TITLE_CUTOFF:
+            if (ratio := matcher.ratio()) >= SQLITE_TITLE_CUTOFF:
+                scored.append((ratio, pk))
+    scored.sort(reverse=True)
+    return Ranking([pk for _, pk in scored[:FUZZY_CANDIDATES]], False)
 
 
 def _paper_rows(ids: list[int], terms: Terms | None) -> QuerySet[Paper]:
@@ -462,6 +519,21 @@ def paper_results(*, query: str, page_number=1) -> Page:
     ranking = _ranked_paper_ids(query)
     fetch = lambda ids: _with_highlights(_paper_rows(ids, ranking.terms), query, ranking.terms)  # noqa: E731
     return _ranked_page(ranking.ids, page_number, fetch, capped=ranking.capped)
+
+
+SUGGESTIONS = 8
+SUGGEST_MIN_LENGTH = 3
+
+
+def paper_suggestions(*, text: str, limit: int = SUGGESTIONS) -> list[Paper]:
+    """The papers best matching `text` (a title as typed, or words of one), for "which paper?" boxes: two queries
+    (up to five on PostgreSQL when too little matches as typed and spellings are corrected), no highlighting."""
+    query = clean_query(text)
+    if len(query) < SUGGEST_MIN_LENGTH:
+        return []
+    ids = _ranked_paper_ids(query).ids[:limit]
+    papers = Paper.objects.in_bulk(ids)
+    return [papers[pk] for pk in ids if pk in papers]
 
 
 # --- Summaries ----------------------------------------------------------------------------------
@@ -687,6 +759,7 @@ class SearchResults:
     summary_count: int
     summaries_capped: bool
     corrections: tuple = ()  # (typed word, [words also searched for]) when spellings were corrected
+    corrected_query: str = ""  # the query as corrected, when the results come from correcting it
 
 
 def search_results(*, query: str, kind: str = "papers", page_number=1) -> SearchResults:
@@ -696,7 +769,8 @@ def search_results(*, query: str, kind: str = "papers", page_number=1) -> Search
     ranking = _ranked_paper_ids(query) if query else Ranking([], False)
     summary_ids, summaries_capped = _ranked_summary_ids(query) if query else ([], False)
     if kind == "papers":
-        fetch = lambda ids: _with_highlights(_paper_rows(ids, ranking.terms), query, ranking.terms)  # noqa: E731
+        marked = ranking.corrected_query or query  # on SQLite the corrected words are the ones found
+        fetch = lambda ids: _with_highlights(_paper_rows(ids, ranking.terms), marked, ranking.terms)  # noqa: E731
         page = _ranked_page(ranking.ids, page_number, fetch, capped=ranking.capped)
     else:
         page = _ranked_page(summary_ids, page_number, lambda ids: _summary_rows(ids, query), capped=summaries_capped)
@@ -709,4 +783,5 @@ def search_results(*, query: str, kind: str = "papers", page_number=1) -> Search
         summary_count=len(summary_ids),
         summaries_capped=summaries_capped,
         corrections=ranking.terms.corrections if ranking.terms else (),
+        corrected_query=ranking.corrected_query,
     )

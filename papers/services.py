@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from papers.identifiers import Identifier, InvalidIdentifier, Kind, parse
 from papers.models import Paper, is_web_link
+from papers.signals import papers_written
 from shortscience import page_cache
 from shortscience.background import enqueue_on_commit
 from summaries import tasks as summary_tasks
@@ -154,11 +155,19 @@ def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
                 (_write_by_copy if _uses_copy() else _write_by_orm)(targets)
                 page_cache.content_changed()  # COPY and update() send no model signals
                 _citing_summaries_rerender_after_commit(targets)
-                return outcomes
         except (IntegrityError, OperationalError) as error:
             if attempt == 2 or not _lost_a_race(error):
                 raise
+        else:
+            papers_written.send(sender=Paper, identifiers=_identifiers_held(targets))
+            return outcomes
     raise AssertionError("unreachable")
+
+
+def _identifiers_held(targets: list["_Target"]) -> dict[str, list[str]]:
+    return {
+        name: [target.identifiers[name] for target in targets if target.identifiers.get(name)] for name in IDENTIFIER_FIELDS
+    }
 
 
 def _citing_summaries_rerender_after_commit(targets: list[_Target]) -> None:

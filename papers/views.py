@@ -3,13 +3,15 @@
 import re
 
 from django.core.paginator import InvalidPage
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from papers import bibtex, search, typesetting
+from papers import bibtex, browse, search, typesetting
+from papers.categories import category_name
 from papers.identifiers import is_arxiv_category
+from papers.templatetags.papers_tags import author_names
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
 from shortscience.pagination import page_or_404
@@ -79,6 +81,24 @@ def paper_lookup_view(request):
     return refusal or redirect(paper)
 
 
+def paper_suggest(request):
+    """JSON for "which paper?" boxes as one types: {"papers": [{"identifier", "title", "authors", "year", "url"}]}."""
+    papers = search.paper_suggestions(text=request.GET.get("q", ""))
+    suggestions = [
+        {
+            "identifier": paper.identifier,
+            "title": paper.title,
+            "authors": author_names(paper.authors),
+            "year": paper.year,
+            "url": paper.get_absolute_url(),
+        }
+        for paper in papers
+    ]
+    response = JsonResponse({"papers": suggestions})
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
 def paper_bibtex(request, identifier: str):
     """The paper's BibTeX entry as plain text, at /paper/<identifier>/bibtex under any identifier."""
     paper, refusal = _paper_or_refusal(request, identifier)
@@ -130,10 +150,24 @@ def category_detail(request, category: str):
         raise Http404("No such arXiv category.")
     page = _page_or_404(search.category_page, category=category, page_number=request.GET.get("page"))
     typesetting.typeset_papers(page)
-    return render(request, "papers/category.html", {"category": category, "page": page})
+    context = {"category": category, "category_name": category_name(category), "page": page}
+    return render(request, "papers/category.html", context)
+
+
+def category_list(request):
+    return render(request, "papers/categories.html", {"groups": browse.category_index()})
+
+
+VENUES_PER_PAGE = 100
+
+
+def venue_list(request):
+    page = page_or_404(request, browse.venue_index(), per_page=VENUES_PER_PAGE)
+    return render(request, "papers/venues.html", {"page": page})
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+AUTHOR_NAME_MAX_LENGTH = 300
 
 
 def venue_detail(request, venue: str):
@@ -148,3 +182,20 @@ def venue_detail(request, venue: str):
     typesetting.typeset_papers(page)
     context = {"venue": venue, "year": year, "years": years, "page": page}
     return render(request, "papers/venue.html", context)
+
+
+# The summaries of an author's papers shown on their page (the papers themselves are paginated).
+AUTHOR_SUMMARIES_SHOWN = 10
+
+
+def author_detail(request, name: str):
+    if _CONTROL_CHARACTER.search(name) or len(name) > AUTHOR_NAME_MAX_LENGTH:
+        raise Http404("No such author.")
+    papers = browse.papers_by_author(name)
+    page = _page_or_404(search.browse_page, papers=papers, page_number=request.GET.get("page"))
+    # An author exists only through their papers.
+    if not page.object_list:
+        raise Http404("No paper here has this author.")
+    summaries = list(selectors.summaries_of_papers(papers=papers, viewer=request.user)[:AUTHOR_SUMMARIES_SHOWN])
+    typesetting.typeset_papers([*page, *summaries])
+    return render(request, "papers/author.html", {"name": name, "page": page, "summaries": summaries})

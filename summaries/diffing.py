@@ -1,4 +1,5 @@
-"""A readable, HTML-escaped diff of two summary texts, for the history page: one public function, diff_html."""
+"""A readable, HTML-escaped diff of two summary texts, for the history page: diff_html, and
+only_whitespace_differs for the changes a diff cannot show."""
 
 import difflib
 import re
@@ -45,3 +46,8 @@ def diff_html(old: str, new: str) -> SafeString:
         else:
             parts.append(_marked("del", removed) + _marked("ins", added))
     return mark_safe("".join(parts))
+
+
+def only_whitespace_differs(old: str, new: str) -> bool:
+    """The texts differ, but only in spaces, tabs or line breaks: a diff of them shows nothing to see."""
+    return old != new and old.split() == new.split()

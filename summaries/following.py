@@ -1,4 +1,5 @@
-"""Following papers, authors (by name) and arXiv categories: follow and unfollow, the /following/ feed, the weekly digest."""
+"""Following papers, authors (by name), arXiv categories and summarizers: follow and unfollow (also for readers who
+log in to do it), the /following/ feed, the weekly digest."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -57,7 +58,34 @@ def follow_target(*, kind: str, paper: Paper | None = None, name: str = "") -> F
         if not is_arxiv_category(name):
             raise InvalidFollow(f"“{name}” is not an arXiv category.")
         return FollowTarget(kind=kind, name=name)
-    raise InvalidFollow("One follows a paper, an author or a category.")
+    if kind == Follow.USER:
+        if not name or not get_user_model().objects.filter(username=name, is_active=True).exists():
+            raise InvalidFollow(f"There is no summarizer called “{name}”.")
+        return FollowTarget(kind=kind, name=name)
+    raise InvalidFollow("One follows a paper, an author, a category or a summarizer.")
+
+
+FOLLOWED_MESSAGE = "You follow {target}: new summaries appear under Following."
+# Where a reader's "Follow" waits while they log in (the button posts before they have an account session).
+PENDING_FOLLOW_SESSION_KEY = "follow_after_login"
+
+
+def follow_after_login_store(*, session, target: FollowTarget) -> None:
+    session[PENDING_FOLLOW_SESSION_KEY] = {"kind": target.kind, "paper": target.paper.pk if target.paper else None, "name": target.name}
+
+
+def follow_after_login_complete(*, session, user: AbstractBaseUser) -> FollowTarget | None:
+    """Make the follow a reader asked for before logging in; the target, or None if there was none (or it is gone)."""
+    pending = session.pop(PENDING_FOLLOW_SESSION_KEY, None)
+    if not isinstance(pending, dict):
+        return None
+    paper = Paper.objects.filter(pk=pending.get("paper")).first() if pending.get("paper") else None
+    try:
+        target = follow_target(kind=pending.get("kind", ""), paper=paper, name=pending.get("name", ""))
+    except InvalidFollow:
+        return None
+    follow_create(follower=user, target=target)
+    return target
 
 
 def follow_create(*, follower: AbstractBaseUser, target: FollowTarget) -> Follow:
@@ -71,8 +99,8 @@ def follow_delete(*, follower: AbstractBaseUser, target: FollowTarget) -> None:
 
 
 def follows_of(user: AbstractBaseUser) -> list[Follow]:
-    """Everything `user` follows: papers (with the paper), then authors, then categories."""
-    order = {Follow.PAPER: 0, Follow.AUTHOR: 1, Follow.CATEGORY: 2}
+    """Everything `user` follows: papers (with the paper), then authors, categories, summarizers."""
+    order = {Follow.PAPER: 0, Follow.AUTHOR: 1, Follow.CATEGORY: 2, Follow.USER: 3}
     follows = Follow.objects.filter(follower=user).select_related("paper")
     return sorted(follows, key=lambda f: (order[f.kind], (f.paper.title if f.paper else f.name).lower()))
 
@@ -106,11 +134,15 @@ def _followed_condition(follows: list[Follow]) -> Q:
             condition |= json_list_contains("paper__authors", follow.name)
         elif follow.kind == Follow.CATEGORY:
             condition |= json_list_contains("paper__categories", follow.name)
+        elif follow.kind == Follow.USER:
+            # An anonymous summary must not be told apart as theirs.
+            condition |= Q(author__username=follow.name, is_anonymous=False)
     return condition
 
 
 def following_cards(*, viewer: AbstractBaseUser, follows: list[Follow]) -> QuerySet[Summary]:
-    """Public summaries of followed papers, of papers by followed authors, or in followed categories; newest first."""
+    """Public summaries of followed papers, of papers by followed authors, in followed categories, or by followed
+    summarizers (their anonymous ones aside); newest first."""
     return selectors.feed_cards(order="recent", viewer=viewer).filter(_followed_condition(follows))
 
 
@@ -120,19 +152,6 @@ def following_cards(*, viewer: AbstractBaseUser, follows: list[Follow]) -> Query
 def weekly_digest_set(*, user: AbstractBaseUser, enabled: bool) -> None:
     """Opt in to (or out of) the weekly digest; only that column is written."""
     Profile.objects.filter(user=user).exclude(weekly_digest=enabled).update(weekly_digest=enabled)
-
-
-def _matches(summary: Summary, follows: list[Follow]) -> bool:
-    """The Python twin of _followed_condition, for summaries already in memory."""
-    paper = summary.paper
-    for follow in follows:
-        if follow.kind == Follow.PAPER and follow.paper_id == paper.pk:
-            return True
-        if follow.kind == Follow.AUTHOR and follow.name in (paper.authors or []):
-            return True
-        if follow.kind == Follow.CATEGORY and follow.name in (paper.categories or []):
-            return True
-    return False
 
 
 @dataclass
@@ -164,14 +183,16 @@ def weekly_digests(*, since: datetime, until: datetime) -> list[Digest]:
         .order_by("-created_at", "-id")
     )
     # Index the week's summaries by what could be followed, so each reader costs only their follows.
-    by_paper, by_author, by_category = defaultdict(list), defaultdict(list), defaultdict(list)
+    by_paper, by_author, by_category, by_user = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
     for summary in new_summaries:
         by_paper[summary.paper_id].append(summary)
+        if not summary.is_anonymous:
+            by_user[summary.author.get_username()].append(summary)
         for name in summary.paper.authors or []:
             by_author[name].append(summary)
         for category in summary.paper.categories or []:
             by_category[category].append(summary)
-    index = {Follow.PAPER: by_paper, Follow.AUTHOR: by_author, Follow.CATEGORY: by_category}
+    index = {Follow.PAPER: by_paper, Follow.AUTHOR: by_author, Follow.CATEGORY: by_category, Follow.USER: by_user}
 
     digests = []
     for reader in readers:

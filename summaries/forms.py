@@ -1,7 +1,11 @@
 """Forms for writing summaries and editing one's profile."""
 
+import re
+
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 
 class SummaryForm(forms.Form):
@@ -34,7 +38,7 @@ class SummaryForm(forms.Form):
 
 
 class PaperChoiceForm(forms.Form):
-    """The "which paper?" box shown when /summaries/new/ is reached without a known paper.
+    """The "which paper?" box shown when /summaries/new/ is reached without a known paper: a title or an identifier.
 
     The view looks the paper up (and fetches it, rate-limited) and adds the reason for a miss here,
     so showing the errors never looks it up a second time.
@@ -43,13 +47,57 @@ class PaperChoiceForm(forms.Form):
     paper = forms.CharField(
         label="Paper",
         max_length=500,
-        help_text="An arXiv id or URL, a DOI, or a BibTeX key.",
+        help_text="Its title, an arXiv id or URL, a DOI, or a BibTeX key.",
     )
+
+
+_ORCID = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:orcid\.org/)?(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])/?", re.ASCII | re.IGNORECASE
+)
+
+
+def orcid_normalised(text: str) -> str:
+    """The ORCID iD in `text` (bare, or its orcid.org address) as 0000-0000-0000-000X; ValidationError if it is none."""
+    match = _ORCID.fullmatch(text.strip())
+    if match is None:
+        raise ValidationError("An ORCID iD is four groups of four digits, like 0000-0002-1825-0097.")
+    groups = [group.upper() for group in match.groups()]
+    digits = "".join(groups)
+    if _orcid_check_digit(digits[:-1]) != digits[-1]:
+        raise ValidationError("This ORCID iD has a typo: its last character does not match the others (ISO 7064 checksum).")
+    return "-".join(groups)
+
+
+def _orcid_check_digit(base_digits: str) -> str:
+    """ISO 7064 MOD 11-2, as ORCID computes it."""
+    total = 0
+    for digit in base_digits:
+        total = (total + int(digit)) * 2
+    result = (12 - total % 11) % 11
+    return "X" if result == 10 else str(result)
 
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label="Display name", max_length=100, required=False)
     bio = forms.CharField(label="Bio", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    affiliation = forms.CharField(
+        label="Affiliation", max_length=200, required=False, help_text="University, lab or company, as you want it shown."
+    )
+    website = forms.URLField(
+        label="Website",
+        max_length=300,
+        required=False,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="An http:// or https:// address.",
+        error_messages={"invalid": "Enter a web address starting with http:// or https://."},
+    )
+    orcid = forms.CharField(
+        label="ORCID iD",
+        max_length=40,
+        required=False,
+        help_text="Like 0000-0002-1825-0097; your orcid.org address works too.",
+    )
     notify_comments = forms.BooleanField(
         label="Email me about new comments", required=False, help_text="On my summaries and where I commented."
     )
@@ -58,6 +106,11 @@ class ProfileForm(forms.Form):
         required=False,
         help_text="Once a week, an email with the new summaries of the papers, authors and categories you follow.",
     )
+
+
+    def clean_orcid(self) -> str:
+        orcid = self.cleaned_data["orcid"]
+        return orcid_normalised(orcid) if orcid.strip() else ""
 
 
 class CommentForm(forms.Form):

@@ -177,6 +177,23 @@ class SummaryRevision(models.Model):
         return f"Revision {self.number} of summary {self.summary_id}"
 
 
+class UnresolvedCitation(models.Model):
+    """A \\cite key of a summary that named no paper when it was rendered: when that paper arrives
+    (summaries.citations), the summary is rendered again and gets the label and the backlink."""
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="unresolved_citations")
+    key = models.TextField(help_text="As the author wrote it.")
+    # The identifier the key names, normalised as papers.identifiers does; both blank when it names none (a title).
+    kind = models.CharField(max_length=10, blank=True)
+    value = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"], name="unresolved_citation_identifier")]
+
+    def __str__(self) -> str:
+        return f"\\cite{{{self.key}}} in summary {self.summary_id}"
+
+
 class Vote(models.Model):
     UP, DOWN = 1, -1
     summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="votes")
@@ -198,6 +215,9 @@ class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(max_length=100, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
+    affiliation = models.CharField(max_length=200, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    orcid = models.CharField("ORCID iD", max_length=19, blank=True, help_text="0000-0002-1825-0097, checksum verified.")
     notify_comments = models.BooleanField(
         "email me about new comments", default=True, help_text="On my summaries and where I commented."
     )
@@ -216,6 +236,10 @@ class Profile(models.Model):
 
     def get_absolute_url(self) -> str:
         return url_for("summaries:profile", username=self.user.get_username())
+
+    @property
+    def orcid_url(self) -> str:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else ""
 
 
 class CommentQuerySet(models.QuerySet):
@@ -270,15 +294,15 @@ class SummaryImage(models.Model):
 
 
 class Follow(models.Model):
-    """A reader follows a paper, an author of papers (by name), or an arXiv category."""
+    """A reader follows a paper, an author of papers (by name), an arXiv category, or a summarizer (by username)."""
 
-    PAPER, AUTHOR, CATEGORY = "paper", "author", "category"
-    KINDS = [(PAPER, "paper"), (AUTHOR, "author"), (CATEGORY, "category")]
+    PAPER, AUTHOR, CATEGORY, USER = "paper", "author", "category", "user"
+    KINDS = [(PAPER, "paper"), (AUTHOR, "author"), (CATEGORY, "category"), (USER, "summarizer")]
 
     follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
     kind = models.CharField(max_length=10, choices=KINDS)
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
-    name = models.CharField(max_length=300, blank=True, help_text="Author name or arXiv category.")
+    name = models.CharField(max_length=300, blank=True, help_text="Author name, arXiv category or username.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

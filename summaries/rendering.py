@@ -32,16 +32,22 @@ from summaries import katex
 __all__ = ["RENDERER_VERSION", "Rendered", "RenderingTooSlow", "render"]
 
 # Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
-RENDERER_VERSION = 5
+RENDERER_VERSION = 6
 
 
 @dataclass(frozen=True)
 class Rendered:
     html: str
     cited_papers: list[Paper]
-    # BibTeX keys cited that no paper has: unlike an arXiv id or a DOI, nothing can fetch them, so
-    # their links lead nowhere until the paper is added. The preview warns of them.
-    unknown_bibtex_keys: list[str] = field(default_factory=list)
+    # Every \cite key that names no paper we have, in order of first citation: the preview warns
+    # of each, and the summary is re-rendered when such a paper arrives (summaries.citations).
+    unresolved_citations: list["UnresolvedCitation"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnresolvedCitation:
+    key: str  # as the author wrote it
+    identifier: Identifier | None  # None: not an arXiv id, DOI or BibTeX key at all (a title, say)
 
 
 def render(source: str) -> Rendered:
@@ -69,7 +75,7 @@ def _render(source: str) -> Rendered:
         # Hundreds of nested blocks on one line ("1. 1. 1. …", "- - - …") recurse once per level;
         # such a body is no summary, but its author still gets it back, as plain text.
         return Rendered(html=_plain_paragraphs(source), cited_papers=[])
-    return Rendered(html=_sanitize(html), cited_papers=citations.papers, unknown_bibtex_keys=citations.unknown_bibtex_keys)
+    return Rendered(html=_sanitize(html), cited_papers=citations.papers, unresolved_citations=citations.unresolved)
 
 
 def _plain_paragraphs(source: str) -> str:
@@ -228,7 +234,7 @@ def _replace_at(text: str, positions: list[int], replacement: str, *, length: in
 
 # ---- Markdown: nested lists, display math inside paragraphs, heading levels -------------------
 
-_LIST_ITEM = re.compile(r"( *)(?:[*+-]|\d+\.) +")
+_LIST_ITEM = re.compile(r"( *)(?P<marker>[*+-]|\d+\.) +")
 _HORIZONTAL_RULE = re.compile(r" {0,3}([-*_])(?: *\1){2,} *$")
 # Python-Markdown's tab length: one level of list nesting, or the indent of a code block.
 _MARKDOWN_INDENT = 4
@@ -245,6 +251,7 @@ class _ListIndentation(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         open_items: list[tuple[int, int]] = []  # (marker column, content column) per nesting level
+        top_marker = None  # whether the top-level list is bulleted or numbered
         after_blank = True
         block_ends = None  # tells whether a line closes the fenced code block we are in
         shift = 0  # how far the block's first line moved
@@ -264,6 +271,12 @@ class _ListIndentation(Preprocessor):
             if item and not _HORIZONTAL_RULE.match(line) and (open_items or indent < _MARKDOWN_INDENT):
                 while open_items and indent < open_items[-1][0] + 2:
                     open_items.pop()
+                marker = _marker_kind(item)
+                if not open_items and top_marker not in (None, marker) and not after_blank:
+                    # CommonMark: another kind of marker starts another list, even without a blank line.
+                    result.append("")
+                if not open_items:
+                    top_marker = marker
                 result.append(" " * _MARKDOWN_INDENT * len(open_items) + line[indent:])
                 open_items.append((indent, item.end()))
             elif open_items and indent >= open_items[0][1]:
@@ -275,6 +288,7 @@ class _ListIndentation(Preprocessor):
             else:
                 if after_blank:
                     open_items.clear()
+                    top_marker = None
                 result.append(line)
             after_blank = False
             shift = (len(result[-1]) - len(result[-1].lstrip(" "))) - indent
@@ -283,6 +297,11 @@ class _ListIndentation(Preprocessor):
 
 
 _FENCE = re.compile(r"(`{3,}|~{3,})")
+
+
+def _marker_kind(item: re.Match) -> str:
+    """Bulleted or numbered: Python-Markdown keeps "-" and "*" items in one list, so only this change splits."""
+    return "numbered" if item["marker"].endswith(".") else "bulleted"
 
 
 def _block_opened_by(text: str):
@@ -423,7 +442,7 @@ class _Citations(Extension):
         super().__init__()
         self.pending: list[tuple[Element, list[str]]] = []
         self.papers: list[Paper] = []
-        self.unknown_bibtex_keys: list[str] = []
+        self.unresolved: list[UnresolvedCitation] = []
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.inlinePatterns.register(_CitePattern(_CITE, self), "cite", _CITE_PRIORITY)
@@ -458,7 +477,7 @@ class _CiteResolver(Treeprocessor):
         identifiers = {key: parse_or_none(key) for _, keys in self.citations.pending for key in keys}
         known = _papers_by_identifier([identifier for identifier in identifiers.values() if identifier])
         cited: dict[int, Paper] = {}
-        unknown_keys: dict[str, None] = {}  # in order of first citation
+        unresolved: dict[str, UnresolvedCitation] = {}  # in order of first citation
         for element, keys in self.citations.pending:
             links = []
             for key in keys:
@@ -466,12 +485,12 @@ class _CiteResolver(Treeprocessor):
                 paper = known.get((identifier.kind, identifier.value)) if identifier else None
                 if paper:
                     cited.setdefault(paper.pk, paper)
-                elif identifier and identifier.kind is Kind.BIBTEX:
-                    unknown_keys.setdefault(key)
+                else:
+                    unresolved.setdefault(key, UnresolvedCitation(key, identifier))
                 links.append(_cite_link(key, identifier, paper))
             _fill_citation(element, links)
         self.citations.papers = list(cited.values())
-        self.citations.unknown_bibtex_keys = list(unknown_keys)
+        self.citations.unresolved = list(unresolved.values())
 
 
 def _papers_by_identifier(identifiers: list[Identifier]) -> dict[tuple[Kind, str], Paper]:
@@ -537,6 +556,9 @@ _BARE_URL = re.compile(r"\bhttps?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
 # "/paper/..." is this site; "//host" and "/\host" are other sites to a browser.
 _SAME_SITE = re.compile(r"/[^/\\]")
 _USER_LINK_REL = "nofollow ugc noopener"
+# An image uploaded here (summaries.images names them), by its site-relative address: it keeps working
+# whichever host or scheme serves the site.
+_UPLOADED_IMAGE = re.compile(rf"/{re.escape(settings.MEDIA_URL.strip('/'))}/summary-images/[0-9a-f]{{24}}\.[a-z]{{3,4}}")
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -545,8 +567,8 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if tag == "a" and name == "rel":
         return value == "nofollow"
     if tag == "img" and name == "src":
-        # Relative image paths would load from this site; only absolute web images are embedded.
-        return value.strip().lower().startswith(("http://", "https://"))
+        # Other relative paths would load whatever this site serves there; only our uploads are embedded by path.
+        return value.strip().lower().startswith(("http://", "https://")) or bool(_UPLOADED_IMAGE.fullmatch(value))
     return name in _ATTRIBUTES.get(tag, ())
 
 

@@ -66,6 +66,11 @@ def summaries_citing(*, paper, viewer=None) -> QuerySet[Summary]:
     return _cards(viewer, with_own=True).filter(cited_papers=paper).exclude(paper=paper).order_by(*FEED_ORDERINGS["top"])
 
 
+def summaries_of_papers(*, papers, viewer=None) -> QuerySet[Summary]:
+    """Public summaries of any of `papers` (a queryset, used as a subquery), best first."""
+    return _cards(viewer).filter(paper__in=papers).order_by(*FEED_ORDERINGS["top"])
+
+
 def summaries_by_author(*, author, viewer=None) -> QuerySet[Summary]:
     """A profile's list: the author sees all their summaries; everyone else only public ones signed with their name."""
     if viewer is not None and viewer.is_authenticated and viewer.pk == author.pk:

@@ -14,7 +14,7 @@ from papers.models import Paper
 from shortscience import page_cache
 from summaries import comments as comment_services
 from summaries import excerpts, rendering
-from summaries.models import Comment, Profile, Report, Summary, SummaryRevision, Vote
+from summaries.models import Comment, Profile, Report, Summary, SummaryRevision, UnresolvedCitation, Vote
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,29 @@ def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None
     summary.rendered_version = rendering.RENDERER_VERSION
     summary.save(update_fields=update_fields and [*update_fields, "excerpt_html", "excerpt_is_whole"])
     summary.cited_papers.set(rendered.cited_papers)
+    _unresolved_citations_record(summary, rendered.unresolved_citations)
+
+
+_CITATION_VALUE_MAX_LENGTH = UnresolvedCitation._meta.get_field("value").max_length
+
+
+def _unresolved_citations_record(summary: Summary, unresolved: list[rendering.UnresolvedCitation]) -> None:
+    """Keep the keys that named no paper at this rendering, so summaries.citations heals them when the paper arrives."""
+    summary.unresolved_citations.all().delete()
+    rows = []
+    for citation in unresolved:
+        identifier = citation.identifier
+        # A key that names no identifier (a title), or one too long for any paper, can never arrive: kept for the record.
+        can_arrive = identifier is not None and len(identifier.value) <= _CITATION_VALUE_MAX_LENGTH
+        rows.append(
+            UnresolvedCitation(
+                summary=summary,
+                key=citation.key,
+                kind=identifier.kind if can_arrive else "",
+                value=identifier.value if can_arrive else "",
+            )
+        )
+    UnresolvedCitation.objects.bulk_create(rows)
 
 
 class EditConflict(Exception):
@@ -256,9 +279,16 @@ def profile_for(user: AbstractBaseUser) -> Profile:
     return profile
 
 
-def profile_update(*, user: AbstractBaseUser, display_name: str, bio: str) -> Profile:
+def profile_update(*, user: AbstractBaseUser, **fields: str) -> Profile:
+    """Set the profile's public fields: display_name, bio, affiliation, website, orcid (those given)."""
     profile = profile_for(user)
-    profile.display_name = display_name
-    profile.bio = bio
-    profile.save(update_fields=["display_name", "bio"])
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not profile fields: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=list(fields))
     return profile
+
+
+PROFILE_FIELDS = ("display_name", "bio", "affiliation", "website", "orcid")

@@ -1,13 +1,16 @@
-"""Receivers: every user gets a profile (so pages can show display names without checking), and readers who
-asked for a summary hear when a public one appears, and a vote clicked before logging in is cast on logging in."""
+"""Receivers: every user gets a profile (so pages can show display names without checking), readers who
+asked for a summary hear when a public one appears, a "Follow" pressed or a vote clicked before logging in is
+made at log-in, and summaries citing a paper that arrives are healed."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from papers.signals import papers_written
 from shortscience.background import enqueue_on_commit
-from summaries import tasks, votes_after_login
+from summaries import citations, following, tasks, votes_after_login
 from summaries.models import Profile, Summary
 
 
@@ -28,6 +31,24 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
         return
     if instance.is_public:
         enqueue_on_commit(tasks.summary_requests_notify, summary_id=instance.pk)
+
+
+@receiver(papers_written, dispatch_uid="citations_heal")
+def heal_citations_of_written_papers(sender, *, identifiers: dict[str, list[str]], **kwargs):
+    """Summaries waiting for one of these papers are re-rendered on the worker once the papers are committed;
+    one query per batch, and no task when no summary waits for any paper."""
+    if any(identifiers.values()) and citations.citations_waiting():
+        enqueue_on_commit(tasks.citations_heal, identifiers=identifiers, run_here_if_broker_down=True)
+
+
+@receiver(user_logged_in)
+def follow_after_login(sender, request, user, **kwargs):
+    if request is None:
+        return
+    target = following.follow_after_login_complete(session=request.session, user=user)
+    if target is not None:
+        # fail_silently: logins made outside a page (the test client, scripts) have no message storage.
+        messages.success(request, following.FOLLOWED_MESSAGE.format(target=target), fail_silently=True)
 
 
 @receiver(user_logged_in)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from shortscience.background import TRANSIENT_FAILURE_RETRIES
-from summaries import following, notifications, pending, popularity, services, summary_requests
+from summaries import citations, following, notifications, pending, popularity, services, summary_requests
 from summaries.models import Summary
 
 
@@ -48,3 +48,8 @@ def housekeeping_daily() -> tuple[int, int]:
     """Purge summaries deleted long enough ago, and who-read-what records older than yesterday."""
     purged, _ = services.summaries_purge(deleted_before_days=settings.SUMMARY_PURGE_AFTER_DAYS)
     return purged, popularity.summary_views_purge()
+
+
+@shared_task(**TRANSIENT_FAILURE_RETRIES)
+def citations_heal(identifiers: dict[str, list[str]]) -> int:
+    return citations.citations_heal(identifiers=identifiers)

@@ -4,15 +4,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from papers import typesetting
+from papers import search, typesetting
+from papers.identifiers import Kind, parse_or_none
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
@@ -140,18 +142,35 @@ def _edit_conflict_page(request, *, form, current: Summary):
     return render(request, "summaries/summary_form.html", context, status=409)
 
 
+def _paper_choice_page(request, *, typed: str, error: Exception):
+    """Which paper? Typed text that names none may be (part of) a title: the papers it matches are offered to pick."""
+    choice = PaperChoiceForm({"paper": typed} if typed else None)
+    form = SummaryForm(request.POST or None)  # what was typed stays
+    candidates = []
+    if typed and not isinstance(error, limits.RateLimited) and not error.temporary and _may_be_a_title(typed):
+        candidates = search.paper_suggestions(text=typed)
+        typesetting.typeset_papers(candidates)
+    if typed and not candidates:
+        choice.add_error("paper", str(error))
+    status = 429 if isinstance(error, limits.RateLimited) else 503 if error.temporary else 404
+    context = {"choice": choice, "form": form, "candidates": candidates, "typed": typed}
+    return render(request, "summaries/choose_paper.html", context, status=200 if candidates or not typed else status)
+
+
+def _may_be_a_title(text: str) -> bool:
+    """Not an arXiv id or DOI (those name one paper or none); a BibTeX key we lack may be a one-word title."""
+    identifier = parse_or_none(text)
+    return identifier is None or identifier.kind is Kind.BIBTEX
+
+
 @login_required
 def summary_create(request):
-    identifier = request.POST.get("paper") or request.GET.get("paper", "")
+    # "pick": a paper chosen among those a typed title matches (the typed text stays in "paper").
+    identifier = request.POST.get("pick") or request.POST.get("paper") or request.GET.get("paper", "")
     try:
         paper = paper_lookup(identifier, before_fetch=limits.fetch_guard(request))
     except (PaperNotFound, limits.RateLimited) as error:
-        choice = PaperChoiceForm({"paper": identifier} if identifier else None)
-        if identifier:
-            choice.add_error("paper", str(error))
-        form = SummaryForm(request.POST or None)  # what was typed stays
-        status = 429 if isinstance(error, limits.RateLimited) else 503 if error.temporary else 404
-        return render(request, "summaries/choose_paper.html", {"choice": choice, "form": form}, status=status if identifier else 200)
+        return _paper_choice_page(request, typed=identifier, error=error)
 
     # A user has one summary per paper: writing again edits it.
     existing = Summary.objects.filter(paper=paper, author=request.user).first()
@@ -302,6 +321,7 @@ def summary_history(request, pk: int):
         "older": older,
         "newer": newer,
         "diff": diffing.diff_html(older.body, newer.body),
+        "only_whitespace_changed": diffing.only_whitespace_differs(older.body, newer.body),
         "can_restore": summary.can_edit(request.user),
         "share_query": _share_query(request, summary),
     }
@@ -309,13 +329,20 @@ def summary_history(request, pk: int):
 
 
 @login_required
-@require_POST
 def summary_restore(request, pk: int):
-    """Its author or a moderator brings back an old text, as a new revision (the history keeps the one it replaces)."""
+    """Its author or a moderator brings back an old text, as a new revision (the history keeps the one it replaces).
+
+    GET asks to confirm, showing what would change; the POST from there restores.
+    """
     summary = _editable_summary(request, pk)
-    number = _revision_number(request.POST.get("number"))
-    if number is None or not summary.revisions.filter(number=number).exists():
+    number = _revision_number(request.POST.get("number") if request.method == "POST" else request.GET.get("number"))
+    revision = summary.revisions.filter(number=number).first() if number is not None else None
+    if revision is None:
         raise Http404("No such revision.")
+    if request.method != "POST":
+        typesetting.typeset_papers([summary])
+        context = {"summary": summary, "revision": revision, "diff": diffing.diff_html(summary.body, revision.body)}
+        return render(request, "summaries/summary_confirm_restore.html", context)
     try:
         services.summary_restore(
             summary=summary, number=number, editor=request.user, base_revision=_revision_number(request.POST.get("base_revision"))
@@ -327,11 +354,16 @@ def summary_restore(request, pk: int):
     return redirect(summary)
 
 
+def _submitted(request):
+    """What a button sent: its form (POST), or its link's query (a logged-out reader's Follow)."""
+    return request.POST if request.method == "POST" else request.GET
+
+
 def _back_url(request, fallback: str) -> str:
-    """The page a button was pressed on (a same-site `next`), else `fallback`."""
-    next_url = request.POST.get("next", "")
+    """The page a button was pressed on (a same-site `next`), else `fallback` (a URL or a URL name)."""
+    next_url = _submitted(request).get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        return fallback
+        return resolve_url(fallback)
     return next_url
 
 
@@ -343,9 +375,7 @@ def summary_vote_after_login(request, pk: int):
     nothing but the session, and the vote itself waits for the visitor's own log-in (summaries.votes_after_login).
     """
     summary = get_object_or_404(Summary.objects.public(), pk=pk)
-    back = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        back = summary.get_absolute_url()
+    back = _back_url(request, summary.get_absolute_url())
     if request.user.is_authenticated:
         return redirect(back)  # logged in meanwhile: their page has the real buttons
     value = VOTE_VALUES.get(request.GET.get("value", ""))
@@ -396,8 +426,7 @@ def profile_detail(request, username: str):
 @login_required
 def profile_edit(request):
     profile = services.profile_for(request.user)
-    initial = {"display_name": profile.display_name, "bio": profile.bio, "notify_comments": profile.notify_comments}
-    initial["weekly_digest"] = profile.weekly_digest
+    initial = {name: getattr(profile, name) for name in (*services.PROFILE_FIELDS, "notify_comments", "weekly_digest")}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         notifications.comment_notifications_set(user=request.user, enabled=form.cleaned_data.pop("notify_comments"))
@@ -508,8 +537,8 @@ def _image_upload_response(request, *, form, status: int, picture=None, error: s
     """JSON with the Markdown snippet for site.js, or a page showing it to copy (without JavaScript)."""
     snippet = url = ""
     if picture is not None:
-        # Absolute: the renderer embeds only http(s) images, never site-relative paths.
-        url = request.build_absolute_uri(picture.image.url)
+        # Site-relative, so the summary shows it whichever address the site is reached by.
+        url = picture.image.url
         snippet = images.image_markdown(url=url, alt=form.cleaned_data["alt"])
     error = error or " ".join(message for messages_ in form.errors.values() for message in messages_)
     if request.method == "POST" and request.headers.get("Accept", "").startswith("application/json"):
@@ -575,7 +604,7 @@ def _redirect_back(request, fallback: str):
 
 
 def _posted_paper(request) -> Paper | None:
-    paper_id = request.POST.get("paper", "")
+    paper_id = _submitted(request).get("paper", "")
     return get_object_or_404(Paper, pk=int(paper_id)) if paper_id.isdigit() else None
 
 
@@ -609,9 +638,9 @@ def export_csv(request):
 
 
 def _follow_target(request) -> following.FollowTarget:
-    kind = request.POST.get("kind", "")
-    paper = _posted_paper(request) if kind == Follow.PAPER else None
-    return following.follow_target(kind=kind, paper=paper, name=request.POST.get("name", ""))
+    data = _submitted(request)
+    paper = _posted_paper(request) if data.get("kind") == Follow.PAPER else None
+    return following.follow_target(kind=data.get("kind", ""), paper=paper, name=data.get("name", ""))
 
 
 def _follow_change(request, change, done: str):
@@ -619,15 +648,22 @@ def _follow_change(request, change, done: str):
         target = _follow_target(request)
     except following.InvalidFollow as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    if not request.user.is_authenticated:
+        # Kept in the session and made at log-in (summaries.signals), which then returns to the page.
+        following.follow_after_login_store(session=request.session, target=target)
+        return redirect_to_login(_back_url(request, "summaries:following"))
     change(follower=request.user, target=target)
     messages.success(request, done.format(target=target))
     return _redirect_back(request, "summaries:following")
 
 
-@login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def follow(request):
-    return _follow_change(request, following.follow_create, "You follow {target}: its new summaries appear under Following.")
+    """Logged in, a POST follows. Logged out, "Follow" is a link (pages for visitors carry no CSRF token, so they
+    can be cached): it remembers the follow, and the reader logs in to make it."""
+    if request.method == "GET" and request.user.is_authenticated:
+        return HttpResponseNotAllowed(["POST"])
+    return _follow_change(request, following.follow_create, following.FOLLOWED_MESSAGE)
 
 
 @login_required

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
@@ -25,7 +26,7 @@ def test_category_page_lists_its_papers_newest_first(client):
     PaperFactory(title="A vision paper", categories=["cs.CV"], published=date(2021, 1, 1))
     PaperFactory(title="Not cs.LGX either", categories=["cs.LGX"], published=date(2021, 1, 1))
     html = page_html(client, "/papers/category/cs.LG/")
-    assert "Papers in <span class=\"category-name\">cs.LG</span>" in html
+    assert 'Papers in <span class="category-name">cs.LG: Machine Learning</span>' in html
     assert html.index(new.title) < html.index(old.title)  # secondary categories count too
     assert "A vision paper" not in html and "cs.LGX either" not in html
     assert "Newest first." in html
@@ -283,3 +284,120 @@ def test_browsing_stops_at_the_deepest_page(client, settings, monkeypatch):
     html = page_html(client, "/papers/category/cs.LG/", page=2)
     assert "Page 2" in html and "Paper 4" in html and 'rel="next"' not in html
     assert client.get("/papers/category/cs.LG/", {"page": 3}).status_code == 404
+
+
+# --- The category and venue indexes, author pages -------------------------------------------------
+
+
+@pytest.fixture
+def fresh_counts():
+    """The indexes' counts are cached for minutes; each test starts from what its own data says."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_categories_page_names_every_arxiv_category_grouped_by_archive_with_counts(client, fresh_counts, user):
+    learning = PaperFactory(categories=["cs.LG", "stat.ML"])
+    PaperFactory(categories=["cs.LG"])
+    PaperFactory(categories=["cmp-lg"])  # an archive arXiv retired
+    SummaryFactory(paper=learning, author=user)
+    SummaryFactory(paper=learning, is_private=True)
+    html = page_html(client, "/categories/")
+    assert "<h2>Computer Science</h2>" in html and "<h2>Statistics</h2>" in html and "<h2>Physics</h2>" in html
+    assert html.index("<h2>Computer Science</h2>") < html.index("<h2>Mathematics</h2>")
+    assert (
+        '<a href="/papers/category/cs.LG/"><span class="category-code">cs.LG</span>: Machine Learning</a>\n'
+        '        <span class="counts">2 papers, 1 summary</span>'
+    ) in html
+    assert '<span class="category-code">stat.ML</span>: Machine Learning</a>\n        <span class="counts">1 paper, 1 summary</span>' in html
+    assert '<span class="category-code">hep-th</span>: High Energy Physics - Theory</a>\n        <span class="counts">0 papers, 0 summaries</span>' in html
+    assert "<h2>Other categories</h2>" in html and '<span class="category-code">cmp-lg</span></a>' in html
+    assert html.count('<span class="category-code">') == 156  # arXiv's 155, and the retired one
+
+
+def test_the_categories_and_venues_pages_run_a_fixed_number_of_queries(client, fresh_counts, user, django_assert_max_num_queries):
+    client.force_login(user)
+
+    def add(count):
+        for n in range(count):
+            SummaryFactory(paper=PaperFactory(categories=[f"cs.{'AI' if n % 2 else 'CV'}", "stat.ML"], venue=f"Venue {n}"))
+
+    for path in ["/categories/", "/venues/"]:
+        add(3)
+        cache.clear()
+        with django_assert_max_num_queries(6) as small:
+            page_html(client, path)
+        add(30)
+        cache.clear()
+        with django_assert_max_num_queries(6) as large:
+            page_html(client, path)
+        assert len(large.captured_queries) == len(small.captured_queries)
+        # Cached afterwards: the counts cost nothing until they expire.
+        with django_assert_max_num_queries(len(small.captured_queries) - 2):
+            page_html(client, path)
+
+
+def test_the_venues_page_lists_venues_alphabetically_with_counts(client, fresh_counts, user):
+    nips = PaperFactory(venue="NeurIPS", year=2017)
+    PaperFactory(venue="NeurIPS", year=2018)
+    PaperFactory(venue="ACL", year=2020)
+    PaperFactory(venue="")
+    SummaryFactory(paper=nips, author=user)
+    html = page_html(client, "/venues/")
+    assert html.index(">ACL</a>") < html.index(">NeurIPS</a>")
+    assert '<a href="/venue/NeurIPS/">NeurIPS</a>\n      <span class="counts">2 papers, 1 summary</span>' in html
+    assert '<a href="/venue/ACL/">ACL</a>\n      <span class="counts">1 paper, 0 summaries</span>' in html
+    assert html.count('<span class="counts">') == 2
+
+
+def test_an_author_page_lists_their_papers_and_the_summaries_of_them(client, user):
+    mine = PaperFactory(title="Ada's engine", authors=["Ada Lovelace", "Charles Babbage"])
+    PaperFactory(title="Ada's notes", authors=["Ada Lovelace"])
+    PaperFactory(title="Someone else's", authors=["Ada Lovelacey"])
+    SummaryFactory(paper=mine, author=user, body="Engines summarized.")
+    SummaryFactory(paper=mine, body="A private take.", is_private=True)
+    html = page_html(client, "/author/Ada Lovelace/")
+    assert "<h1>Ada Lovelace</h1>" in html
+    assert "Ada&#x27;s engine" in html and "Ada&#x27;s notes" in html and "Someone else" not in html
+    assert "Engines summarized." in html and "A private take." not in html
+    assert "+ Follow Ada Lovelace" in html
+
+
+@pytest.mark.parametrize("path", ["/author/Nobody Here/", "/author/%00/", "/author/" + "x" * 400 + "/"])
+def test_an_author_no_paper_has_is_not_found(client, db, path):
+    assert client.get(path).status_code == 404
+
+
+def test_author_names_on_cards_paper_pages_and_lists_link_to_their_pages(client, paper):
+    SummaryFactory(paper=paper)
+    link = '<a class="author" href="/author/Nal%20Kalchbrenner/">Nal Kalchbrenner</a>'
+    assert link in page_html(client, "/")
+    assert link in page_html(client, "/paper/1601.06759/")
+    assert link in page_html(client, "/papers/category/cs.LG/")
+    assert "<h1>Nal Kalchbrenner</h1>" in page_html(client, "/author/Nal%20Kalchbrenner/")
+
+
+def test_author_names_are_escaped_in_their_links(client):
+    SummaryFactory(paper=PaperFactory(authors=['<script>alert(1)</script> "Q" Smith']))
+    html = page_html(client, "/")
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &quot;Q&quot; Smith</a>" in html
+
+
+def test_the_author_page_runs_a_fixed_number_of_queries(client, user, settings, django_assert_max_num_queries):
+    settings.SEARCH_PAGE_SIZE = 50
+    client.force_login(user)
+
+    def add(count):
+        for _ in range(count):
+            SummaryFactory(paper=PaperFactory(authors=["Grace Hopper", "Someone Else"]))
+
+    add(3)
+    with django_assert_max_num_queries(10) as small:
+        page_html(client, "/author/Grace Hopper/")
+    add(30)
+    with django_assert_max_num_queries(10) as large:
+        html = page_html(client, "/author/Grace Hopper/")
+    assert html.count('class="paper-result"') == 33
+    assert len(large.captured_queries) == len(small.captured_queries)

@@ -20,7 +20,11 @@ def test_card_shows_everything_a_reader_needs(client, paper, user):
     summary = SummaryFactory(paper=paper, author=user, body="Pixels, one at a time: $x_{i,j}$.")
     html = client.get("/").content.decode()
     assert '<a href="/paper/1601.06759/">Pixel Recurrent Neural Networks</a>' in html
-    assert "Aaron van den Oord, Nal Kalchbrenner and Koray Kavukcuoglu" in html
+    assert (
+        '<a class="author" href="/author/Aaron%20van%20den%20Oord/">Aaron van den Oord</a>, '
+        '<a class="author" href="/author/Nal%20Kalchbrenner/">Nal Kalchbrenner</a> and '
+        '<a class="author" href="/author/Koray%20Kavukcuoglu/">Koray Kavukcuoglu</a>'
+    ) in html
     assert "ICML 2016" in html
     assert '<time class="paper-date" datetime="2016-01-25">Jan 25, 2016</time>' in html
     assert '<a href="https://arxiv.org/abs/1601.06759" rel="noopener">arXiv' in html
@@ -61,7 +65,7 @@ def test_long_author_lists_are_shortened(client):
     paper = PaperFactory(authors=[f"Author Number{n}" for n in range(12)])
     SummaryFactory(paper=paper)
     html = client.get("/").content.decode()
-    assert "Author Number3 et al." in html
+    assert '<a class="author" href="/author/Author%20Number3/">Author Number3</a> et al.' in html
     assert "Author Number4" not in html
 
 

@@ -1,6 +1,7 @@
 """Following papers, authors and arXiv categories: buttons, /following/, and the weekly digest email."""
 
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.core import mail
@@ -69,7 +70,7 @@ def test_unknown_paper_is_404(client, reader):
 
 
 def test_following_needs_login_post_and_csrf(client, user, paper):
-    assert "/accounts/login/" in _follow(client, kind="paper", paper=paper.pk)["Location"]
+    assert "/accounts/login/" in _follow(Client(), kind="paper", paper=paper.pk)["Location"]
     assert "/accounts/login/" in client.get("/following/")["Location"]
     client.force_login(user)
     assert client.get("/following/follow/").status_code == 405
@@ -97,10 +98,51 @@ def test_paper_page_has_follow_buttons_for_the_paper_its_authors_and_categories(
     assert "+ Follow Aaron van den Oord" in html
 
 
-def test_anonymous_readers_are_invited_to_log_in_to_follow(client, paper):
+def test_a_logged_out_follow_is_made_once_the_reader_logs_in_and_they_return_to_the_page(client, user, paper):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     html = client.get("/paper/1601.06759/").content.decode()
-    assert "to follow this paper, its authors or its categories" in html
-    assert "/following/follow/" not in html
+    # A link, not a form: pages for visitors carry no CSRF token, so they stay cacheable.
+    link = "/following/follow/?kind=author&amp;name=Nal%20Kalchbrenner&amp;next=/paper/1601.06759/"
+    assert f'<a class="follow" href="{link}" rel="nofollow" title="Log in and follow Nal Kalchbrenner">+ Follow Nal Kalchbrenner</a>' in html
+    assert "csrfmiddlewaretoken" not in html
+    response = client.get(unescape(link))
+    assert response["Location"] == "/accounts/login/?next=/paper/1601.06759/"
+    assert not Follow.objects.exists()  # nothing yet: nobody is logged in
+
+    logged_in = client.post(
+        "/accounts/login/?next=/paper/1601.06759/", {"login": "ada", "password": "correct horse battery staple"}, follow=True
+    )
+    assert logged_in.redirect_chain[-1][0] == "/paper/1601.06759/"
+    assert list(Follow.objects.values_list("follower", "kind", "name")) == [(user.pk, "author", "Nal Kalchbrenner")]
+    page = logged_in.content.decode()
+    assert "You follow Nal Kalchbrenner" in page and "✓ Following Nal Kalchbrenner" in page
+    # Made once: logging in again later follows nothing more.
+    client.logout()
+    client.post("/accounts/login/", {"login": "ada", "password": "correct horse battery staple"})
+    assert Follow.objects.count() == 1
+
+
+def test_an_invalid_logged_out_follow_is_refused_before_log_in(client, db):
+    assert client.get("/following/follow/", {"kind": "category", "name": "not a category!"}).status_code == 400
+    assert "follow_after_login" not in client.session
+
+
+def test_follow_a_summarizer_from_their_profile(client, reader, other_user, paper):
+    html = client.get("/user/grace/").content.decode()
+    assert "+ Follow grace" in html
+    _follow(client, kind="user", name="grace")
+    assert list(Follow.objects.filter(follower=reader).values_list("kind", "name")) == [("user", "grace")]
+    assert "✓ Following grace" in client.get("/user/grace/").content.decode()
+    signed = SummaryFactory(author=other_user, body="Grace signed this.")
+    SummaryFactory(author=other_user, body="Grace wrote this anonymously.", is_anonymous=True)
+    SummaryFactory(body="Someone else wrote this.")
+    feed = client.get("/following/").content.decode()
+    # Their anonymous summaries stay anonymous: following them does not single those out.
+    assert signed.body in feed and "anonymously" not in feed and "Someone else" not in feed
+    assert "Summarizer: <a href=\"/user/grace/\">grace</a>" in feed
+    assert _follow(client, kind="user", name="nobody").status_code == 400
 
 
 def test_paper_page_query_count_does_not_depend_on_the_number_of_authors(client, reader, django_assert_max_num_queries):
@@ -247,6 +289,15 @@ def test_digest_skips_readers_with_nothing_new_and_their_own_summaries(digest_wo
     SummaryFactory(paper=PaperFactory(categories=["stat.ML"]), author=user, body="Ada's own.")
     call_command("send_weekly_digest", stdout=open("/dev/null", "w"))
     assert mail.outbox == []
+
+
+def test_the_digest_includes_signed_summaries_of_followed_summarizers(digest_world, user):
+    Follow.objects.filter(follower=user).delete()
+    Follow.objects.create(follower=user, kind="user", name="writer")
+    call_command("send_weekly_digest", stdout=open("/dev/null", "w"))
+    [message] = mail.outbox
+    assert "Pixel Recurrent Neural Networks\nSummary by Wendy Writer" in message.body
+    assert "Statistical learning" not in message.body  # her anonymous one is not hers to anyone else
 
 
 def test_a_second_run_the_same_week_sends_only_what_is_newer(digest_world, user, paper):

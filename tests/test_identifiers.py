@@ -77,5 +77,25 @@ def test_malformed_identifiers_are_rejected_with_a_message(text):
     assert str(error.value)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999.99999", "1713.00001", "1700.00001",  # no 13th or 0th month
+        "1706.0376",  # 4 digits after 2014
+        "1412.00001",  # 5 digits before 2015
+        "0612.0001",  # new-style ids start in April 2007
+        "hep-th/9913001", "arXiv:1999.99999v2", "https://arxiv.org/abs/9999.99999",
+    ],
+)
+def test_ids_shaped_like_arxiv_ids_that_arxiv_cannot_have_issued_are_rejected(text):
+    with pytest.raises(InvalidIdentifier, match="is not an arXiv id: months run 01 to 12"):
+        parse(text)
+
+
+@pytest.mark.parametrize("text", ["0704.0001", "1412.9999", "1501.00001", "2412.12345", "hep-th/9901001"])
+def test_every_shape_arxiv_issues_parses(text):
+    assert parse(text).kind is Kind.ARXIV
+
+
 def test_identifier_prints_as_its_canonical_value():
     assert str(parse("arXiv:1601.06759v2")) == "1601.06759"

@@ -64,6 +64,14 @@ def test_reader_reports_a_summary(spam, user):
     assert "moderators will look" in client.get(response["Location"]).content.decode()
 
 
+def test_the_report_form_shows_the_summary_as_readers_see_it_not_its_source(user, paper):
+    summary = SummaryFactory(paper=paper, body="Loss $\\mathcal{L}$ is **low** \\cite{1601.06759}.")
+    page = logged_in(user).get(f"/summary/{summary.pk}/report/").content.decode()
+    assert f'<blockquote class="report-target summary-body">{summary.body_html}</blockquote>' in page
+    assert 'class="katex"' in page and "<strong>low</strong>" in page  # typeset, as readers see it
+    assert "**low**" not in page and "$\\mathcal" not in page
+
+
 def test_reader_reports_a_comment(spam, user, other_user):
     comment = comment_services.comment_post(summary=spam, author=other_user, body="Rude remark.")
     client = logged_in(user)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 
+from papers.identifiers import Kind
 from summaries import katex, rendering
 from summaries.render_budget import RenderingTooSlow, render_budget
 from summaries.rendering import render
@@ -232,6 +233,22 @@ def test_lists_nest_with_two_or_four_spaces(source, expected):
 @pytest.mark.parametrize(
     "source, expected",
     [
+        # CommonMark and GitHub: a change from bullets to numbers starts a new list, blank line or not.
+        ("- a\n- b\n1. x\n2. y", "<ul><li>a</li><li>b</li></ul><ol><li>x</li><li>y</li></ol>"),
+        ("1. x\n2. y\n- a\n- b", "<ol><li>x</li><li>y</li></ol><ul><li>a</li><li>b</li></ul>"),
+        ("- a\n  - sub\n1. x", "<ul><li>a<ul><li>sub</li></ul></li></ul><ol><li>x</li></ol>"),
+        # Bullets of either character stay one list, numbers one list.
+        ("- a\n- b\n- c", "<ul><li>a</li><li>b</li><li>c</li></ul>"),
+        ("1. x\n2. y\n3. z", "<ol><li>x</li><li>y</li><li>z</li></ol>"),
+    ],
+)
+def test_a_numbered_list_right_after_a_bulleted_one_is_a_list_of_its_own(source, expected):
+    assert flat(html(source)) == expected
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
         # An equation's "+ y" line is math, not a list item, even inside a list item.
         (
             "- loss:\n  $$\n  L = x_1\n    + y_1\n  $$\n- next",
@@ -403,10 +420,18 @@ def test_nothing_cited_means_no_cited_papers():
 
 
 @pytest.mark.django_db
-def test_bibtex_keys_no_paper_has_are_told_apart_in_order_once_each(library):
-    rendered = render(r"\cite{zeta2020, 1706.03762} then \cite{alpha2019, zeta2020, 10.1000/unknown.doi}")
-    # arXiv ids and DOIs we lack can still be fetched from their links; these keys can't.
-    assert rendered.unknown_bibtex_keys == ["zeta2020", "alpha2019"]
+def test_every_citation_that_names_no_paper_here_is_unresolved_in_order_once_each(library):
+    rendered = render(
+        r"\cite{zeta2020, 1706.03762} then \cite{alpha2019, zeta2020, 10.1000/unknown.doi} "
+        r"and \cite{Attention Is All You Need, 1207.0580}"
+    )
+    assert [(c.key, c.identifier and c.identifier.kind) for c in rendered.unresolved_citations] == [
+        ("zeta2020", Kind.BIBTEX),
+        ("alpha2019", Kind.BIBTEX),
+        ("10.1000/unknown.doi", Kind.DOI),
+        ("Attention Is All You Need", None),
+        ("1207.0580", Kind.ARXIV),
+    ]
 
 
 @pytest.mark.django_db

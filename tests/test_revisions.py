@@ -186,10 +186,45 @@ def test_restoring_needs_post_and_a_csrf_token(user, paper):
     services.summary_update(summary=summary, body="Current.", base_revision=1)
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(user)
-    assert strict.get(f"/summary/{summary.pk}/restore/", {"number": "1"}).status_code == 405
     assert strict.post(f"/summary/{summary.pk}/restore/", {"number": "1"}).status_code == 403
     summary.refresh_from_db()
     assert summary.body == "Current."
+
+
+def test_restore_this_version_asks_for_confirmation_on_a_page_of_its_own(client, user, paper):
+    summary = SummaryFactory(paper=paper, author=user, body="Good first text.")
+    services.summary_update(summary=summary, body="Vandalised text.", base_revision=1)
+    client.force_login(user)
+    history = client.get(f"/summary/{summary.pk}/history/").content.decode()
+    # A link, not a one-click button: nothing changes until the confirmation is posted.
+    assert f'<a href="/summary/{summary.pk}/restore/?number=1">Restore this version</a>' in history
+    confirm = client.get(f"/summary/{summary.pk}/restore/", {"number": "1"})
+    page = confirm.content.decode()
+    assert confirm.status_code == 200
+    assert "Restore revision 1?" in page
+    assert "<del>Vandalised</del><ins>Good first</ins> text." in page  # what restoring would change
+    assert '<input type="hidden" name="number" value="1">' in page
+    assert '<input type="hidden" name="base_revision" value="2">' in page
+    summary.refresh_from_db()
+    assert summary.body == "Vandalised text."
+
+
+def test_the_confirmation_is_only_for_the_author_or_staff(client, user, other_user, paper):
+    summary = SummaryFactory(paper=paper, author=user, body="One.")
+    services.summary_update(summary=summary, body="Two.", base_revision=1)
+    client.force_login(other_user)
+    assert client.get(f"/summary/{summary.pk}/restore/", {"number": "1"}).status_code == 403
+    client.force_login(user)
+    assert client.get(f"/summary/{summary.pk}/restore/", {"number": "9"}).status_code == 404
+
+
+def test_a_whitespace_only_edit_says_only_whitespace_changed(client, user, paper):
+    summary = SummaryFactory(paper=paper, author=user, body="Same words here.")
+    services.summary_update(summary=summary, body="Same  words\n\nhere. ", base_revision=1)
+    page = client.get(f"/summary/{summary.pk}/history/").content.decode()
+    assert "Only whitespace changed between these revisions" in page
+    services.summary_update(summary=summary, body="Other words.", base_revision=2)
+    assert "Only whitespace changed" not in client.get(f"/summary/{summary.pk}/history/").content.decode()
 
 
 def test_restoring_an_unknown_revision_is_404(client, user, paper):

@@ -77,9 +77,9 @@ def test_an_identifier_goes_straight_to_its_paper(client, paper, query):
 
 
 def test_an_unknown_arxiv_id_or_doi_goes_to_the_lookup(client, db):
-    response = client.get("/search/", {"q": "arXiv:1999.99999"})
+    response = client.get("/search/", {"q": "arXiv:1912.99999"})
     assert response.status_code == 302
-    assert response["Location"] == "/lookup/?q=arXiv%3A1999.99999"
+    assert response["Location"] == "/lookup/?q=arXiv%3A1912.99999"
     assert client.get("/search/", {"q": "10.1000/nothing"})["Location"] == "/lookup/?q=10.1000%2Fnothing"
 
 
@@ -363,3 +363,58 @@ def test_refresh_search_words_command_runs_on_any_database(db):
     out = StringIO()
     call_command("refresh_search_words", stdout=out)
     assert "refreshed" in out.getvalue() or "need PostgreSQL" in out.getvalue()
+
+
+# --- Misspelled titles without PostgreSQL (the default SQLite database), and "Showing results for" ----
+
+
+@pytest.fixture
+def without_postgresql_search(monkeypatch):
+    """The search SQLite runs, whatever database the tests use: it is plain ORM, so it runs on PostgreSQL too."""
+    monkeypatch.setattr(search, "is_postgresql", lambda: False)
+
+
+def test_without_postgresql_a_misspelled_title_still_finds_its_paper(client, db, without_postgresql_search):
+    attention = PaperFactory(title="Attention Is All You Need", authors=["Ashish Vaswani"])
+    PaperFactory(title="Deep Residual Learning for Image Recognition")
+    html = results_html(client, "atention is al you need")
+    assert attention.get_absolute_url() in html
+    assert "Showing results for “<strong>attention is al you need</strong>”: few papers match “atention is al you need” as typed." in html
+    assert "Deep Residual" not in html
+    # An author's name misspelled too.
+    assert attention.get_absolute_url() in results_html(client, "vaswany")
+
+
+def test_without_postgresql_a_title_too_garbled_for_word_corrections_is_found_by_its_likeness(client, db, without_postgresql_search):
+    resnet = PaperFactory(title="Deep Residual Learning for Image Recognition")
+    PaperFactory(title="Attention Is All You Need")
+    # "residuallearning" is no word of any title, nor close to one; the title as a whole is close.
+    html = results_html(client, "deep residuallearning for image recognitoin")
+    assert resnet.get_absolute_url() in html and "Attention Is All" not in html
+
+
+def test_without_postgresql_words_spelled_right_are_not_corrected(client, db, without_postgresql_search):
+    PaperFactory(title="Attention Is All You Need")
+    html = results_html(client, "attention")
+    assert "Showing results for" not in html
+    assert "No paper matches" in results_html(client, "zzzzqqq")
+
+
+def test_the_spelling_fallback_reads_a_bounded_number_of_papers(db, settings, monkeypatch, django_assert_max_num_queries):
+    monkeypatch.setattr(search, "SQLITE_SPELLING_PAPERS", 3)
+    for n in range(5):
+        PaperFactory(title=f"Transformers part {n}")
+    monkeypatch.setattr(search, "is_postgresql", lambda: False)
+    with django_assert_max_num_queries(3):  # as typed, the bounded titles, corrected
+        ranking = search._ranked_paper_ids("transformerz")
+    assert len(ranking.ids) == 5 and ranking.corrected_query == "transformers"
+
+
+@postgresql_only
+def test_postgresql_says_which_corrected_query_it_shows_results_for(client, paper):
+    PaperFactory(title="Graph attention networks", authors=["Petar Velickovic"])
+    PaperFactory(title="Attention over a graph, again", authors=["Petar Velickovic"])
+    search.refresh_search_words()
+    html = results_html(client, "grahp atention")
+    assert "Showing results for “<strong>graph attention</strong>”: few papers match “grahp atention” as typed." in html
+    assert "Showing results for" not in results_html(client, "graph attention")

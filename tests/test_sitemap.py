@@ -106,5 +106,5 @@ def test_robots_txt_names_the_sitemap_and_keeps_crawlers_off_forms_and_searches(
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     text = response.content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in text.splitlines()
-    for path in ("/accounts/", "/search/", "/lookup/", "/summaries/new/"):
+    for path in ("/accounts/", "/search/", "/papers/suggest/", "/following/", "/lookup/", "/summaries/new/"):
         assert f"Disallow: {path}" in text.splitlines()

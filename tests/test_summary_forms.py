@@ -71,29 +71,35 @@ def test_live_preview_endpoint_renders_with_the_same_renderer(client, user, pape
     assert f'<div class="summary-body" id="preview-body">{summary.body_html}</div>' in response.content.decode()
 
 
-UNKNOWN_KEY_WARNING = "no paper here has this BibTeX key yet"
+UNRESOLVED_WARNING = "no paper we have:"
 
 
 @pytest.mark.parametrize("preview", ["page", "live"])
-def test_the_preview_warns_of_bibtex_keys_no_paper_has(client, user, paper, preview):
+def test_the_preview_warns_of_every_citation_that_names_no_paper_here(client, user, paper, preview):
     PaperFactory(bibtex_key="journals/jmlr/LarochelleM11", arxiv_id=None)
     client.force_login(user)
-    body = r"As in \cite{journals/jmlr/LarochelleM11, nosuchkey2099} and \cite{1706.03762}."
+    body = (
+        r"As in \cite{journals/jmlr/LarochelleM11, nosuchkey2099}, \cite{1601.06759}, \cite{1207.0580} "
+        r"and \cite{Attention Is All You Need}."
+    )
     if preview == "page":
         response = client.post("/summaries/new/?paper=1601.06759", {"body": body, "preview": "1"})
     else:
         response = client.post("/summaries/preview/", {"body": body})
 
     html = response.content.decode()
-    # Only the key nothing can resolve: a known key links its paper, an arXiv id can still be fetched.
-    assert UNKNOWN_KEY_WARNING in html
-    assert "<code>\\cite{nosuchkey2099}</code>:" in html
-    assert "cite{journals/jmlr/LarochelleM11}</code>" not in html and "cite{1706.03762}</code>" not in html
+    assert UNRESOLVED_WARNING in html
+    # Each unresolved key with why: a key nothing can fetch, an id not fetched yet, a title.
+    assert "<code>\\cite{nosuchkey2099}</code>:\n      no paper here has this BibTeX key yet" in html
+    assert "<code>\\cite{1207.0580}</code>:\n      not here yet" in html
+    assert "<code>\\cite{Attention Is All You Need}</code>:\n      not an arXiv id, a DOI or a BibTeX key" in html
+    # Papers we have are cited, not warned of.
+    assert "cite{journals/jmlr/LarochelleM11}</code>" not in html and "cite{1601.06759}</code>" not in html
 
 
 def test_the_preview_warns_of_nothing_when_every_key_is_known(client, user, paper):
     client.force_login(user)
-    assert UNKNOWN_KEY_WARNING not in client.post("/summaries/preview/", {"body": r"See \cite{1601.06759}."}).content.decode()
+    assert UNRESOLVED_WARNING not in client.post("/summaries/preview/", {"body": r"See \cite{1601.06759}."}).content.decode()
 
 
 def test_live_preview_requires_csrf(user, paper):
@@ -330,3 +336,69 @@ def test_the_live_preview_of_a_text_over_the_budget_says_so(client, user, paper,
     client.force_login(user)
     response = client.post("/summaries/preview/", {"body": SLOW_BODY})
     assert response.status_code == 422 and "took longer than" in response.content.decode()
+
+
+# --- Choosing the paper by its title ---------------------------------------------------------------
+
+
+def test_a_title_typed_where_the_paper_goes_offers_the_papers_it_matches(client, user, paper):
+    PaperFactory(title="Conditional Image Generation with Pixel Decoders", arxiv_id="1606.05328")
+    client.force_login(user)
+    response = client.get("/summaries/new/", {"paper": "Pixel Recurrent Neural Networks"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Papers matching “Pixel Recurrent Neural Networks”" in html
+    assert '<a href="?paper=1601.06759">Pixel Recurrent Neural Networks</a>' in html
+    assert "not an arXiv id" not in html  # a title is not told it is a bad identifier
+    # Picking it leads to the write form for that paper.
+    assert "Write a summary" in client.get("/summaries/new/", {"paper": "1601.06759"}).content.decode()
+
+
+def test_with_text_already_typed_a_title_offers_buttons_that_keep_the_text(client, user, paper):
+    client.force_login(user)
+    typed = {"paper": "pixel recurrent", "body": "My precious text", "is_private": "on", "preview": "1"}
+    html = client.post("/summaries/new/", typed).content.decode()
+    assert '<button type="submit" name="pick" value="1601.06759" class="link">Pixel Recurrent Neural Networks</button>' in html
+    assert "My precious text" in html
+    picked = client.post("/summaries/new/", {**typed, "pick": "1601.06759"})
+    assert picked.status_code == 200 and 'name="paper" value="1601.06759"' in picked.content.decode()
+    assert "My precious text" in picked.content.decode()
+
+
+def test_a_title_nothing_matches_says_so_and_identifiers_still_work(client, user, paper):
+    client.force_login(user)
+    response = client.get("/summaries/new/", {"paper": "Completely unknown words zzqx"})
+    assert response.status_code == 404
+    assert "is not an arXiv id, a DOI or a BibTeX key" in response.content.decode()
+    assert client.get("/summaries/new/", {"paper": "arXiv:1601.06759v2"}).status_code == 200
+
+
+def test_the_suggestion_endpoint_answers_json_for_titles_as_typed(client, paper, django_assert_max_num_queries):
+    PaperFactory(title="Conditional Image Generation with Pixel Decoders", arxiv_id="1606.05328", authors=["Aaron van den Oord"], year=2016)
+    with django_assert_max_num_queries(5):
+        data = client.get("/papers/suggest/", {"q": "pixel"}).json()
+    assert {paper["identifier"] for paper in data["papers"]} == {"1601.06759", "1606.05328"}
+    conditional = next(paper for paper in data["papers"] if paper["identifier"] == "1606.05328")
+    assert conditional == {
+        "identifier": "1606.05328",
+        "title": "Conditional Image Generation with Pixel Decoders",
+        "authors": "Aaron van den Oord",
+        "year": 2016,
+        "url": "/paper/1606.05328/",
+    }
+    assert client.get("/papers/suggest/", {"q": "pi"}).json() == {"papers": []}  # too short to mean anything
+    assert client.get("/papers/suggest/").json() == {"papers": []}
+
+
+def test_suggestions_are_at_most_eight_and_their_query_count_is_fixed(client, db, django_assert_max_num_queries):
+    for n in range(3):
+        PaperFactory(title=f"Attention study {n}")
+    # Few matches as typed also try corrected spellings (PostgreSQL): a few more queries, never more per paper.
+    with django_assert_max_num_queries(5) as few:
+        client.get("/papers/suggest/", {"q": "attention study"})
+    for n in range(3, 30):
+        PaperFactory(title=f"Attention study {n}")
+    with django_assert_max_num_queries(5) as many:
+        papers = client.get("/papers/suggest/", {"q": "attention study"}).json()["papers"]
+    assert len(papers) == 8
+    assert len(many.captured_queries) <= len(few.captured_queries)

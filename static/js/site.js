@@ -152,6 +152,108 @@
     });
   }
 
+  // "Which paper?": papers whose titles match what is typed, from the server's search; picking one puts
+  // its identifier in the box (the form still works with a title or an identifier typed by hand).
+  function enhancePaperSuggestions() {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest-url]"), function (input) {
+      var list = document.createElement("datalist");
+      list.id = input.id + "-suggestions";
+      input.after(list);
+      input.setAttribute("list", list.id);
+      var timer = null, asked = "";
+      input.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () {
+          var text = input.value.trim();
+          if (text.length < 3 || text === asked) return;
+          asked = text;
+          fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+            .then(function (response) { return response.ok ? response.json() : { papers: [] }; })
+            .then(function (data) {
+              if (text !== input.value.trim()) return;  // the writer typed on meanwhile
+              list.replaceChildren.apply(list, data.papers.map(function (paper) {
+                var option = document.createElement("option");
+                option.value = paper.identifier;
+                option.label = paper.title + " (" + paper.authors + (paper.year ? ", " + paper.year : "") + ")";
+                return option;
+              }));
+            })
+            .catch(function () { /* no suggestions; typing a title or identifier still works */ });
+        }, 200);
+      });
+    });
+  }
+
+  // Drafts live in this browser as one types (one per user and paper), come back on return, and go on publish.
+  function enhanceDrafts() {
+    var form = document.querySelector("form.summary-form[data-draft-key]");
+    if (!form || !window.localStorage) return;
+    var textarea = form.querySelector("textarea[name=body]");
+    var key = form.dataset.draftKey;
+    var published = false;
+
+    function stored() {
+      try { return JSON.parse(window.localStorage.getItem(key) || "null"); } catch (error) { return null; }
+    }
+    // A form the server sent back (an error, a preview without JavaScript) holds posted, unpublished text.
+    function unpublished() {
+      return form.dataset.bound === "1" ? textarea.value.trim() !== "" : textarea.value !== textarea.defaultValue;
+    }
+    function save() {
+      if (unpublished()) {
+        window.localStorage.setItem(key, JSON.stringify({ body: textarea.value, savedAt: new Date().toISOString() }));
+      } else {
+        window.localStorage.removeItem(key);
+      }
+    }
+
+    var draft = stored();
+    if (form.dataset.bound === "1") {
+      save();  // what was posted is the draft now
+    } else if (draft && draft.body !== textarea.value) {
+      var original = textarea.value;
+      textarea.value = draft.body;
+      var notice = document.createElement("p");
+      notice.className = "notice draft-restored";
+      notice.setAttribute("role", "status");
+      notice.textContent = "Your unpublished draft from " + new Date(draft.savedAt).toLocaleString() + " is restored. ";
+      var discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "link";
+      discard.textContent = "Discard it";
+      discard.addEventListener("click", function () {
+        textarea.value = original;
+        window.localStorage.removeItem(key);
+        notice.remove();
+        textarea.focus();
+      });
+      notice.appendChild(discard);
+      form.before(notice);
+    }
+
+    var timer = null;
+    textarea.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, 300);
+    });
+    form.addEventListener("submit", function (event) {
+      if (event.submitter && event.submitter.name === "preview") return;
+      published = true;
+      window.clearTimeout(timer);
+      window.localStorage.removeItem(key);
+    });
+    window.addEventListener("beforeunload", function (event) {
+      window.clearTimeout(timer);
+      if (published) return;
+      save();
+      // The draft is kept, but only in this browser: ask before the writer leaves unpublished text.
+      if (unpublished()) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
+
   // The header's "Menu" link (a #site-menu anchor that works without JavaScript) becomes a toggle button.
   function enhanceMenu() {
     var toggle = document.querySelector(".menu-toggle");
@@ -196,5 +298,7 @@
     enhancePreview();
     enhanceImageUpload();
     enhanceCopyButtons();
+    enhancePaperSuggestions();
+    enhanceDrafts();
   });
 })();

@@ -3,6 +3,7 @@
 Running it again updates the same rows; it never duplicates them.
 """
 
+from collections import Counter
 from datetime import date
 
 from allauth.account.models import EmailAddress
@@ -12,7 +13,7 @@ from django.db import transaction
 
 from papers.services import PaperRecord, paper_upsert
 from summaries import services
-from summaries.models import Vote
+from summaries.models import Summary, Vote
 
 DEMO_PASSWORD = "shortscience-demo"
 
@@ -59,6 +60,7 @@ PAPERS = [
             "ease the training of networks that are substantially deeper than those used previously."
         ),
         venue="CVPR",
+        year=2016,  # CVPR 2016; the arXiv preprint is from December 2015
         published=date(2015, 12, 10),
         arxiv_id="1512.03385",
         arxiv_version=1,
@@ -170,40 +172,53 @@ plain SGD or Adam \cite{1412.6980}.
 
 
 class Command(BaseCommand):
-    help = "Load demo papers, users and summaries (idempotent)."
+    help = "Load demo papers, users and summaries (idempotent), and say what was new and what was already there."
 
     @transaction.atomic
     def handle(self, *args, **options):
-        papers = {}
+        papers, new_papers = {}, 0
         for record in PAPERS:
-            paper, _ = paper_upsert(record=record)
+            paper, created = paper_upsert(record=record)
             papers[paper.arxiv_id or paper.bibtex_key] = paper
+            new_papers += created
 
         User = get_user_model()
-        authors = {}
+        authors, new_users = {}, 0
         for username, display_name, bio in USERS:
             user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+                new_users += 1
             services.profile_update(user=user, display_name=display_name, bio=bio)
             EmailAddress.objects.update_or_create(
                 user=user, email=user.email, defaults={"verified": True, "primary": True}
             )
             authors[username] = user
 
-        summaries = [
-            services.summary_save(paper=papers[paper_key], author=authors[username], body=body.strip())
-            for username, paper_key, body in SUMMARIES
-        ]
+        summary_changes = Counter()
+        summaries = []
+        for username, paper_key, body in SUMMARIES:
+            paper, author, body = papers[paper_key], authors[username], body.strip()
+            existing = Summary.objects.filter(paper=paper, author=author).values_list("body", flat=True).first()
+            summary_changes["new" if existing is None else "unchanged" if existing == body else "updated"] += 1
+            summaries.append(services.summary_save(paper=paper, author=author, body=body))
+        votes_before = Vote.objects.filter(summary__in=summaries).count()
         for summary in summaries:
             for voter in authors.values():
                 if voter != summary.author:
                     services.vote_cast(summary=summary, voter=voter, value=Vote.UP)
+        new_votes = Vote.objects.filter(summary__in=summaries).count() - votes_before
 
         self.stdout.write(
+            f"Papers: {new_papers} new, {len(PAPERS) - new_papers} already here (updated in place).\n"
+            f"Users: {new_users} new, {len(USERS) - new_users} already here.\n"
+            f"Summaries: {summary_changes['new']} new, {summary_changes['updated']} updated, "
+            f"{summary_changes['unchanged']} unchanged.\n"
+            f"Votes: {new_votes} new."
+        )
+        self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(PAPERS)} papers, {len(SUMMARIES)} summaries. "
                 f"Demo users {', '.join(u for u, _, _ in USERS)} (password “{DEMO_PASSWORD}”)."
             )
         )
