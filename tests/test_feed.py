@@ -176,18 +176,17 @@ def test_feed_query_count_does_not_grow_with_cards(client, user, make_summaries,
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
-def test_counting_the_feeds_summaries_reads_a_small_index_not_the_wide_rows(make_summaries):
+def test_the_feeds_summaries_are_counted_from_a_small_index_of_exactly_the_public_ones(db):
+    """The paginator's COUNT(*) reads the partial index, never the wide rows (34 ms against 0.5 ms for 5,000
+    summaries in bench/bench_http.py): it can only if the index holds exactly what `public()` selects."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("the partial index is PostgreSQL's plan")
-    make_summaries(3)
-    sql, params = Summary.objects.public().order_by().values("pk").query.sql_with_params()
-    count_sql = sql.replace('SELECT "summaries_summary"."id"', "SELECT COUNT(*)", 1)
+        pytest.skip("a PostgreSQL partial index")
     with connection.cursor() as cursor:
-        # The table is tiny here: leave the planner only scans that never read the rows, and see which it finds.
-        for scan in ("seqscan", "indexscan", "bitmapscan"):
-            cursor.execute(f"SET LOCAL enable_{scan} = off")
-        cursor.execute(f"EXPLAIN {count_sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Index Only Scan using summary_public_recent" in plan, plan
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'summary_public_recent'")
+        (definition,) = cursor.fetchone()
+    public_where = str(Summary.objects.public().order_by().values("pk").query).split(" WHERE ", 1)[1]
+    for condition in ("deleted_at IS NULL", "NOT is_hidden", "NOT is_private"):
+        assert condition in definition.replace('"', ""), definition
+        assert condition in public_where.replace('"summaries_summary".', "").replace('"', "")
