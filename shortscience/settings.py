@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "papers",
     "summaries",
+    "library",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.urls import reverse
 
+from library.selectors import saved_annotation, saved_entry
 from summaries.models import Summary, SummaryRevision, Vote
 from summaries.popularity import POPULAR_ORDERING
 
@@ -14,12 +15,13 @@ FEED_ORDERINGS = {
 
 
 def _cards(viewer=None, *, with_own: bool = False) -> QuerySet[Summary]:
-    """Public summaries with everything a card shows, including the viewer's own vote.
+    """Public summaries with everything a card shows, including the viewer's own vote and whether the viewer
+    saved the paper to their library.
 
     `with_own` adds the viewer's own private (and hidden) ones, where their author should find them.
     """
     summaries = Summary.objects.visible_to(viewer) if with_own else Summary.objects.public()
-    cards = summaries.select_related("paper", "author", "author__profile")
+    cards = summaries.select_related("paper", "author", "author__profile").annotate(viewer_saved=saved_annotation(viewer))
     if viewer is not None and viewer.is_authenticated:
         own_vote = Vote.objects.filter(summary=OuterRef("pk"), voter=viewer).values("value")[:1]
         return cards.annotate(viewer_vote=Subquery(own_vote, output_field=IntegerField()))
@@ -60,6 +62,7 @@ def summary_readable(*, pk: int, viewer=None, share_token: str = "") -> Summary:
 def summary_card(*, pk: int, viewer=None, share_token: str = "") -> Summary:
     """One summary for its permalink: public ones for all; hidden ones for author and staff; private ones also by share link."""
     summary = summary_readable(pk=pk, viewer=viewer, share_token=share_token)
+    summary.viewer_saved = saved_entry(reader=viewer, paper=summary.paper) is not None
     summary.viewer_vote = (
         Vote.objects.filter(summary=summary, voter=viewer).values_list("value", flat=True).first()
         if viewer is not None and viewer.is_authenticated
