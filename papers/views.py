@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from papers import bibtex, search
+from papers import bibtex, ris, search
 from papers.identifiers import is_arxiv_category
 from papers.services import PaperNotFound, paper_lookup
 from summaries import limits, selectors
@@ -117,3 +117,28 @@ def venue_detail(request, venue: str):
         raise Http404("No such venue.")
     context = {"venue": venue, "year": year, "years": years, "page": page}
     return render(request, "papers/venue.html", context)
+
+
+UNAPI_FORMATS = {
+    "bibtex": ("application/x-bibtex", bibtex.paper_bibtex),
+    "ris": ("application/x-research-info-systems", ris.paper_ris),
+}
+
+
+def unapi(request):
+    """unAPI (unapi.info): the formats we offer, for every paper or for `id`, and a paper in one of them.
+
+    Ids are the identifiers of papers we have (each list item's abbr.unapi-id); nothing is fetched.
+    """
+    identifier, fmt = request.GET.get("id", ""), request.GET.get("format", "")
+    paper = search.paper_for_identifier(search.clean_query(identifier)) if identifier else None
+    if identifier and paper is None:
+        return HttpResponse("No paper has this identifier here.", status=404, content_type="text/plain; charset=utf-8")
+    if paper is not None and fmt:
+        if fmt not in UNAPI_FORMATS:
+            return HttpResponse("Formats: bibtex, ris.", status=406, content_type="text/plain; charset=utf-8")
+        content_type, write = UNAPI_FORMATS[fmt]
+        return HttpResponse(write(paper), content_type=f"{content_type}; charset=utf-8")
+    context = {"formats": UNAPI_FORMATS, "identifier": identifier if paper else ""}
+    # The spec's answer for one id is 300 Multiple Choices; for the list of all formats, 200.
+    return render(request, "papers/unapi.xml", context, content_type="application/xml; charset=utf-8", status=300 if paper else 200)
