@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "papers",
     "summaries",
     "library",
+    "api",
+    "ninja",  # serves its docs page's Swagger UI from our static files, not a CDN
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.middleware.public_api",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -222,6 +225,17 @@ FEED_PAGE_SIZE = 20
 # animation together), so a small file cannot unpack into gigabytes (a decompression bomb).
 SUMMARY_IMAGE_MAX_BYTES = int(os.environ.get("SUMMARY_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
 SUMMARY_IMAGE_MAX_PIXELS = int(os.environ.get("SUMMARY_IMAGE_MAX_PIXELS", "25000000"))
+
+# The licence summaries are published under: on every summary, in the footer, in the API and in export_dump.
+SUMMARY_LICENCE = {
+    "name": os.environ.get("SUMMARY_LICENCE_NAME", "CC BY 4.0"),
+    "url": os.environ.get("SUMMARY_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"),
+}
+
+# --- Public API (/api/v1/) ---
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200/h")  # per address
+API_PAGE_SIZE = 50
+API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS", "60"))  # Cache-Control max-age of API answers
 
 # --- Rate limits (django-ratelimit), per user and hour; staff are not limited ---
 # Previews render Markdown (seconds for hostile input) and uploads decode images: both are limited too.

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from api.v1 import api as api_v1
 from summaries import sitemaps
 
 admin.site.site_header = "ShortScience moderation"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8")),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-<str:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
+    path("api/v1/", api_v1.urls),
     path("", include("library.urls")),
     path("", include("papers.urls")),
     path("", include("summaries.urls")),
