@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from api import views as api_views
 from api.v1 import api as api_v1
 from summaries import sitemaps
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-<str:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("api/v1/", api_v1.urls),
+    path("tools/", api_views.tools, name="tools"),
     path("", include("library.urls")),
     path("", include("papers.urls")),
     path("", include("summaries.urls")),

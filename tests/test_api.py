@@ -251,3 +251,21 @@ def test_each_address_is_rate_limited(client, settings, attention):
     assert limited["Access-Control-Allow-Origin"] == "*"
     assert client.get("/api/v1/arxiv/1706.03762", REMOTE_ADDR="10.0.0.2").status_code == 200
     assert client.get("/").status_code == 200  # the site itself is not counted
+
+
+# --- The tools page and its bookmarklet ---------------------------------------------------------
+
+
+def test_the_tools_page_offers_the_bookmarklet_and_the_api(client, settings):
+    settings.SITE_URL = "https://shortscience.example"
+    html = client.get("/tools/").content.decode()
+    assert 'href="javascript:(function(){' in html
+    assert "window.open(&#x27;https://shortscience.example/lookup/?q=&#x27;+encodeURIComponent(" in html
+    assert 'href="/api/v1/docs"' in html and 'href="/api/v1/openapi.json"' in html
+    assert 'href="/tools/"' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("query", ["1706.03762", "https://arxiv.org/pdf/1706.03762v2", "https://arxiv.org/abs/1706.03762v7"])
+def test_what_the_bookmarklet_sends_reaches_the_paper(client, attention, query):
+    response = client.get("/lookup/", {"q": query})
+    assert response.status_code == 302 and response["Location"] == "/paper/1706.03762/"

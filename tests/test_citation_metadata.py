@@ -126,7 +126,7 @@ def test_json_ld_cannot_end_its_script_element(client):
     assert "<script>alert(1)" not in html
 
 
-def test_summary_pages_describe_a_review_of_the_article_by_its_author(client, conference_paper, user):
+def test_summary_pages_describe_a_review_of_the_article_by_its_author(client, conference_paper, user, settings):
     Profile.objects.filter(user=user).update(display_name="Ada Lovelace")
     summary = SummaryFactory(paper=conference_paper, author=user, body="Attention, *all* of it.")
     [block] = parsed(client, summary.get_absolute_url()).json_ld
@@ -136,6 +136,7 @@ def test_summary_pages_describe_a_review_of_the_article_by_its_author(client, co
     assert review["itemReviewed"]["@type"] == "ScholarlyArticle"
     assert review["itemReviewed"]["url"] == "http://testserver/paper/1706.03762/"
     assert review["description"] == "Attention, all of it."
+    assert review["license"] == settings.SUMMARY_LICENCE["url"]
 
 
 def test_an_anonymous_reviews_json_ld_names_nobody(client, conference_paper):

@@ -54,7 +54,14 @@ def summary_json_ld(context, summary):
         "description": plain_text(summary.body_html),
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": absolute("/")},
         "itemReviewed": metadata.scholarly_article(summary.paper, url=absolute(summary.paper.get_absolute_url())),
+        "license": settings.SUMMARY_LICENCE["url"],
     }
     if summary.byline_url:
         review["author"] = {"@type": "Person", "name": summary.byline, "url": absolute(summary.byline_url)}
     return metadata.json_ld_script(review)
+
+
+@register.inclusion_tag("includes/_licence.html")
+def licence_notice(lead: str = "Summaries are published under"):
+    """The licence of summaries (settings.SUMMARY_LICENCE), with rel="license" for machines."""
+    return {"lead": lead, "licence": settings.SUMMARY_LICENCE}
