@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo rerender bench clean
+.PHONY: run serve test install migrate demo rerender bench clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ demo: migrate
 
 run: demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Production: migrate, collect static files, and serve with gunicorn (shortscience/gunicorn.conf.py reads
+# HOST, PORT and WEB_CONCURRENCY). Needs DJANGO_DEBUG=0 and the production settings (README: Deploying).
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/gunicorn -c shortscience/gunicorn.conf.py shortscience.wsgi:application
 
 test: install
 	$(BIN)/python manage.py check

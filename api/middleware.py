@@ -1,10 +1,13 @@
-"""What every /api/v1/ answer gets: CORS open for reading, a per-address rate limit, an ETag with 304s, and
-Cache-Control so browsers and shared caches may keep it briefly."""
+"""What every /api/v1/ answer gets: CORS open for reading, a per-address rate limit, the pages' shared cache
+(shortscience.page_cache: fresh the moment content changes), an ETag with 304s, and Cache-Control so browsers
+and proxies may keep it briefly."""
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django_ratelimit.core import get_usage
+
+from shortscience.page_cache import anonymous_page_cache
 
 API_PREFIX = "/api/v1/"
 CORS_HEADERS = {
@@ -31,6 +34,8 @@ def _rate_limited(request) -> HttpResponse | None:
 
 
 def public_api(get_response):
+    cached_response = anonymous_page_cache(get_response)
+
     def middleware(request):
         if not request.path.startswith(API_PREFIX) or request.path.startswith(UNLIMITED):
             return get_response(request)
@@ -39,7 +44,7 @@ def public_api(get_response):
         elif request.method not in ("GET", "HEAD"):
             response = JsonResponse({"detail": "The API is read-only: GET only."}, status=405, headers={"Allow": "GET, HEAD, OPTIONS"})
         else:
-            response = _rate_limited(request) or get_response(request)
+            response = _rate_limited(request) or cached_response(request)
         if response.status_code == 200:
             patch_cache_control(response, public=True, max_age=settings.API_CACHE_SECONDS)
             set_response_etag(response)

@@ -4,9 +4,9 @@ import json
 
 from django.db import connection, models
 from django.db.models import Q
-from django.urls import reverse
 
 from papers.identifiers import Identifier, Kind
+from shortscience.url_templates import url_for
 
 
 def json_list_contains(field: str, value: str) -> Q:
@@ -79,7 +79,7 @@ class Paper(models.Model):
         return self.arxiv_id or self.doi or self.bibtex_key
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:detail", kwargs={"identifier": self.identifier})
+        return url_for("papers:detail", identifier=self.identifier)
 
     @property
     def abstract_url(self) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from papers.identifiers import Identifier, InvalidIdentifier, Kind, parse
 from papers.models import Paper
+from shortscience import page_cache
 
 IDENTIFIER_FIELDS = ("arxiv_id", "doi", "bibtex_key")
 
@@ -141,6 +142,7 @@ def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
                 outcomes = _plan(values, _existing_papers(values))
                 targets = list({id(target): target for target, _ in outcomes}.values())
                 (_write_by_copy if _uses_copy() else _write_by_orm)(targets)
+                page_cache.content_changed()  # COPY and update() send no model signals
                 return outcomes
         except (IntegrityError, OperationalError) as error:
             if attempt == 2 or not _lost_a_race(error):

@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from papers import bibtex, ris, search
 from papers.identifiers import is_arxiv_category
 from papers.services import PaperNotFound, paper_lookup
+from shortscience.page_cache import anonymous_page_cache
 from summaries import limits, selectors
 
 
@@ -29,6 +30,7 @@ def _paper_or_refusal(request, text: str):
         return None, limits.rate_limited_page(request, limited)
 
 
+@anonymous_page_cache
 def paper_detail(request, identifier: str):
     paper, refusal = _paper_or_refusal(request, identifier)
     if refusal:

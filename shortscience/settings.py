@@ -75,9 +75,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "api.middleware.public_api",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the API's answers come from the page cache for cookieless readers.
+    "api.middleware.public_api",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -109,13 +110,26 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis, when REDIS_URL is set, is shared by every process: page and card caches, sessions, rate limits and
+# arXiv's request spacing. It may go away: the backend then answers as an empty cache (shortscience.cache).
+REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
-        if os.environ.get("REDIS_URL")
+        {
+            "BACKEND": "shortscience.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is down or unreachable must cost a request milliseconds, not seconds.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions read from the cache first and are kept in the database, so a Redis outage logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# How long anonymous pages and summary cards stay cached (they are invalidated on every change anyway:
+# shortscience.page_cache); 0 turns page and card caching off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -131,7 +145,7 @@ AUTHENTICATION_BACKENDS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -143,7 +157,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "shortscience.storage.StaticFilesStorage"
         )
     },
 }
@@ -256,6 +270,10 @@ CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ratelimit"}
 RATELIMIT_USE_CACHE = "ratelimit"
 # A cache outage must not stop everyone from posting.
 RATELIMIT_FAIL_OPEN = True
+# Behind a reverse proxy every request comes from the proxy: name the header it puts the reader's address in
+# (e.g. HTTP_X_REAL_IP for nginx's `proxy_set_header X-Real-IP $remote_addr`), for limits and view counts.
+CLIENT_IP_META_KEY = os.environ.get("DJANGO_CLIENT_IP_HEADER", "REMOTE_ADDR")
+RATELIMIT_IP_META_KEY = CLIENT_IP_META_KEY
 
 LOGGING = {
     "version": 1,

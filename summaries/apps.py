@@ -7,8 +7,10 @@ class SummariesConfig(AppConfig):
     verbose_name = "Summaries"
 
     def ready(self):
+        from shortscience import page_cache
         from summaries import signals  # noqa: F401  (connects the receivers)
         from summaries.site_address import site_row_sync
 
         # Sent for each app in INSTALLED_APPS order: this runs after the sites app has created its row.
         post_migrate.connect(site_row_sync, sender=self)
+        page_cache.connect_content_signals()

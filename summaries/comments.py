@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
 
+from shortscience import page_cache
 from summaries import rendering
 from summaries.models import Comment, ModerationAction, Summary
 
@@ -115,6 +116,7 @@ def comment_rerender(*, comment: Comment) -> None:
         return
     _render_body(comment)
     Comment.objects.filter(pk=comment.pk).update(body_html=comment.body_html, rendered_version=comment.rendered_version)
+    page_cache.content_changed()  # update() sends no model signals
 
 
 @transaction.atomic
@@ -125,6 +127,7 @@ def comments_set_hidden(*, comments, hidden: bool, moderator: AbstractBaseUser |
     """
     changing = list(Comment.objects.filter(pk__in=[comment.pk for comment in comments]).exclude(is_hidden=hidden))
     Comment.objects.filter(pk__in=[comment.pk for comment in changing]).update(is_hidden=hidden)
+    page_cache.content_changed()  # update() sends no model signals
     if moderator is not None and changing:
         content_type = ContentType.objects.get_for_model(Comment)
         ModerationAction.objects.bulk_create(

@@ -8,9 +8,9 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
 from papers.models import Paper
+from shortscience.url_templates import url_for
 
 
 ANONYMOUS_BYLINE = "Anonymous"
@@ -47,7 +47,6 @@ class Summary(models.Model):
     share_token = models.CharField(max_length=43, default=secrets.token_urlsafe, editable=False)
     # Number of the current revision; an edit based on an older one is a conflict, not an overwrite.
     revision = models.PositiveIntegerField(default=1, editable=False)
-    view_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -61,6 +60,10 @@ class Summary(models.Model):
         ]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="summary_recent"),
+            # Counting the public summaries (the feed's pages) reads this small index, never the wide rows.
+            models.Index(
+                fields=["-created_at", "-id"], name="summary_public_recent", condition=Q(is_hidden=False, is_private=False)
+            ),
             models.Index(fields=["-score", "-created_at"], name="summary_top"),
         ]
 
@@ -68,7 +71,11 @@ class Summary(models.Model):
         return f"Summary of “{self.paper}” by {self.author}"
 
     def get_absolute_url(self) -> str:
-        return reverse("summaries:detail", kwargs={"pk": self.pk})
+        return url_for("summaries:detail", pk=self.pk)
+
+    @property
+    def report_url(self) -> str:
+        return url_for("summaries:summary_report", pk=self.pk)
 
     def can_edit(self, user) -> bool:
         return user is not None and user.is_authenticated and (user.pk == self.author_id or user.is_staff)
@@ -102,7 +109,35 @@ class Summary(models.Model):
     @property
     def byline_url(self) -> str:
         """The author's profile page, or "" when the summary is anonymous: link the byline only when this is set."""
-        return "" if self.is_anonymous else reverse("summaries:profile", kwargs={"username": self.author.get_username()})
+        return "" if self.is_anonymous else url_for("summaries:profile", username=self.author.get_username())
+
+
+class SummaryViewCount(models.Model):
+    """How many readers have read a summary's permalink, one a day each (summaries.popularity).
+
+    A narrow row of its own, so counting a view never rewrites (and bloats) the wide summary row.
+    """
+
+    summary = models.OneToOneField(Summary, on_delete=models.CASCADE, primary_key=True, related_name="views")
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} views of summary {self.summary_id}"
+
+
+class SummaryView(models.Model):
+    """A reader read a summary on a day: what makes a view count once per reader per day (purged after the day)."""
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="+")
+    # "user:<id>", or for visitors a hash of their address and browser (no address is stored).
+    reader = models.CharField(max_length=40)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["summary", "reader", "day"], name="one_view_per_reader_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.reader} read summary {self.summary_id} on {self.day}"
 
 
 class SummaryRevision(models.Model):
@@ -160,7 +195,7 @@ class Profile(models.Model):
         return self.display_name or self.user.get_username()
 
     def get_absolute_url(self) -> str:
-        return reverse("summaries:profile", kwargs={"username": self.user.get_username()})
+        return url_for("summaries:profile", username=self.user.get_username())
 
 
 class CommentQuerySet(models.QuerySet):

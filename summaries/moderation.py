@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from shortscience import page_cache
 from summaries.models import Comment, ModerationAction, Profile, Report, Summary
 
 User = get_user_model()
@@ -96,6 +97,7 @@ def summaries_set_hidden(*, summaries, hidden: bool, moderator: AbstractBaseUser
     ids = [summary.pk for summary in summaries]
     changing = list(Summary.objects.filter(pk__in=ids).exclude(is_hidden=hidden).select_related("paper", "author"))
     Summary.objects.filter(pk__in=[summary.pk for summary in changing]).update(is_hidden=hidden)
+    page_cache.content_changed()  # update() sends no model signals
     _log(moderator=moderator, action="hide summary" if hidden else "restore summary", targets=changing, note=note)
     if hidden:
         _close_reports(moderator=moderator, status=Report.ACTIONED, summary_ids=ids)

@@ -1,10 +1,11 @@
 """The Popular feed tab: summaries ranked by recent upvotes and views, decaying with age, computed in SQL.
 
-    popularity = (2 * upvotes_last_7_days + view_count / 10 + score) / (age_hours + 2) ** 1.5
+    popularity = (2 * upvotes_last_7_days + views / 10 + score) / (age_hours + 2) ** 1.5
 
 upvotes_last_7_days counts +1 votes cast in the last week, so fresh attention counts most; score (the net
 all-time vote total) is a small bonus that also lets a downvoted summary sink; ten permalink views weigh as
-much as one point of score. The denominator is Hacker News style gravity: a summary loses its place within
+much as one point of score. A view counts once per reader per day (`summary_view_record`), so reloading a page
+does not move a summary up. The denominator is Hacker News style gravity: a summary loses its place within
 days unless readers keep voting for it, and the + 2 keeps a brand-new summary from dividing by zero. Ties
 fall back to Recent order.
 
@@ -14,14 +15,20 @@ every public summary on each request (recent upvotes come from a correlated subq
 voter index); if that ever shows up in profiles, store the value in a column refreshed every few minutes.
 """
 
+import hashlib
 import re
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FloatField, Func, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Greatest, Now, Power
+from django.utils import timezone
 
-from summaries.models import Summary, Vote
+from summaries.models import SummaryView, SummaryViewCount, Vote
 
+SECONDS_PER_DAY = 24 * 60 * 60
 RECENT_VOTE_WINDOW = timedelta(days=7)
 RECENT_UPVOTE_WEIGHT = 2.0
 VIEWS_PER_POINT = 10.0
@@ -60,7 +67,7 @@ def popularity_expression():
     age_hours = Greatest((ExtractEpoch(Now()) - ExtractEpoch("created_at")) / Value(3600.0), Value(0.0))
     attention = (
         Value(RECENT_UPVOTE_WEIGHT) * _float(_recent_upvotes())
-        + _float(F("view_count")) / Value(VIEWS_PER_POINT)
+        + _float(Coalesce(F("views__count"), 0)) / Value(VIEWS_PER_POINT)
         + _float(F("score"))
     )
     return attention / Power(age_hours + Value(AGE_OFFSET_HOURS), Value(GRAVITY))
@@ -78,16 +85,46 @@ BOT_USER_AGENT = re.compile(
 )
 
 
-def is_countable_view(request, summary: Summary) -> bool:
+def is_countable_view(request, *, author_id: int | None) -> bool:
     """A page view counts unless it is the author's own, a robot's, or not a plain GET."""
     if request.method != "GET":
         return False
-    if request.user.is_authenticated and request.user.pk == summary.author_id:
+    if request.user.is_authenticated and request.user.pk == author_id:
         return False
     user_agent = request.headers.get("User-Agent", "")
     return bool(user_agent) and not BOT_USER_AGENT.search(user_agent)
 
 
-def summary_view_record(*, summary: Summary) -> None:
-    """Count one view, atomically in the database, so concurrent readers never lose an increment."""
-    Summary.objects.filter(pk=summary.pk).update(view_count=F("view_count") + 1)
+def reader_key(request) -> str:
+    """Who is reading, for counting their views once a day: their account, or a hash of address and browser."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    address = request.META.get(settings.CLIENT_IP_META_KEY, "").split(",")[-1].strip()
+    fingerprint = f"{address} {request.headers.get('User-Agent', '')}".encode()
+    return "visitor:" + hashlib.sha256(fingerprint).hexdigest()[:24]
+
+
+def summary_view_record(*, summary_id: int, reader: str) -> bool:
+    """Count `reader`'s view of the summary unless they were counted today; True when it counted.
+
+    The cache answers "seen today" without touching the database; the unique SummaryView row decides (also
+    when the cache is away or forgot), and the count lives in a narrow row of its own.
+    """
+    today = timezone.localdate()
+    if not cache.add(f"summaries:viewed:{summary_id}:{reader}:{today.isoformat()}", 1, timeout=SECONDS_PER_DAY):
+        return False
+    try:
+        with transaction.atomic():
+            SummaryView.objects.create(summary_id=summary_id, reader=reader, day=today)
+    except IntegrityError:
+        return False
+    if not SummaryViewCount.objects.filter(summary_id=summary_id).update(count=F("count") + 1):
+        SummaryViewCount.objects.bulk_create([SummaryViewCount(summary_id=summary_id, count=0)], ignore_conflicts=True)
+        SummaryViewCount.objects.filter(summary_id=summary_id).update(count=F("count") + 1)
+    return True
+
+
+def summary_views_purge() -> int:
+    """Forget who read what before yesterday (only today's rows are needed to count once a day); daily."""
+    deleted, _ = SummaryView.objects.filter(day__lt=timezone.localdate() - timedelta(days=1)).delete()
+    return deleted

@@ -21,7 +21,8 @@ def _cards(viewer=None, *, with_own: bool = False) -> QuerySet[Summary]:
     `with_own` adds the viewer's own private (and hidden) ones, where their author should find them.
     """
     summaries = Summary.objects.visible_to(viewer) if with_own else Summary.objects.public()
-    cards = summaries.select_related("paper", "author", "author__profile").annotate(viewer_saved=saved_annotation(viewer))
+    # The Markdown source is never shown on a card: leave its kilobytes in the database.
+    cards = summaries.select_related("paper", "author", "author__profile").defer("body").annotate(viewer_saved=saved_annotation(viewer))
     if viewer is not None and viewer.is_authenticated:
         own_vote = Vote.objects.filter(summary=OuterRef("pk"), voter=viewer).values("value")[:1]
         return cards.annotate(viewer_vote=Subquery(own_vote, output_field=IntegerField()))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
+from shortscience.page_cache import anonymous_page_cache
 from summaries import (
     comments,
     diffing,
@@ -39,6 +40,7 @@ def _page(request, queryset):
     return Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+@anonymous_page_cache
 def feed(request):
     order = request.GET.get("order", "recent")
     if order not in selectors.FEED_ORDERINGS:
@@ -215,13 +217,20 @@ def _share_query(request, summary: Summary) -> str:
     return f"?share={summary.share_token}" if summary.is_private and not summary.can_edit(request.user) else ""
 
 
+def _count_view(request, pk: int, *, author_id: int | None = None) -> None:
+    if popularity.is_countable_view(request, author_id=author_id):
+        popularity.summary_view_record(summary_id=pk, reader=popularity.reader_key(request))
+
+
+# A page served from the cache was readable by this visitor when it was stored, and still is (or it would have
+# been invalidated); visitors are never its author.
+@anonymous_page_cache(on_hit=_count_view)
 def summary_detail(request, pk: int):
     try:
         summary = selectors.summary_card(pk=pk, viewer=request.user, share_token=_share_token(request))
     except Summary.DoesNotExist:
         raise Http404("No such summary.")
-    if popularity.is_countable_view(request, summary):
-        popularity.summary_view_record(summary=summary)
+    _count_view(request, pk, author_id=summary.author_id)
     owns_it = summary.can_edit(request.user)
     context = {
         "summary": summary,

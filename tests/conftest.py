@@ -28,6 +28,14 @@ def rate_limit_counts(settings):
     caches["ratelimit"].clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache: no page or card cached by another test."""
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory(username="ada")

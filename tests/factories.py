@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from papers.models import Paper
 from summaries import services
-from summaries.models import Summary
+from summaries.models import Summary, SummaryViewCount
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -42,8 +42,10 @@ class SummaryFactory(factory.django.DjangoModelFactory):
     body = "This paper shows that $x_1 + x_2$ is *interesting*."
 
     @classmethod
-    def _create(cls, model_class, paper, author, body, **kwargs):
+    def _create(cls, model_class, paper, author, body, view_count=0, **kwargs):
         summary = services.summary_save(paper=paper, author=author, body=body)
+        if view_count:
+            SummaryViewCount.objects.create(summary=summary, count=view_count)
         if kwargs:
             Summary.objects.filter(pk=summary.pk).update(**kwargs)
             summary.refresh_from_db()

@@ -269,3 +269,12 @@ def test_the_tools_page_offers_the_bookmarklet_and_the_api(client, settings):
 def test_what_the_bookmarklet_sends_reaches_the_paper(client, attention, query):
     response = client.get("/lookup/", {"q": query})
     assert response.status_code == 302 and response["Location"] == "/paper/1706.03762/"
+
+
+def test_answers_come_from_the_page_cache_and_stay_fresh(client, mixed_summaries, django_assert_num_queries):
+    first = client.get("/api/v1/arxiv/1706.03762")
+    with django_assert_num_queries(0):
+        again = client.get("/api/v1/arxiv/1706.03762")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    SummaryFactory(paper=mixed_summaries["signed"].paper, body="A third.")
+    assert client.get("/api/v1/arxiv/1706.03762").json()["summary_count"] == 3

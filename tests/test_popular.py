@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 
 from summaries import popularity, services
-from summaries.models import Summary, Vote
+from summaries.models import Summary, SummaryView, SummaryViewCount, Vote
 from tests.factories import SummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,23 +115,51 @@ def test_popular_feed_query_count_does_not_grow(
 
 
 def _views(summary) -> int:
-    return Summary.objects.values_list("view_count", flat=True).get(pk=summary.pk)
+    return SummaryViewCount.objects.filter(summary=summary).values_list("count", flat=True).first() or 0
 
 
-def test_a_readers_permalink_view_counts_once_per_view(client, other_user):
+def test_a_view_counts_once_per_reader_per_day(client, other_user):
     summary = SummaryFactory()
-    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    for _ in range(3):  # reloading the page
+        client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    assert _views(summary) == 1
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT="Mozilla/5.0 (Macintosh) Safari/605")  # another visitor
     client.force_login(other_user)
     client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
-    assert _views(summary) == 2
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    assert _views(summary) == 3
+
+    # The next day the same reader counts again, and yesterday's record of who read it can go.
+    SummaryView.objects.update(day=timezone.localdate() - timedelta(days=2))
+    caches["default"].clear()
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    assert _views(summary) == 4
+    assert popularity.summary_views_purge() == 3
+    assert SummaryView.objects.count() == 1
 
 
-def test_concurrent_increments_are_atomic(client):
+def test_three_hundred_reloads_do_not_move_a_summary_up_popular(client):
+    reloaded = SummaryFactory(body="Reloaded.")
+    for _ in range(300):
+        client.get(reloaded.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    assert _views(reloaded) == 1
+
+
+def test_the_database_decides_when_the_cache_forgot_or_is_away():
     summary = SummaryFactory()
-    stale = Summary.objects.get(pk=summary.pk)  # a copy read before the other view landed
-    popularity.summary_view_record(summary=summary)
-    popularity.summary_view_record(summary=stale)
+    assert popularity.summary_view_record(summary_id=summary.pk, reader="user:7")
+    caches["default"].clear()
+    assert not popularity.summary_view_record(summary_id=summary.pk, reader="user:7")
+    assert popularity.summary_view_record(summary_id=summary.pk, reader="user:8")
     assert _views(summary) == 2
+
+
+def test_counting_a_view_does_not_rewrite_the_summary_row(client):
+    summary = SummaryFactory()
+    before = Summary.objects.values_list("updated_at", flat=True).get(pk=summary.pk)
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    assert _views(summary) == 1
+    assert Summary.objects.values_list("updated_at", flat=True).get(pk=summary.pk) == before
 
 
 def test_the_authors_own_views_and_robots_do_not_count(client, user):

@@ -1,0 +1,134 @@
+"""Whole pages for readers who are not logged in, from the shared cache, fresh the moment anything they show changes.
+
+Every cached page's key carries one content version, a counter in the cache. Any committed write to what pages
+show (summaries, votes, comments, papers, profiles, summary requests: see `content_changed` and the receivers
+in `connect_content_signals`) bumps it, so every reader, on every server sharing the cache, gets a freshly
+rendered page on their next request. Writes are rare next to reads, and a miss is cheap because cards are cached
+one by one (summaries.cache), so one version for the whole site is both simple and obviously fresh.
+
+Only anonymous GETs without cookies that could change the page (a session, pending messages) are served from
+or stored in it, only 200 responses that set no cookie and used no CSRF token, and responses say `Vary: Cookie`
+so a proxy never hands a reader's page to someone else.
+"""
+
+import functools
+import hashlib
+import secrets
+import zlib
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+
+VERSION_KEY = "pages:content-version"
+# Models whose rows appear on cached pages; their saves and deletes bump the version.
+CONTENT_MODELS = (
+    "summaries.Summary", "summaries.Vote", "summaries.Comment", "summaries.Profile", "summaries.SummaryRequest",
+    "papers.Paper",
+)  # fmt: skip
+
+
+def content_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # First use, or an evicted counter: start anywhere new, never at a number pages were cached under.
+        cache.add(VERSION_KEY, secrets.randbits(48), timeout=None)
+        version = cache.get(VERSION_KEY, 0)
+    return version
+
+
+def content_changed() -> None:
+    """Pages show something new: every cached page is stale, now and again once the transaction commits.
+
+    The second bump drops a page another reader may have rendered from the old rows in between.
+    Call it from any write that bypasses model signals (QuerySet.update, bulk_create, COPY).
+    """
+    _bump()
+    transaction.on_commit(_bump, robust=True)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        # Missing (or the cache is away): a fresh random start is as good as an increment.
+        cache.delete(VERSION_KEY)
+        content_version()
+
+
+def _content_saved(sender, **kwargs) -> None:
+    content_changed()
+
+
+def connect_content_signals() -> None:
+    for label in CONTENT_MODELS:
+        model = apps.get_model(label)
+        post_save.connect(_content_saved, sender=model, dispatch_uid=f"page_cache:save:{label}")
+        post_delete.connect(_content_saved, sender=model, dispatch_uid=f"page_cache:delete:{label}")
+
+
+def _cacheable_request(request) -> bool:
+    if request.method not in ("GET", "HEAD") or settings.PAGE_CACHE_SECONDS <= 0:
+        return False
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _cacheable_response(request, response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not getattr(response, "streaming", False)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not request.user.is_authenticated
+    )
+
+
+def anonymous_page_cache(view=None, *, on_hit=None):
+    """Serve the view's page from the cache to anonymous readers (see the module's docstring).
+
+    `on_hit(request, *args, **kwargs)` runs when the cache answers instead of the view (e.g. counting a view).
+    """
+    if view is None:
+        return functools.partial(anonymous_page_cache, on_hit=on_hit)
+
+    @functools.wraps(view)
+    def cached_view(request, *args, **kwargs):
+        if not _cacheable_request(request):
+            return _vary_on_cookie(view(request, *args, **kwargs))
+        key = "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # One round trip for both: the page is good only if stored under the current version.
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or content_version()
+        stored = found.get(key)
+        if stored is not None and stored[0] == version:
+            if on_hit is not None:
+                on_hit(request, *args, **kwargs)
+            return _vary_on_cookie(_response_from(stored))
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if _cacheable_response(request, response):
+            cache.set(key, _stored(version, response), settings.PAGE_CACHE_SECONDS)
+        return _vary_on_cookie(response)
+
+    return cached_view
+
+
+def _stored(version: int, response) -> tuple:
+    # Compressed: a feed page is ~80 KB of HTML that Redis would otherwise copy on every hit.
+    return (version, response.status_code, list(response.items()), zlib.compress(response.content, 1))
+
+
+def _response_from(stored: tuple) -> HttpResponse:
+    _, status, headers, body = stored
+    return HttpResponse(zlib.decompress(body), status=status, headers=dict(headers))
+
+
+def _vary_on_cookie(response):
+    patch_vary_headers(response, ("Cookie",))
+    return response

@@ -1,0 +1,135 @@
+"""Cached pages stay fresh: anonymous readers get pages from the cache, and every write shows on every page at once."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from shortscience import page_cache
+from shortscience.url_templates import url_for
+from summaries.models import Vote
+from tests.factories import PaperFactory, SummaryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+@pytest.fixture
+def summary(paper, other_user):
+    return SummaryFactory(paper=paper, author=other_user, body="Pixels, one at a time: $x_{i,j}$.")
+
+
+def _queries(client, url: str, **headers) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url, HTTP_USER_AGENT=BROWSER, **headers).content.decode()
+    return len(queries), html
+
+
+@pytest.mark.parametrize("page", ["feed", "paper", "permalink"])
+def test_an_anonymous_reader_gets_the_page_from_the_cache(client, summary, page):
+    url = {"feed": "/", "paper": summary.paper.get_absolute_url(), "permalink": summary.get_absolute_url()}[page]
+    first_count, first = _queries(client, url)
+    again_count, again = _queries(client, url)
+    assert first_count > 0
+    # The permalink still counts the view, but this reader was counted already: nothing else reaches the database.
+    assert again_count == 0
+    assert again == first
+    assert client.get(url)["Vary"] == "Cookie"
+
+
+def test_logged_in_readers_and_visitors_with_messages_are_never_served_a_cached_page(client, summary, user):
+    client.get("/")
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert "Log out" in html and 'href="/accounts/login/' not in html
+
+
+def test_pages_with_a_csrf_token_or_an_error_are_not_cached(client):
+    assert client.get("/summary/999999/").status_code == 404
+    assert client.get("/summary/999999/").status_code == 404
+    response = client.get("/accounts/login/")
+    assert "csrfmiddlewaretoken" in response.content.decode()
+
+
+def _log_in(client, username: str):
+    client.force_login(UserFactory(username=username))
+
+
+# Each write goes through the site as a reader would make it, then an anonymous reader reads the cached page.
+def _new_summary(client, summary):
+    paper = PaperFactory(title="A brand new paper", arxiv_id="1706.03762")
+    _log_in(client, "writer")
+    client.post(f"/summaries/new/?paper={paper.arxiv_id}", {"paper": paper.arxiv_id, "body": "Freshly written summary."})
+    return "Freshly written summary."
+
+
+def _edit(client, summary):
+    client.force_login(summary.author)
+    client.post(f"/summary/{summary.pk}/edit/", {"body": "Edited: pixels in raster order.", "base_revision": summary.revision})
+    return "Edited: pixels in raster order."
+
+
+def _vote(client, summary):
+    for name in ("voter1", "voter2", "voter3"):
+        _log_in(client, name)
+        client.post(f"/summary/{summary.pk}/vote/", {"value": "up"})
+    assert Vote.objects.filter(summary=summary).count() == 3
+    return 'aria-label="score">3<'
+
+
+def _comment(client, summary):
+    _log_in(client, "commenter")
+    client.post(f"/summary/{summary.pk}/comments/", {"body": "A comment worth reading."})
+    return "A comment worth reading."
+
+
+WRITES_AND_PAGES_SHOWING_THEM = [
+    (_new_summary, "feed"),
+    *[(write, page) for write in (_edit, _vote) for page in ("feed", "paper", "permalink")],
+    (_comment, "permalink"),
+]
+
+
+@pytest.mark.parametrize("write, page", WRITES_AND_PAGES_SHOWING_THEM)
+def test_every_write_shows_at_once_on_every_cached_page_that_displays_it(client, summary, write, page):
+    url = {"feed": "/", "paper": summary.paper.get_absolute_url(), "permalink": summary.get_absolute_url()}[page]
+    client.get(url)  # cached now
+    shown = write(client, summary)
+    client.logout()
+    assert shown in client.get(url).content.decode()
+
+
+def test_a_write_made_outside_any_request_bumps_the_pages_too(client, summary):
+    client.get("/")
+    summary.paper.title = "Renamed by a harvest"
+    summary.paper.save()
+    assert "Renamed by a harvest" in client.get("/").content.decode()
+
+
+def test_caching_can_be_switched_off(client, summary, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get("/")
+    count, _ = _queries(client, "/")
+    assert count > 0
+
+
+@pytest.mark.parametrize(
+    "viewname, kwargs",
+    [
+        ("summaries:detail", {"pk": 42}),
+        ("summaries:profile", {"username": "ada.lovelace+test@example"}),
+        ("papers:detail", {"identifier": "1706.03762"}),
+        ("papers:detail", {"identifier": "10.1007/978-3-319-24574-4_28"}),
+        ("papers:detail", {"identifier": "journals/jmlr/LarochelleM11"}),
+        ("papers:detail", {"identifier": "10.1000/a b<c>#d?e%f"}),
+    ],
+)
+def test_card_urls_are_what_reverse_gives(viewname, kwargs):
+    assert url_for(viewname, **kwargs) == reverse(viewname, kwargs=kwargs)
+
+
+def test_the_content_version_moves_on_every_change():
+    before = page_cache.content_version()
+    page_cache.content_changed()
+    assert page_cache.content_version() != before
