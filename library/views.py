@@ -18,6 +18,7 @@ from library.models import SavedPaper
 from papers import bibtex, ris, search
 from papers.identifiers import is_arxiv_category
 from papers.models import Paper
+from papers.views import posted_paper_or_404
 
 EXPORT_FORMATS = {
     "bib": (bibtex.bibliography, "application/x-bibtex; charset=utf-8"),
@@ -35,13 +36,6 @@ def _back(request, fallback: str):
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         return redirect(next_url)
     return redirect(fallback)
-
-
-def _posted_paper(request) -> Paper:
-    paper_id = request.POST.get("paper", "")
-    if not paper_id.isdigit():
-        raise Http404("Which paper?")
-    return get_object_or_404(Paper, pk=int(paper_id))
 
 
 def _filters(request) -> dict:
@@ -62,7 +56,7 @@ def library_list(request):
 
 
 def _library_change(request, change, done: str):
-    change(reader=request.user, paper=_posted_paper(request))
+    change(reader=request.user, paper=posted_paper_or_404(request))
     messages.success(request, done)
     return _back(request, reverse("library:list"))
 
@@ -82,7 +76,7 @@ def library_remove(request):
 @login_required
 @require_POST
 def library_mark(request):
-    paper = _posted_paper(request)
+    paper = posted_paper_or_404(request)
     state = request.POST.get("state", "")
     if state not in dict(SavedPaper.STATES):
         return HttpResponse("A saved paper is 'read' or 'to-read'.", status=400, content_type="text/plain; charset=utf-8")

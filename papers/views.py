@@ -3,15 +3,24 @@
 import re
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from papers import bibtex, ris, search
 from papers.identifiers import is_arxiv_category
+from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
 from summaries import limits, selectors
+
+
+def posted_paper_or_404(request) -> Paper:
+    """The paper a form's `paper` field (its primary key) names, for buttons that act on a paper."""
+    paper_id = request.POST.get("paper", "")
+    if not paper_id.isdigit():
+        raise Http404("Which paper?")
+    return get_object_or_404(Paper, pk=int(paper_id))
 
 
 def _not_found(request, identifier: str, error: PaperNotFound):

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "papers",
     "summaries",
     "library",
+    "claims",
     "api",
     "ninja",  # serves its docs page's Swagger UI from our static files, not a CDN
 ]
@@ -230,6 +231,8 @@ ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 # How often one OAI-PMH request is retried after a 503 (Retry-After), a 5xx or a network error.
 ARXIV_OAI_MAX_RETRIES = int(os.environ.get("ARXIV_OAI_MAX_RETRIES", "5"))
 CROSSREF_API_URL = os.environ.get("CROSSREF_API_URL", "https://api.crossref.org/works")
+# ORCID's public API, where author claims are checked against the claimant's record of works.
+ORCID_API_URL = os.environ.get("ORCID_API_URL", "https://pub.orcid.org/v3.0")
 EXTERNAL_API_TIMEOUT = float(os.environ.get("EXTERNAL_API_TIMEOUT", "5"))
 
 # --- Summaries ---
@@ -258,6 +261,7 @@ RATE_LIMITS = {
     "summary": "20/h", "edit": "60/h",
     "comment": "60/h", "vote": "120/h", "report": "20/h", "preview": "300/h", "image": "30/h",
     "fetch": "60/h",  # papers fetched from arXiv or Crossref because we didn't have them
+    "claim": "20/h",  # authorship claims, each checked against ORCID
 }  # fmt: skip
 ANONYMOUS_FETCHES_PER_HOUR = 10  # per address, for visitors who aren't signed in
 # An account younger than this that nobody has upvoted yet may post fewer summaries and comments.

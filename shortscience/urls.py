@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("tools/", api_views.tools, name="tools"),
     path("", include("library.urls")),
+    path("", include("claims.urls")),
     path("", include("papers.urls")),
     path("", include("summaries.urls")),
 ]

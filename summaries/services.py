@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.db.models.functions import Coalesce
 
+from claims.selectors import is_claimed_author
 from papers.models import Paper
 from summaries import rendering
 from summaries.models import Profile, Summary, SummaryRevision, Vote
@@ -155,6 +156,8 @@ def vote_cast(*, summary: Summary, voter: AbstractBaseUser, value: int) -> int:
         raise ValueError("A vote is +1, -1 or 0.")
     if summary.author_id == voter.pk:
         raise PermissionError("You cannot vote on your own summary.")
+    if value != 0 and is_claimed_author(user=voter, paper_id=summary.paper_id):
+        raise PermissionError("You are an author of this paper: your votes on its summaries do not count.")
     Summary.objects.select_for_update().filter(pk=summary.pk).first()
     if value == 0:
         Vote.objects.filter(summary=summary, voter=voter).delete()

@@ -118,9 +118,9 @@ def test_deleted_commenters_no_address_and_suspended_users_get_nothing(post, use
 def test_emails_go_after_the_commit_not_before(django_capture_on_commit_callbacks, user, summary):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         comments.comment_post(summary=summary, author=user, body="Pending.")
-    assert mail.outbox == []
-    assert len(callbacks) == 1
-    callbacks[0]()
+    assert mail.outbox == [] and callbacks
+    for callback in callbacks:  # the comment emails, and whatever else waits for the commit (page cache, claims)
+        callback()
     assert recipients() == ["hopper@example.org"]
 
 
