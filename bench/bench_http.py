@@ -33,6 +33,8 @@ from urllib.request import Request, urlopen
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_search import DOMAIN_WORDS  # noqa: E402  (the same vocabulary as the search benchmark)
+
 DATABASE = "shortscience_bench_http"
 SERVER = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -57,6 +59,12 @@ PARAGRAPHS = [
     "attention) trades exactness for $O(n \\log n)$ or $O(n)$ cost. See \\cite{1409.0473} for the attention "
     "it builds on.",
 ]
+
+
+def title(rng: random.Random) -> str:
+    """Titles that share words the way real ones do (so "similar papers" has a realistic amount of work)."""
+    words = rng.choices(DOMAIN_WORDS, k=rng.randint(4, 9))
+    return " ".join(words).capitalize() + rng.choice(["", "", ": a study of $O(n^2)$ costs", " with $\\ell_1$ penalties"])
 
 
 def body_text(rng: random.Random) -> str:
@@ -113,7 +121,7 @@ def load(args) -> None:
     papers = Paper.objects.bulk_create(
         (
             Paper(
-                title=f"Attention-based models for problem {n}: a study of $O(n^2)$ costs",
+                title=title(rng),
                 authors=[f"Author {rng.randrange(5000)}" for _ in range(rng.randint(2, 8))],
                 abstract="We study attention. " * 20,
                 year=2010 + n % 15,

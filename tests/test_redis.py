@@ -1,0 +1,120 @@
+"""Redis as the shared cache: the site works with it, keeps serving and accepting writes when it is down or
+unreachable, says so once in the log, and uses it again when it comes back. A real redis-server, stopped for real."""
+
+import logging
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.cache import cache, caches
+
+from shortscience import cache as resilient
+from summaries.models import Comment, Vote
+from tests.factories import SummaryFactory, UserFactory
+from tests.servers import RedisServer
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
+]
+
+ARXIV = Path(__file__).parent / "data" / "arxiv"
+PASSWORD = "correct horse battery staple"
+
+
+def _use_redis(settings, url: str) -> None:
+    backend = {
+        "BACKEND": "shortscience.cache.ResilientRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+    }
+    settings.CACHES = {"default": backend, "ratelimit": {**backend, "KEY_PREFIX": "ratelimit"}}
+
+
+@pytest.fixture
+def redis_server(tmp_path, settings, monkeypatch):
+    server = RedisServer(tmp_path)
+    server.start()
+    _use_redis(settings, server.url)
+    # Ask a stopped Redis again after a moment, not after five seconds, so the test need not wait.
+    monkeypatch.setattr(resilient, "RETRY_SECONDS", 0.2)
+    resilient._outages.clear()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+    resilient._outages.clear()
+
+
+@pytest.fixture
+def summary(paper, other_user):
+    return SummaryFactory(paper=paper, author=other_user, body="Pixels, one at a time.")
+
+
+def _everything_a_reader_and_writer_does(client, summary) -> None:
+    """Log in (throttled through the cache), read, preview, vote, comment, ask for a paper, reset a password."""
+    reader = UserFactory()
+    assert client.get(summary.get_absolute_url(), HTTP_USER_AGENT="Mozilla/5.0").status_code == 200  # a visitor's
+    response = client.post("/accounts/login/", {"login": reader.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:500]
+    for url in ["/", summary.paper.get_absolute_url(), summary.get_absolute_url()]:
+        assert client.get(url, HTTP_USER_AGENT="Mozilla/5.0").status_code == 200
+    assert client.post("/summaries/preview/", {"body": "Preview $x$"}).status_code == 200
+    assert client.post(f"/summary/{summary.pk}/vote/", {"value": "up"}).status_code == 302
+    assert Vote.objects.filter(summary=summary, voter=reader).exists()
+    response = client.post(f"/summary/{summary.pk}/comments/", {"body": f"Comment by {reader.username}"})
+    assert response.status_code == 302
+    assert Comment.objects.filter(author=reader).exists()
+    assert client.get("/lookup/?q=1706.03762").status_code == 302  # fetched from (recorded) arXiv
+    client.post("/accounts/logout/")
+    assert client.post("/accounts/password/reset/", {"email": reader.email}).status_code == 302
+    assert "/accounts/password/reset/key/" in mail.outbox[-1].body
+
+
+@pytest.fixture
+def arxiv_answers(external_http, settings):
+    external_http.get(settings.ARXIV_API_URL, body=(ARXIV / "1706.03762.xml").read_bytes(), content_type="application/atom+xml")
+
+
+def test_with_redis_the_site_works_and_shares_its_state_there(client, summary, redis_server, arxiv_answers):
+    _everything_a_reader_and_writer_does(client, summary)
+    assert cache.get("pages:content-version") is not None
+    keys = subprocess.run(
+        ["redis-cli", "-p", str(redis_server.port), "--scan"], capture_output=True, text=True, check=True
+    ).stdout
+    for shared in ("ratelimit:", ":page:", ":allauth:rl:", ":papers:arxiv-api:last-request", ":summaries:viewed:"):
+        assert shared in keys
+
+
+def test_with_redis_down_the_site_keeps_serving_and_accepting_writes(client, summary, redis_server, arxiv_answers, caplog):
+    redis_server.stop()
+    with caplog.at_level(logging.WARNING, logger="shortscience.cache"):
+        started = time.monotonic()
+        _everything_a_reader_and_writer_does(client, summary)
+        elapsed = time.monotonic() - started
+    outages = [record for record in caplog.records if "unavailable" in record.getMessage()]
+    assert len(outages) == 1, "the outage is logged once, not once per call"
+    assert elapsed < 10, "a down Redis must not cost a connect timeout on every call"
+
+
+def test_an_unreachable_redis_address_is_an_outage_too(client, summary, settings, arxiv_answers):
+    _use_redis(settings, "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    resilient._outages.clear()
+    _everything_a_reader_and_writer_does(client, summary)
+    assert caches["default"].available is False
+
+
+def test_when_redis_returns_the_site_uses_it_again(summary, redis_server, caplog):
+    redis_server.stop()
+    assert cache.get("anything", "missed") == "missed"
+    cache.set("kept", "value")
+    assert cache.get("kept") is None
+    redis_server.start()
+    time.sleep(0.3)  # past RETRY_SECONDS
+    with caplog.at_level(logging.WARNING, logger="shortscience.cache"):
+        cache.set("kept", "value")
+        assert cache.get("kept") == "value"
+    assert any("answers again" in record.getMessage() for record in caplog.records)
+    assert caches["default"].available is True
