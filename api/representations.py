@@ -38,6 +38,8 @@ def summary_dict(summary: Summary) -> dict:
         "body_markdown": summary.body,
         "body_html": summary.body_html,
         "licence": settings.SUMMARY_LICENCE,
+        "arxiv_version": summary.arxiv_version,
+        "checked_arxiv_version": summary.checked_arxiv_version,
     }
 
 
@@ -56,6 +58,7 @@ def paper_dict(paper: Paper, summaries: list[Summary]) -> dict:
             "doi": paper.doi,
             "bibtex_key": paper.bibtex_key,
         },
+        "arxiv_versions": [{"version": number, "submitted": day} for number, day in paper.arxiv_versions],
         "abstract_url": paper.abstract_url,
         "pdf_url": paper.pdf_link,
         "summary_count": len(summaries),

@@ -36,6 +36,13 @@ class SummaryOut(Schema):
     body_markdown: str
     body_html: str
     licence: Licence
+    arxiv_version: int | None  # the arXiv version it was written for
+    checked_arxiv_version: int | None  # the latest version its author said it still holds for
+
+
+class ArxivVersion(Schema):
+    version: int
+    submitted: date
 
 
 class Identifiers(Schema):
@@ -56,6 +63,7 @@ class PaperOut(Schema):
     published: date | None
     categories: list[str]
     identifiers: Identifiers
+    arxiv_versions: list[ArxivVersion]
     abstract_url: str
     pdf_url: str
     summary_count: int

@@ -64,7 +64,10 @@ def summary_save(
     """
     existing = Summary.objects.select_for_update().filter(paper=paper, author=author).first()
     if existing is None:
-        summary = Summary(paper=paper, author=author, is_anonymous=bool(is_anonymous), is_private=bool(is_private))
+        summary = Summary(
+            paper=paper, author=author, is_anonymous=bool(is_anonymous), is_private=bool(is_private),
+            arxiv_version=paper.arxiv_version,
+        )  # fmt: skip
         try:
             with transaction.atomic():
                 _store_text(summary, body=body, editor=author, fields=[])

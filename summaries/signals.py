@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from summaries import summary_requests
+from papers.signals import papers_written
+from summaries import summary_requests, versions
 from summaries.models import Profile, Summary
 
 
@@ -29,3 +30,9 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
         return
     if instance.is_public:
         transaction.on_commit(partial(summary_requests.summary_requests_notify, instance))
+
+
+@receiver(papers_written)
+def notify_authors_of_new_versions(sender, **kwargs):
+    """An import, harvest or fetch may have brought newer arXiv versions: tell the summaries' authors, after commit."""
+    transaction.on_commit(versions.outdated_summaries_notify, robust=True)
