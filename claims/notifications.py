@@ -55,7 +55,8 @@ def summary_notify_authors(*, summary_id: int) -> int:
         template="claims/email/new_summary.txt",
         context={"paper": summary.paper, "byline": summary.byline, "url": absolute_url(summary.get_absolute_url())},
     )
-    logger.info("Summary %s: told %s claimed author(s).", summary_id, sent)
+    if sent:
+        logger.info("Summary %s: told %s claimed author(s).", summary_id, sent)
     return sent
 
 
