@@ -4,7 +4,7 @@ import json
 from datetime import date
 
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 
 from papers.identifiers import Identifier, Kind
 from shortscience.url_templates import url_for
@@ -52,7 +52,7 @@ class Paper(models.Model):
     arxiv_id = models.CharField("arXiv id", max_length=40, unique=True, null=True, blank=True)
     arxiv_version = models.PositiveSmallIntegerField("latest arXiv version", null=True, blank=True)
     # Submission date of each arXiv version, v1 first (ISO dates), when the source lists them all.
-    arxiv_version_dates = models.JSONField("arXiv version dates", default=list, blank=True)
+    arxiv_version_dates = models.JSONField("arXiv version dates", default=list, db_default=Value([], JSONField()), blank=True)
     doi = models.CharField("DOI", max_length=300, unique=True, null=True, blank=True)
     bibtex_key = models.CharField("BibTeX key", max_length=200, unique=True, null=True, blank=True)
     categories = models.JSONField(default=list, blank=True, help_text="arXiv categories, primary first.")
