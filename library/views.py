@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from library import selectors, services
 from library.forms import SavedPaperForm
 from library.models import SavedPaper
-from papers import bibtex, ris, search
+from papers import bibtex, ris, search, typesetting
 from papers.identifiers import is_arxiv_category
 from papers.models import Paper
 from papers.views import posted_paper_or_404
@@ -51,6 +51,7 @@ def library_list(request):
     filters = _filters(request)
     entries = selectors.library_entries(reader=request.user, **filters)
     page = Paginator(entries, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    typesetting.typeset_papers(page)
     context = {"page": page, "tags": selectors.library_tags(reader=request.user), "states": SavedPaper.STATES, **filters}
     return render(request, "library/library.html", context)
 
@@ -91,6 +92,7 @@ def library_edit(request, paper_id: int):
     saved = selectors.saved_entry(reader=request.user, paper=paper)
     initial = {"tags": saved.tags, "note": saved.note, "state": saved.state} if saved else {}
     form = SavedPaperForm(request.POST or None, initial=initial)
+    typesetting.typeset_papers([paper])
     if request.method == "POST" and form.is_valid():
         services.saved_paper_update(reader=request.user, paper=paper, **form.cleaned_data)
         messages.success(request, "Your library is updated.")

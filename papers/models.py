@@ -59,6 +59,12 @@ class Paper(models.Model):
     pdf_url = models.URLField("PDF", max_length=500, blank=True)
     url = models.URLField("abstract page", max_length=500, blank=True)
 
+    # Title and abstract with their math typeset (papers/typesetting.py), and what they were made from:
+    # filled when a page first shows the paper, so imports stay fast and every write path is covered.
+    title_typeset = models.TextField(blank=True, db_default="", default="", editable=False)
+    abstract_typeset = models.TextField(blank=True, db_default="", default="", editable=False)
+    typeset_key = models.CharField(max_length=32, blank=True, db_default="", default="", editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 

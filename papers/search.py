@@ -33,6 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from papers.identifiers import Kind, parse_or_none
 from papers.models import Paper, json_list_contains
+from summaries import katex
 from summaries.models import Summary
 
 # How many full-text matches are ranked; past that the result count reads "200+" or "300+".
@@ -437,7 +438,8 @@ def _with_highlights(papers, query: str, terms: Terms | None) -> list[Paper]:
             title = mark_words(paper.title, words)
             abstract = mark_words(excerpt(paper.abstract, words), words)
             authors = [mark_words(name, words) for name in paper.authors]
-        paper.title_html = marked_html(title)
+        # A title with math shows typeset (papers.typesetting), unhighlighted: marks would cut formulas.
+        paper.title_html = "" if katex.has_math(paper.title) else marked_html(title)
         paper.abstract_html = marked_html(abstract)
         paper.authors_html = _authors_html(authors or [])
     return papers
@@ -511,10 +513,7 @@ def _summary_rows(ids: list[int], query: str) -> list[Summary]:
     return rows
 
 
-# A formula of the rendered summary, as arithmatex wrote it: its TeX (HTML-escaped) between \( \) or \[ \].
-_RENDERED_FORMULA = re.compile(r'<(span|div) class="arithmatex">\\[(\[](.*?)\\[)\]]</\1>', re.DOTALL)
-# Each formula stands in the snippet's text as one private-use character: ts_headline keeps it as a
-# single blank, so a fragment holds a formula whole or not at all, and it never matches a word.
+# Each formula of the rendered summary (its whole typeset element, found by katex.formula_spans)
 _FORMULA_MARKS = 0xE100
 _MAX_FORMULAS = 0x700
 _FORMULA_MARK = re.compile(f"[{chr(_FORMULA_MARKS)}-{chr(_FORMULA_MARKS + _MAX_FORMULAS - 1)}]")
@@ -524,28 +523,33 @@ _SEPARATORS = re.compile(r"·(?: ·)+")
 
 
 def _text_with_formulas(body_html: str) -> tuple[str, list[str]]:
-    """(the summary's text, each formula a mark character), and the formulas' TeX in mark order."""
+    """(the summary's text, each formula a mark character), and the formulas' typeset HTML in mark order."""
+    body_html = _PRIVATE_USE.sub("", body_html or "")
     formulas: list[str] = []
-
-    def mark(match: re.Match) -> str:
-        if len(formulas) == _MAX_FORMULAS:
-            return " "
-        formulas.append(unescape(match.group(2)))
-        return f" {chr(_FORMULA_MARKS + len(formulas) - 1)} "
-
-    marked = _RENDERED_FORMULA.sub(mark, _PRIVATE_USE.sub("", body_html or ""))
+    parts, position = [], 0
+    for start, end in katex.formula_spans(body_html):
+        parts.append(body_html[position:start])
+        if len(formulas) < _MAX_FORMULAS:
+            formulas.append(body_html[start:end])
+            parts.append(f" {chr(_FORMULA_MARKS + len(formulas) - 1)} ")
+        else:
+            parts.append(" ")
+        position = end
+    marked = "".join(parts) + body_html[position:]
     # A heading, list item or table cell would otherwise run into the next: "Idea Scaled dot-product…".
     text = " ".join(unescape(strip_tags(_BLOCK_END.sub(" · ", marked))).split())
     return _SEPARATORS.sub("·", text).strip(" ·"), formulas
 
 
 def _with_formulas(snippet_html: SafeString, formulas: list[str]) -> SafeString:
-    """The escaped snippet with each formula mark replaced by the formula, for the page's KaTeX."""
+    """The escaped snippet with each formula mark replaced by the formula, typeset as stored."""
     if not formulas:
         return snippet_html
 
     def formula(mark: re.Match) -> str:
-        return f'<span class="arithmatex">\\({escape(formulas[ord(mark.group()) - _FORMULA_MARKS])}\\)</span>'
+        # Sanitized when the summary was rendered. A display formula's box becomes inline in a snippet.
+        html = formulas[ord(mark.group()) - _FORMULA_MARKS]
+        return f"<span{html[4:-6]}</span>" if html.startswith("<div") else html
 
     # Only our own marks can be there: private-use characters were taken out of the text first.
     return mark_safe(_FORMULA_MARK.sub(formula, snippet_html))

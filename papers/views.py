@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from papers import bibtex, ris, search
+from papers import bibtex, ris, search, typesetting
 from papers.identifiers import is_arxiv_category
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
@@ -49,9 +49,10 @@ def paper_detail(request, identifier: str):
     context = {
         "paper": paper,
         "summaries": selectors.summaries_for_paper(paper=paper, viewer=request.user),
-        "citing_summaries": selectors.summaries_citing(paper=paper, viewer=request.user),
-        "similar_papers": search.similar_papers(paper=paper),
+        "citing_summaries": list(selectors.summaries_citing(paper=paper, viewer=request.user)),
+        "similar_papers": list(search.similar_papers(paper=paper)),
     }
+    typesetting.typeset_papers([paper, *context["citing_summaries"], *context["similar_papers"]])
     return render(request, "papers/paper_detail.html", context)
 
 
@@ -98,6 +99,7 @@ def search_page(request):
     results = search.search_results(
         query=query, kind=request.GET.get("in", "papers"), page_number=request.GET.get("page")
     )
+    typesetting.typeset_papers(results.page)
     return render(request, "papers/search.html", {"results": results, "query": query})
 
 
@@ -111,6 +113,7 @@ def category_detail(request, category: str):
     if not is_arxiv_category(category):
         raise Http404("No such arXiv category.")
     page = search.category_page(category=category, page_number=request.GET.get("page"))
+    typesetting.typeset_papers(page)
     return render(request, "papers/category.html", {"category": category, "page": page})
 
 
@@ -126,6 +129,7 @@ def venue_detail(request, venue: str):
     # A venue exists only through its papers.
     if not years and not page.object_list:
         raise Http404("No such venue.")
+    typesetting.typeset_papers(page)
     context = {"venue": venue, "year": year, "years": years, "page": page}
     return render(request, "papers/venue.html", context)
 

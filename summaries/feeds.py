@@ -15,6 +15,7 @@ from django.utils import feedgenerator
 
 from papers.identifiers import InvalidIdentifier, is_arxiv_category, parse
 from papers.models import Paper, json_list_contains
+from summaries import katex
 from summaries.models import Summary
 
 FEED_LENGTH = 30
@@ -150,7 +151,8 @@ class SummaryFeed(Feed):
         return summary.paper.title
 
     def item_description(self, summary):
-        return absolute_links(summary.body_html, base=self.item_link(summary))
+        # MathML alone: feed readers have no KaTeX stylesheet, and most render MathML.
+        return absolute_links(katex.mathml_only(summary.body_html), base=self.item_link(summary))
 
     def item_link(self, summary):
         return absolute_url(summary.get_absolute_url())

@@ -6,12 +6,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from summaries import comments
+from summaries import comments, katex
+from summaries.feeds import absolute_links
 from summaries.models import Comment, Profile
 from summaries.site_address import absolute_url
 
@@ -92,7 +93,9 @@ def _comment_email(comment: Comment, recipient: AbstractBaseUser) -> EmailMessag
     }
     where = "your summary" if is_summary_author else "a summary you commented on"
     subject = f"New comment on {where}: {summary.paper.title}"
-    return EmailMessage(
+    # The HTML part shows the comment's math as MathML, which mail programs render without KaTeX's CSS.
+    context["comment_html"] = absolute_links(katex.mathml_only(comment.body_html), base=context["comment_url"])
+    message = EmailMultiAlternatives(
         subject=" ".join(subject.split())[:200],
         body=render_to_string("summaries/email/comment_notification.txt", context),
         to=[recipient.email],
@@ -103,6 +106,8 @@ def _comment_email(comment: Comment, recipient: AbstractBaseUser) -> EmailMessag
             "Auto-Submitted": "auto-generated",
         },
     )
+    message.attach_alternative(render_to_string("summaries/email/comment_notification.html", context), "text/html")
+    return message
 
 
 def comment_notify(*, comment_id: int) -> int:

@@ -1,4 +1,7 @@
-"""Turn a summary's Markdown, LaTeX math and \\cite{key} into the sanitized HTML stored with it."""
+"""Turn a summary's Markdown, LaTeX math and \\cite{key} into the sanitized HTML stored with it.
+
+Math is typeset here too (summaries/katex.py), after sanitizing: the author's markup goes through the
+strict allowlist below, and only KaTeX's own output through KaTeX's allowlist."""
 
 import re
 from html import escape, unescape
@@ -20,9 +23,10 @@ from pymdownx.arithmatex import RE_BRACKET_INLINE, RE_SMART_DOLLAR_INLINE
 
 from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.models import Paper
+from summaries import katex
 
 # Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def render(source: str) -> Rendered:
         # Hundreds of nested blocks on one line ("1. 1. 1. …", "- - - …") recurse once per level;
         # such a body is no summary, but its author still gets it back, as plain text.
         return Rendered(html=_plain_paragraphs(source), cited_papers=[])
-    return Rendered(html=_sanitize(html), cited_papers=citations.papers, unknown_bibtex_keys=citations.unknown_bibtex_keys)
+    return Rendered(html=katex.typeset_formulas(_sanitize(html)), cited_papers=citations.papers, unknown_bibtex_keys=citations.unknown_bibtex_keys)
 
 
 def _plain_paragraphs(source: str) -> str:
@@ -443,7 +447,7 @@ _TAGS = {
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"alt", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
-# The only classes the page's CSS and KaTeX script act on.
+# The only classes the page's CSS acts on; "arithmatex" marks the formulas katex.typeset_formulas typesets.
 _CLASSES = {"a": {"cite"}, "span": {"arithmatex", "citation"}, "div": {"arithmatex"}}
 _PROTOCOLS = {"http", "https", "mailto"}
 # Only URLs written with their scheme: "train.py" or "model.ai" in prose stay text.

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from papers import typesetting
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
@@ -38,7 +39,9 @@ VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
 
 def _page(request, queryset):
-    return Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    typesetting.typeset_papers(page)
+    return page
 
 
 @anonymous_page_cache
@@ -233,6 +236,7 @@ def summary_detail(request, pk: int):
         raise Http404("No such summary.")
     _count_view(request, pk, author_id=summary.author_id)
     owns_it = summary.can_edit(request.user)
+    typesetting.typeset_papers([summary])
     context = {
         "summary": summary,
         "paper": summary.paper,

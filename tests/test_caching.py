@@ -1,5 +1,7 @@
 """Cached pages stay fresh: anonymous readers get pages from the cache, and every write shows on every page at once."""
 
+import gzip
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +38,15 @@ def test_an_anonymous_reader_gets_the_page_from_the_cache(client, summary, page)
     assert again_count == 0
     assert again == first
     assert client.get(url)["Vary"] == "Cookie"
+
+
+def test_browsers_that_accept_gzip_get_the_cached_page_compressed(client, summary):
+    plain = client.get("/").content
+    response = client.get("/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"] and "Cookie" in response["Vary"]
+    assert gzip.decompress(response.content) == plain
+    assert len(response.content) < len(plain) / 2
 
 
 def test_logged_in_readers_and_visitors_with_messages_are_never_served_a_cached_page(client, summary, user):

@@ -227,3 +227,15 @@ def test_pages_link_the_feeds_that_mirror_them(client, cast, page, feeds):
         assert f'<link rel="alternate" type="{kind}"' in head
         assert f'href="{feed}"' in head, feed
         assert client.get(feed).status_code == 200
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_feed_items_carry_math_as_mathml_alone(client, paper, user, fmt):
+    SummaryFactory(paper=paper, author=user, body="The loss $\\frac{1}{n}\\sum_i x_i^2$ falls.")
+    response, parsed = read(client, f"/feeds/latest.{fmt}")
+    [entry] = parsed.entries
+    content = entry.content[0].value if fmt == "atom" else entry.description
+    assert "<math" in content and "<mfrac>" in content and "<msub>" in content
+    assert '<annotation encoding="application/x-tex">\\frac{1}{n}\\sum_i x_i^2</annotation>' in content
+    # KaTeX's visual markup reads as garbled duplicate text without its stylesheet: it is left out.
+    assert "katex-html" not in content and "vlist" not in content

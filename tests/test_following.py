@@ -106,6 +106,8 @@ def test_anonymous_readers_are_invited_to_log_in_to_follow(client, paper):
 def test_paper_page_query_count_does_not_depend_on_the_number_of_authors(client, reader, django_assert_max_num_queries):
     few = PaperFactory(authors=["One Author"], categories=["cs.LG"])
     many = PaperFactory(authors=[f"Author {n}" for n in range(30)], categories=["cs.LG", "stat.ML", "cs.AI"])
+    for paper in (few, many):  # the first view of a paper stores its typeset title (one more query)
+        client.get(paper.get_absolute_url())
     with django_assert_max_num_queries(20) as small:
         client.get(few.get_absolute_url())
     with django_assert_max_num_queries(20) as large:
@@ -162,7 +164,7 @@ def test_following_feed_keeps_anonymous_authors_anonymous(client, followed_world
 
 def test_following_page_lists_what_is_followed_with_unfollow_buttons(client, followed_world):
     html = client.get("/following/").content.decode()
-    assert 'Paper: <a class="tex" href="/paper/1601.06759/">Pixel Recurrent Neural Networks</a>' in html
+    assert 'Paper: <a href="/paper/1601.06759/">Pixel Recurrent Neural Networks</a>' in html
     assert "Author: Grace Hopper" in html
     assert 'Category: <a href="/papers/category/q-bio.NC/">q-bio.NC</a>' in html
     assert html.count('action="/following/unfollow/"') == 3

@@ -228,3 +228,13 @@ def test_mail_about_an_anonymous_summary_never_names_its_author(post, user, othe
         text = message.message().as_string()
         assert "hopper" not in text.lower()
     assert "Summary author replied to a comment" in to_ada[0].body
+
+
+def test_the_email_has_an_html_part_whose_math_is_mathml(post, user, author, summary):
+    post(user, summary, "What about $x^2$? See \\cite{1601.06759}.")
+    [(html, mime)] = mail.outbox[0].alternatives
+    assert mime == "text/html"
+    # MathML that any mail program can show, without KaTeX's visual markup (it needs KaTeX's CSS).
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML"><semantics><mrow><msup><mi>x</mi><mn>2</mn></msup>' in html
+    assert "katex-html" not in html and "<script" not in html
+    assert f'href="{SITE}/paper/1601.06759/"' in html

@@ -7,45 +7,77 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from summaries import rendering
+from summaries import katex, rendering
 from summaries.rendering import render
 from tests.factories import PaperFactory
 
 
 class _Page(HTMLParser):
-    """What a browser builds from the HTML: each element with its decoded attributes, and the
-    decoded text of every math element, which is exactly what KaTeX typesets."""
+    """What a browser builds from the HTML: each element with its decoded attributes, and for every
+    formula the TeX that KaTeX typeset (from its MathML annotation), delimited as display or inline;
+    or, for one KaTeX refused, the source shown in its place."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.elements: list[tuple[str, dict[str, str]]] = []
         self.math: list[str] = []
         self._math_depth = 0
+        self._capturing = None  # "annotation" or "math-error" while inside one
+        self._display = False
         self.feed(html)
         self.close()
 
     def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs)))
-        if self._math_depth or dict(attrs).get("class") == "arithmatex":
+        attrs = dict(attrs)
+        self.elements.append((tag, attrs))
+        if self._math_depth or attrs.get("class") == "arithmatex":
             self._math_depth += 1
-            if self._math_depth == 1:
-                self.math.append("")
+        if tag == "math":
+            self._display = attrs.get("display") == "block"
+        elif tag == "annotation" or attrs.get("class") == "math-error":
+            self._capturing = tag if tag == "annotation" else "math-error"
+            self.math.append("")
 
     def handle_endtag(self, tag):
         if self._math_depth:
             self._math_depth -= 1
+        if tag == "annotation" and self._capturing == "annotation":
+            self.math[-1] = f"\\[{self.math[-1]}\\]" if self._display else f"\\({self.math[-1]}\\)"
+            self._capturing = None
+        elif self._capturing == "math-error" and tag == "span":
+            self._capturing = None
 
     def handle_data(self, data):
-        if self._math_depth:
+        if self._capturing:
             self.math[-1] += data
 
 
 def html(source: str) -> str:
-    return render(source).html
+    """The rendered HTML with each typeset formula written back as the TeX it typeset, delimited:
+    what these tests pin is which text became which formula. Tests below the math section look at
+    KaTeX's own output."""
+    return as_delimited_tex(render(source).html)
+
+
+_ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.DOTALL)
+
+
+def as_delimited_tex(rendered: str) -> str:
+    parts, position = [], 0
+    for start, end in katex.formula_spans(rendered):
+        formula = rendered[start:end]
+        tag = formula[1 : formula.index(" ")]
+        if annotation := _ANNOTATION.search(formula):
+            tex = f"\\[{annotation.group(1)}\\]" if 'display="block"' in formula else f"\\({annotation.group(1)}\\)"
+        else:  # refused by KaTeX: the source is already there, delimited
+            tex = re.sub(r"<[^>]+>", "", formula)
+        parts += [rendered[position:start], f'<{tag} class="arithmatex">{tex}</{tag}>']
+        position = end
+    return "".join(parts) + rendered[position:]
 
 
 def typeset(source: str) -> list[str]:
-    return _Page(html(source)).math
+    return _Page(render(source).html).math
 
 
 def flat(markup: str) -> str:

@@ -93,3 +93,15 @@ def test_comments_from_an_older_renderer_are_rendered_again_and_deleted_ones_sta
     stdout, _ = rerender("--all")
     assert stdout == "Re-rendered 1 summary and 2 comments.\n"
     assert Comment.objects.get(pk=current.pk).body_html == rendering.render("Current.").html
+
+
+def test_math_stored_for_the_browser_is_typeset_by_the_command_with_no_browser(make_summaries):
+    [summary] = make_summaries(1)
+    Summary.objects.filter(pk=summary.pk).update(
+        body="Loss $x^2$.", body_html='<p>Loss <span class="arithmatex">\\(x^2\\)</span>.</p>', rendered_version=3
+    )
+    rerender()
+    summary.refresh_from_db()
+    assert summary.rendered_version == rendering.RENDERER_VERSION >= 4
+    assert '<span class="arithmatex"><span class="katex">' in summary.body_html
+    assert '<annotation encoding="application/x-tex">x^2</annotation>' in summary.body_html

@@ -164,9 +164,11 @@ def test_a_summary_snippet_is_its_text_as_read_with_each_formula_whole(client, p
     assert paper.short_reference in snippet
     # Headings and table cells don't run into what follows them.
     assert "Idea · Scaled dot-product" in snippet and "model · <mark>gradients</mark>" in snippet
-    # Each formula whole, delimited for the page's KaTeX, its TeX escaped like any text.
-    assert r'<span class="arithmatex">\(\mathrm{softmax}(QK^\top / \sqrt{d_k}) V\)</span>' in snippet
-    assert r'<span class="arithmatex">\(d_k &lt; 64\)</span>' in snippet
+    # Each formula whole and typeset, as stored: no script needed, its TeX only in the MathML annotation.
+    assert snippet.count('<span class="arithmatex"><span class="katex') >= 2
+    assert r'<annotation encoding="application/x-tex">\mathrm{softmax}(QK^\top / \sqrt{d_k}) V</annotation>' in snippet
+    assert r'<annotation encoding="application/x-tex">d_k &lt; 64</annotation>' in snippet
+    assert snippet.count("<span") == snippet.count("</span>")
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 
+from summaries import moderation
 from summaries.forms import SummaryForm
 from summaries.models import Summary
 from tests.factories import PaperFactory, SummaryFactory
@@ -282,10 +283,10 @@ def test_delete_asks_for_confirmation_then_deletes(client, user, paper):
     assert not Summary.objects.filter(pk=summary.pk).exists()
 
 
-def test_permalink_shows_the_card_and_hidden_summaries_are_404_for_others(client, user, other_user, paper):
+def test_permalink_shows_the_card_and_hidden_summaries_are_404_for_others(client, user, other_user, staff_user, paper):
     summary = SummaryFactory(paper=paper, author=user, body="Visible words.")
-    assert "Visible words." in client.get(f"/summary/{summary.pk}/").content.decode()
-    Summary.objects.filter(pk=summary.pk).update(is_hidden=True)
+    assert "Visible words." in client.get(f"/summary/{summary.pk}/").content.decode()  # cached for visitors now
+    moderation.summaries_set_hidden(summaries=[summary], hidden=True, moderator=staff_user)
     assert client.get(f"/summary/{summary.pk}/").status_code == 404
     client.force_login(other_user)
     assert client.get(f"/summary/{summary.pk}/").status_code == 404

@@ -1,6 +1,7 @@
 """Template filters for showing paper metadata compactly, and for the metadata reference managers read."""
 
 from django import template
+from papers import typesetting
 
 from papers import metadata
 
@@ -16,6 +17,17 @@ def author_list(authors, limit: int = 4) -> str:
     if len(authors) > 1:
         return ", ".join(authors[:-1]) + " and " + authors[-1]
     return authors[0] if authors else ""
+
+
+@register.filter
+def typeset_title(paper) -> str:
+    """The paper's title with its math typeset (stored by papers.typesetting.typeset_papers)."""
+    return typesetting.title_html(paper)
+
+
+@register.filter
+def typeset_abstract(paper) -> str:
+    return typesetting.abstract_html(paper)
 
 
 @register.filter

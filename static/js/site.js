@@ -88,7 +88,6 @@
           }
           clearBodyErrors();
           target.innerHTML = text;  // the card sanitized by the server's renderer, as the published summary will be
-          if (window.ShortScience && window.ShortScience.typeset) window.ShortScience.typeset(target);
           pane.scrollIntoView({ behavior: "smooth", block: "start" });
         })
         .catch(function () {

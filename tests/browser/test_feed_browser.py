@@ -1,4 +1,4 @@
-"""The feed in a real browser: KaTeX typesets summaries and titles, and \\cite links lead to the cited paper."""
+"""The feed in a real browser: summaries and titles arrive typeset, and \\cite links lead to the cited paper."""
 
 import pytest
 from playwright.sync_api import expect
@@ -56,7 +56,7 @@ def test_feed_typesets_math_and_cite_link_opens_cited_paper(live_server, page, j
     heading = page.locator("h1.paper-title")
     expect(heading).to_contain_text("Attention in")
     expect(heading).to_contain_text("memory")
-    # Paper titles keep the author's raw $...$ and are typeset in the browser too.
+    # Paper titles keep the author's raw $...$, typeset on the server like summaries.
     expect(heading.locator(".katex")).to_have_count(1)
     # "\$" in a title is a dollar sign, not the start of a formula.
     expect(heading).to_contain_text("for $5 and $6")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('papers', '0006_search_words_once'),
+        ('papers', '0007_typeset_title_abstract'),
     ]
 
     operations = [
