@@ -1,6 +1,7 @@
 """The public read-only API at /api/v1/: schema, papers by any identifier, summaries, contributors, the arXiv
 lookup, cursors, ETags, CORS, the per-address rate limit, and nothing private ever in it."""
 
+import gzip
 import json
 from datetime import timedelta
 
@@ -278,3 +279,13 @@ def test_answers_come_from_the_page_cache_and_stay_fresh(client, mixed_summaries
     assert again.content == first.content and again["ETag"] == first["ETag"]
     SummaryFactory(paper=mixed_summaries["signed"].paper, body="A third.")
     assert client.get("/api/v1/arxiv/1706.03762").json()["summary_count"] == 3
+
+
+def test_gzipped_answers_from_the_cache_are_whole_and_tagged(client, mixed_summaries):
+    client.get("/api/v1/arxiv/1706.03762")
+    response = client.get("/api/v1/arxiv/1706.03762", HTTP_ACCEPT_ENCODING="gzip")
+    body = gzip.decompress(response.content) if response.get("Content-Encoding") == "gzip" else response.content
+    assert json.loads(body)["summary_count"] == 2
+    assert response["ETag"] and response["Access-Control-Allow-Origin"] == "*"
+    again = client.get("/api/v1/arxiv/1706.03762", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
