@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test install migrate demo rerender bench clean
+.PHONY: run serve test install migrate demo rerender worker bench clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: $(DEV_STAMP)
 
 rerender: install
 	$(BIN)/python manage.py rerender_summaries
+
+# Background tasks and their schedule (beat); needs CELERY_BROKER_URL, as the web processes do.
+worker: install
+	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/1): without it tasks run inline in the web processes."; exit 1; }
+	$(BIN)/celery -A shortscience worker --beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -14,6 +14,9 @@ from papers.identifiers import Identifier, InvalidIdentifier, Kind, parse
 from papers.models import Paper
 from papers.signals import papers_written
 from shortscience import page_cache
+from shortscience.background import enqueue_on_commit
+from summaries import tasks as summary_tasks
+from summaries.models import Summary
 
 IDENTIFIER_FIELDS = ("arxiv_id", "doi", "bibtex_key")
 
@@ -159,11 +162,20 @@ def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
                 targets = list({id(target): target for target, _ in outcomes}.values())
                 (_write_by_copy if _uses_copy() else _write_by_orm)(targets)
                 page_cache.content_changed()  # COPY and update() send no model signals
+                _citing_summaries_rerender_after_commit(targets)
                 return outcomes
         except (IntegrityError, OperationalError) as error:
             if attempt == 2 or not _lost_a_race(error):
                 raise
     raise AssertionError("unreachable")
+
+
+def _citing_summaries_rerender_after_commit(targets: list[_Target]) -> None:
+    """Summaries keep their citations' authors and year in their stored HTML: the worker re-renders those citing
+    an updated paper. One query per batch, and no task when none of the batch's papers is cited."""
+    updated = [target.paper_id for target in targets if target.paper_id is not None]
+    if updated and Summary.cited_papers.through.objects.filter(paper_id__in=updated).exists():
+        enqueue_on_commit(summary_tasks.citing_summaries_rerender, paper_ids=updated, run_here_if_broker_down=True)
 
 
 _DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,8 +163,33 @@ STORAGES = {
         )
     },
 }
+
+# --- Uploaded files (media) ---
+# On one machine they live under MEDIA_ROOT and the app serves /media/ itself (shortscience/media.py),
+# unless DJANGO_SERVE_MEDIA=0 says a reverse proxy does. With a bucket named, they go to S3-compatible
+# storage (django-storages) that several machines share, and browsers fetch them from there.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Empty values leave boto3 to its own defaults (AWS, the instance's role or ~/.aws).
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            # Off by default: an image's address is written into the summary's text, and a signed one expires.
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+            # Names are random and never reused: browsers and CDNs may keep a file for a year.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            "file_overwrite": False,
+        },
+    }
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", not AWS_STORAGE_BUCKET_NAME)
 
 # --- Accounts (django-allauth) ---
 LOGIN_REDIRECT_URL = "/"
@@ -223,6 +249,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Health check (/healthz) ---
+# A load balancer probes over plain HTTP on the private network, so the probe is never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
 # --- External services (papers app) ---
 ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "http://export.arxiv.org/api/query")
 # arXiv asks for one API request per 3 seconds; the last one is remembered in CACHES (Redis across processes).
@@ -278,6 +308,43 @@ RATELIMIT_FAIL_OPEN = True
 # (e.g. HTTP_X_REAL_IP for nginx's `proxy_set_header X-Real-IP $remote_addr`), for limits and view counts.
 CLIENT_IP_META_KEY = os.environ.get("DJANGO_CLIENT_IP_HEADER", "REMOTE_ADDR")
 RATELIMIT_IP_META_KEY = CLIENT_IP_META_KEY
+
+# --- Background tasks (Celery) ---
+# Without a broker (development, tests) every task runs inline where it is enqueued, and its errors
+# propagate; production sets CELERY_BROKER_URL (Redis) and runs `make worker` beside the web processes.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks write their outcome to the database; nobody waits for a return value.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# A task is acknowledged when it finishes, so a worker killed mid-task leaves it for another (tasks are
+# safe to run twice); each worker takes one task at a time, so a long harvest doesn't hold emails back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that enqueues must not wait on an unreachable broker (see shortscience/background.py): one
+# connection attempt of at most a second, no reconnection rounds. A task unacknowledged for
+# visibility_timeout (a harvest can take a while) is handed to another worker.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "visibility_timeout": 6 * 3600,
+}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # arXiv announces new papers around 00:00 UTC on weekdays.
+    "harvest-arxiv-daily": {"task": "papers.tasks.harvest_arxiv", "schedule": crontab(hour=3, minute=0)},
+    "weekly-digest": {
+        "task": "summaries.tasks.weekly_digest_send",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    # Emails whose task never reached the broker (it was down) or was lost are sent from here.
+    "pending-notifications": {"task": "summaries.tasks.pending_notifications_send", "schedule": 10 * 60},
+}
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from shortscience import page_cache
+from shortscience.background import enqueue_on_commit
 from summaries import rendering
 from summaries.models import Comment, ModerationAction, Summary
 
@@ -57,7 +58,7 @@ def _render_body(comment: Comment) -> None:
 
 @transaction.atomic
 def comment_post(*, summary: Summary, author: AbstractBaseUser, body: str, parent: Comment | None = None) -> Comment:
-    """Save a new comment (or a reply) with its rendered HTML; people who follow the thread hear after commit.
+    """Save a new comment (or a reply) with its rendered HTML; people who follow the thread hear from the worker after commit.
 
     Replies are one level deep: replying to a reply attaches to that reply's top-level comment.
     """
@@ -69,14 +70,10 @@ def comment_post(*, summary: Summary, author: AbstractBaseUser, body: str, paren
     comment = Comment(summary=summary, author=author, parent=parent, body=body)
     _render_body(comment)
     comment.save()
-    # Imported here: notifications imports this module for bylines.
-    from summaries import notifications
+    # Imported here: tasks import notifications, which imports this module for bylines.
+    from summaries import tasks
 
-    def send_comment_emails() -> None:
-        notifications.comment_notify(comment_id=comment.pk)
-
-    # robust: a mail server outage is logged, never turned into an error for a comment already saved.
-    transaction.on_commit(send_comment_emails, robust=True)
+    enqueue_on_commit(tasks.comment_notify, comment_id=comment.pk)
     return comment
 
 

@@ -237,6 +237,8 @@ class Comment(models.Model):
     is_hidden = models.BooleanField("hidden", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When its emails went out (or were found owed to nobody): empty means still owed, so a lost task is caught up.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 

@@ -1,15 +1,19 @@
 """Emails about new comments, and the signed one-click links that turn them off."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from summaries import comments, katex
 from summaries.feeds import absolute_links
@@ -110,21 +114,38 @@ def _comment_email(comment: Comment, recipient: AbstractBaseUser) -> EmailMessag
     return message
 
 
+@contextmanager
+def unnotified_claimed(rows: QuerySet) -> Iterator[list]:
+    """Mark those of `rows` not yet notified (`notified_at`) as notified, and hand them over to be emailed.
+
+    So a second run finds nothing to send, even a concurrent one (the rows are locked while claimed). If
+    emailing fails the claim is given back, so a retry sends again: after a failure part-way through a
+    batch, its first recipients may hear twice rather than anyone never.
+    """
+    with transaction.atomic():
+        claimed = list(rows.select_for_update(of=("self",)).filter(notified_at__isnull=True))
+        rows.model.objects.filter(pk__in=[row.pk for row in claimed]).update(notified_at=timezone.now())
+    try:
+        yield claimed
+    except BaseException:
+        rows.model.objects.filter(pk__in=[row.pk for row in claimed]).update(notified_at=None)
+        raise
+
+
 def comment_notify(*, comment_id: int) -> int:
     """Email everyone who should hear about a new comment, one message each; return how many were sent.
 
-    Runs after the comment's transaction commits (see comments.comment_post).
+    Runs in the worker after the comment's transaction commits (see comments.comment_post); running it
+    again sends nothing.
     """
-    comment = (
-        Comment.objects.select_related("summary__paper", "summary__author", "author__profile")
-        .filter(pk=comment_id, is_deleted=False, is_hidden=False)
-        .first()
-    )
-    if comment is None:
-        return 0
-    messages = [_comment_email(comment, recipient) for recipient in comment_recipients(comment)]
-    if not messages:
-        return 0
-    sent = get_connection().send_messages(messages) or 0
+    rows = Comment.objects.filter(pk=comment_id).select_related("summary__paper", "summary__author", "author__profile")
+    with unnotified_claimed(rows) as claimed:
+        comment = next(iter(claimed), None)
+        if comment is None or comment.is_deleted or comment.is_hidden:
+            return 0
+        messages = [_comment_email(comment, recipient) for recipient in comment_recipients(comment)]
+        if not messages:
+            return 0
+        sent = get_connection().send_messages(messages) or 0
     logger.info("Comment %s: sent %s notification email(s).", comment.pk, sent)
     return sent

@@ -7,8 +7,9 @@ from django.db.models.functions import Coalesce
 
 from claims.selectors import is_claimed_author
 from papers.models import Paper
+from summaries import comments as comment_services
 from summaries import rendering
-from summaries.models import Profile, Summary, SummaryRevision, Vote
+from summaries.models import Comment, Profile, Summary, SummaryRevision, Vote
 
 
 def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None) -> None:
@@ -146,6 +147,45 @@ def summary_rerender(*, summary: Summary) -> None:
     with transaction.atomic():
         # Only the rendering: a concurrent vote's score must survive, and nothing was edited.
         _apply_rendering(summary, update_fields=["body_html", "rendered_version"])
+
+
+# Rows fetched at a time while re-rendering, so memory stays flat however many there are.
+RERENDER_CHUNK_SIZE = 500
+
+
+def _in_chunks(rows, *, unit: str):
+    return rows.iterator(chunk_size=RERENDER_CHUNK_SIZE)
+
+
+def citing_summaries_rerender(*, paper_ids: list[int]) -> int:
+    """Re-render the summaries citing any of these papers, whose citations ("Vaswani et al., 2017") may read
+    differently after an update of their authors or year; return how many. Running it twice changes nothing."""
+    citing = Summary.objects.filter(cited_papers__in=paper_ids).distinct().order_by("pk")
+    count = 0
+    for summary in _in_chunks(citing, unit="summary"):
+        summary_rerender(summary=summary)
+        count += 1
+    return count
+
+
+def stored_html_rerender(*, everything: bool = False, progress=_in_chunks) -> tuple[int, int]:
+    """Re-render the summaries and comments stored by an older renderer (every one with `everything`).
+
+    Returns how many summaries and comments were re-rendered; running it twice re-renders nothing more.
+    `progress(rows, unit=...)` iterates the rows (the command wraps them in a progress bar).
+    """
+    stale = {} if everything else {"rendered_version__lt": rendering.RENDERER_VERSION}
+    summaries = Summary.objects.filter(**stale).order_by("pk")
+    # A deleted comment's HTML stays empty: readers get a placeholder, not its text.
+    comments = Comment.objects.filter(is_deleted=False, **stale).order_by("pk")
+    summary_count = comment_count = 0
+    for summary in progress(summaries, unit="summary"):
+        summary_rerender(summary=summary)
+        summary_count += 1
+    for comment in progress(comments, unit="comment"):
+        comment_services.comment_rerender(comment=comment)
+        comment_count += 1
+    return summary_count, comment_count
 
 
 @transaction.atomic

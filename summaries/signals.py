@@ -1,15 +1,13 @@
 """Receivers: every user gets a profile (so pages can show display names without checking), and readers who
 asked for a summary hear when a public one appears."""
 
-from functools import partial
-
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from papers.signals import papers_written
-from summaries import summary_requests, versions
+from shortscience.background import enqueue_on_commit
+from summaries import tasks
 from summaries.models import Profile, Summary
 
 
@@ -29,10 +27,12 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
     if update_fields is not None and not {"is_private", "is_hidden"} & set(update_fields):
         return
     if instance.is_public:
-        transaction.on_commit(partial(summary_requests.summary_requests_notify, instance))
+        enqueue_on_commit(tasks.summary_requests_notify, summary_id=instance.pk)
 
 
 @receiver(papers_written)
 def notify_authors_of_new_versions(sender, **kwargs):
-    """An import, harvest or fetch may have brought newer arXiv versions: tell the summaries' authors, after commit."""
-    transaction.on_commit(versions.outdated_summaries_notify, robust=True)
+    """An import, harvest or fetch may have brought newer arXiv versions: tell the summaries' authors, after commit.
+
+    With the broker down the task is dropped: the next write of papers finds the same summaries untold."""
+    enqueue_on_commit(tasks.outdated_summaries_notify)

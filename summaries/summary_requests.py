@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import mail
-from django.db import transaction
 from django.db.models import BooleanField, Count, Exists, Min, OuterRef, Q, QuerySet, Value
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from papers.models import Paper
+from summaries import notifications
 from summaries.models import Summary, SummaryRequest
 from summaries.site_address import absolute_url
 
@@ -74,26 +73,18 @@ def _notification(request: SummaryRequest, summary: Summary, *, connection) -> m
 def summary_requests_notify(summary: Summary) -> int:
     """Email everyone still waiting for a summary of `summary.paper`, if `summary` is public; return how many.
 
-    Each request is marked notified in the same transaction that locks it, so two summaries published
-    at once cannot both notify: the second finds no waiting request. Emails go out after that commit
-    (at most once: a failed send is not retried).
+    Each request is marked notified when it is claimed, so two summaries published at once cannot both
+    notify, and a second run sends nothing; if sending fails the requests wait again for a retry.
     """
     if not summary.is_public:
         return 0
-    with transaction.atomic():
-        waiting = list(
-            SummaryRequest.objects.select_for_update(of=("self",))
-            .filter(paper_id=summary.paper_id, notified_at__isnull=True)
-            .select_related("requester", "requester__profile")
-        )
-        if not waiting:
+    waiting = SummaryRequest.objects.filter(paper_id=summary.paper_id).select_related("requester", "requester__profile")
+    with notifications.unnotified_claimed(waiting) as claimed:
+        recipients = [r for r in claimed if r.requester_id != summary.author_id and r.requester.email]
+        if not recipients:
             return 0
-        SummaryRequest.objects.filter(pk__in=[r.pk for r in waiting]).update(notified_at=timezone.now())
-    recipients = [r for r in waiting if r.requester_id != summary.author_id and r.requester.email]
-    if not recipients:
-        return 0
-    summary = Summary.objects.select_related("paper", "author", "author__profile").filter(pk=summary.pk).first()
-    if summary is None:
-        return 0
-    with mail.get_connection() as connection:
-        return connection.send_messages([_notification(r, summary, connection=connection) for r in recipients]) or 0
+        summary = Summary.objects.select_related("paper", "author", "author__profile").filter(pk=summary.pk).first()
+        if summary is None:
+            return 0
+        with mail.get_connection() as connection:
+            return connection.send_messages([_notification(r, summary, connection=connection) for r in recipients]) or 0

@@ -3,6 +3,8 @@ import responses
 from django.core.cache import caches
 
 from papers import arxiv
+from shortscience import background
+from shortscience.celery import app as celery_app
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
 
@@ -34,6 +36,22 @@ def fresh_cache():
     caches["default"].clear()
     yield
     caches["default"].clear()
+
+
+@pytest.fixture
+def broker():
+    """Point the Celery app at a real broker for one test (tasks stop running inline); eager again after."""
+    conf = celery_app.conf
+    saved = conf.broker_url, conf.task_always_eager
+
+    def use(url: str) -> None:
+        conf.broker_url, conf.task_always_eager = url, False
+        celery_app._after_fork()  # drops the pooled broker connections, which belong to the old address
+
+    yield use
+    conf.broker_url, conf.task_always_eager = saved
+    celery_app._after_fork()
+    background._broker_outage_logged = False
 
 
 @pytest.fixture

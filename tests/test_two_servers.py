@@ -56,7 +56,6 @@ def recorded_arxiv():
 
 @pytest.fixture
 def two_servers(transactional_db, tmp_path, recorded_arxiv):
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True)
     redis = RedisServer(tmp_path)
     redis.start()
     database = connection.settings_dict
@@ -69,6 +68,8 @@ def two_servers(transactional_db, tmp_path, recorded_arxiv):
         )  # fmt: skip
         for _ in range(2)
     ]
+    # As `make serve` does, in production mode: the hashed names and their manifest the servers read.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=servers[0].env, check=True)
     for server in servers:
         server.start()
     yield servers

@@ -5,9 +5,9 @@ import re
 
 from django import template
 from django.conf import settings
-from django.utils.html import strip_tags
 
 from papers import metadata
+from summaries import katex
 
 register = template.Library()
 
@@ -23,10 +23,28 @@ def absolute_url(context, path: str = "") -> str:
     return request.build_absolute_uri(path or request.path)
 
 
+# Stored HTML is sanitized, so a tag is "<...>" and nothing else; the result is escaped wherever it is shown.
+_TAG = re.compile(r"<[^>]*>")
+_TEX_SOURCE = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.DOTALL)
+
+
 @register.filter
 def plain_text(value: str, length: int = EXCERPT_LENGTH) -> str:
-    """Stored HTML as one line of text, cut at a word boundary: "<p>A &amp; B</p>" -> "A & B"."""
-    text = re.sub(r"\s+", " ", html.unescape(strip_tags(value or ""))).strip()
+    """Stored HTML as one line of text, cut at a word boundary: "<p>A &amp; B</p>" -> "A & B".
+
+    A typeset formula reads as its TeX source (its markup would read as each glyph two or three times), and
+    tags go by a pattern, not an HTML parser: a typeset summary is tens of kilobytes of markup.
+    """
+    value = value or ""
+    formulas = katex.formula_spans(value)
+    if formulas:
+        parts, position = [], 0
+        for start, end in formulas:
+            tex = _TEX_SOURCE.search(value, start, end)
+            parts += [value[position:start], f" {tex.group(1)} " if tex else " "]
+            position = end
+        value = "".join(parts) + value[position:]
+    text = re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", value))).strip()
     if len(text) <= length:
         return text
     cut = text[: length - 1]

@@ -1,15 +1,11 @@
-"""Bring stored summary and comment HTML up to the current renderer: `manage.py rerender_summaries [--all]`."""
+"""Bring stored summary and comment HTML up to the current renderer: `manage.py rerender_summaries [--all] [--background]`."""
 
-from django.core.management.base import BaseCommand
-from django.db.models import QuerySet
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from papers.progress import ProgressStream
-from summaries import comments as comment_services
-from summaries import rendering, services
-from summaries.models import Comment, Summary
-
-CHUNK_SIZE = 500
+from shortscience.background import enqueue
+from summaries import services, tasks
 
 
 class Command(BaseCommand):
@@ -22,28 +18,24 @@ class Command(BaseCommand):
             dest="everything",
             help="Re-render every summary and comment, e.g. after a cited paper's authors or year changed.",
         )
+        parser.add_argument(
+            "--background", action="store_true", help="Leave the work to the Celery worker instead of doing it here."
+        )
 
-    def handle(self, *args, everything: bool, **options):
-        stale = {} if everything else {"rendered_version__lt": rendering.RENDERER_VERSION}
-        summary_count = self.rerender(
-            Summary.objects.filter(**stale), lambda summary: services.summary_rerender(summary=summary), unit="summary"
-        )
-        # A deleted comment's HTML stays empty: readers get a placeholder, not its text.
-        comment_count = self.rerender(
-            Comment.objects.filter(is_deleted=False, **stale),
-            lambda comment: comment_services.comment_rerender(comment=comment),
-            unit="comment",
-        )
+    def handle(self, *args, everything: bool, background: bool, **options):
+        if background:
+            if not enqueue(tasks.stored_html_rerender, everything=everything):
+                raise CommandError("The Celery broker (CELERY_BROKER_URL) is unreachable: run without --background.")
+            self.stdout.write("Queued for the worker.")
+            return
+        summary_count, comment_count = services.stored_html_rerender(everything=everything, progress=self.progress_bar)
         self.stdout.write(
             f"Re-rendered {summary_count} {'summary' if summary_count == 1 else 'summaries'} "
             f"and {comment_count} comment{'' if comment_count == 1 else 's'}."
         )
 
-    def rerender(self, rows: QuerySet, rerender_one, *, unit: str) -> int:
-        rows = rows.order_by("pk")
-        total = rows.count()
+    def progress_bar(self, rows, *, unit: str):
         # The raw stream under self.stderr: its wrapper would end every progress update with a
         # newline and colour it as an error.
-        for row in tqdm(rows.iterator(chunk_size=CHUNK_SIZE), total=total, unit=unit, file=ProgressStream(self.stderr)):
-            rerender_one(row)
-        return total
+        stream = ProgressStream(self.stderr)
+        return tqdm(rows.iterator(chunk_size=services.RERENDER_CHUNK_SIZE), total=rows.count(), unit=unit, file=stream)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('summaries', '0007_view_counts_of_their_own'),
+        ('summaries', '0008_comment_notified_at'),
     ]
 
     operations = [
