@@ -39,7 +39,9 @@ def fetch(doi: str) -> PaperRecord:
 
     Raises CrossrefDoiMissing, CrossrefUnavailable or CrossrefTimeout.
     """
-    url = f"{settings.CROSSREF_API_URL.rstrip('/')}/{quote(doi, safe='/')}"
+    # The DOI's "/" encoded too: "10.5555/../../members" must stay one path segment under /works/, never
+    # dot segments that climb out of it.
+    url = f"{settings.CROSSREF_API_URL.rstrip('/')}/{quote(doi, safe='')}"
     try:
         response = requests.get(url, headers={"User-Agent": USER_AGENT}, timeout=settings.EXTERNAL_API_TIMEOUT)
     except requests.Timeout as error:

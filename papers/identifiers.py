@@ -45,8 +45,10 @@ _ARXIV_URL = re.compile(
 _ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.{_ARXIV_ID}$", re.IGNORECASE | re.ASCII)
 
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?:/+)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
-# Braces, quotes and backslashes never occur in real DOIs, and would break out of a BibTeX field.
-_DOI = re.compile(r'^10\.\d{4,9}/[^\s{}"\\]+$', re.ASCII)
+# Braces, quotes and backslashes never occur in real DOIs, and would break out of a BibTeX field; nor
+# do control characters (PostgreSQL refuses NUL). 300 characters is the DOI column's size.
+DOI_MAX_LENGTH = 300
+_DOI = re.compile(r'^10\.\d{4,9}/[^\s{}"\\\x00-\x1f\x7f]+$', re.ASCII)
 
 # DBLP-style keys (journals/jmlr/LarochelleM11) and the usual hand-made ones (vaswani2017attention).
 _BIBTEX_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:/.+'-]{0,199}$")
@@ -78,6 +80,8 @@ def parse(text: str) -> Identifier:
     if match := _ARXIV_DOI.match(doi):
         return _arxiv(match)
     if _DOI.match(doi):
+        if len(doi) > DOI_MAX_LENGTH:
+            raise InvalidIdentifier(f"“{text[:60]}…” is not a valid DOI: it is longer than {DOI_MAX_LENGTH} characters.")
         return Identifier(Kind.DOI, doi.lower())
     if doi != text:
         raise InvalidIdentifier(f"“{text}” is not a valid DOI.")

@@ -10,6 +10,11 @@ from papers.identifiers import Identifier, Kind
 from shortscience.url_templates import url_for
 
 
+def is_web_link(url: str) -> bool:
+    """Whether a link from metadata is a web address, the only kind the site links to (never javascript:)."""
+    return url.strip().lower().startswith(("https://", "http://"))
+
+
 def json_list_contains(field: str, value: str) -> Q:
     """`field`, a JSON list of strings such as Paper.categories or Paper.authors, has `value` as an element."""
     if connection.vendor == "postgresql":
@@ -92,7 +97,8 @@ class Paper(models.Model):
 
     @property
     def abstract_url(self) -> str:
-        if self.url:
+        # Rows written before papers_upsert dropped links that aren't http(s) may still hold one.
+        if self.url and is_web_link(self.url):
             return self.url
         if self.arxiv_id:
             return f"https://arxiv.org/abs/{self.arxiv_id}"
@@ -102,7 +108,7 @@ class Paper(models.Model):
 
     @property
     def pdf_link(self) -> str:
-        if self.pdf_url:
+        if self.pdf_url and is_web_link(self.pdf_url):
             return self.pdf_url
         if self.arxiv_id:
             version = f"v{self.arxiv_version}" if self.arxiv_version else ""

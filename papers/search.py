@@ -12,7 +12,7 @@ from html import unescape
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -159,9 +159,11 @@ def browse_page(papers: QuerySet[Paper], page_number) -> BrowsePage:
     OFFSET would otherwise evaluate them for every skipped row too).
     """
     try:
-        number = min(max(int(page_number or 1), 1), BROWSE_MAX_PAGE)
+        number = int(page_number or 1)
     except (TypeError, ValueError):
-        number = 1
+        raise PageNotAnInteger("That page number is not an integer.")
+    if not 1 <= number <= BROWSE_MAX_PAGE:
+        raise EmptyPage(f"Pages run from 1 to {BROWSE_MAX_PAGE}.")
     size = page_size()
     newest = papers.order_by("-published", "-id")
     page_ids = newest.values("pk")[(number - 1) * size : number * size + 1]  # one more: is there a next page?
@@ -170,13 +172,15 @@ def browse_page(papers: QuerySet[Paper], page_number) -> BrowsePage:
         .annotate(summary_count=public_summary_count())
         .order_by("-published", "-id")
     )
+    if not rows and number > 1:
+        raise EmptyPage("That page contains no results.")
     return BrowsePage(rows[:size], number, has_next=len(rows) > size and number < BROWSE_MAX_PAGE)
 
 
 def _ranked_page(ranked_ids: list[int], page_number, fetch, *, capped: bool) -> Page:
     paginator = Paginator(ranked_ids, page_size())
     paginator.is_capped = capped
-    page = paginator.get_page(page_number)
+    page = paginator.page(page_number or 1)  # InvalidPage past the last page or for "abc"
     rows = {row.pk: row for row in fetch(list(page.object_list))} if page.object_list else {}
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page

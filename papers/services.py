@@ -11,7 +11,7 @@ from django.db import DataError, IntegrityError, OperationalError, connection, t
 from django.utils import timezone
 
 from papers.identifiers import Identifier, InvalidIdentifier, Kind, parse
-from papers.models import Paper
+from papers.models import Paper, is_web_link
 from papers.signals import papers_written
 from shortscience import page_cache
 from shortscience.background import enqueue_on_commit
@@ -76,6 +76,13 @@ UPSERT_BATCH_SIZE = 10_000
 _COLUMNS = tuple(f.name for f in fields(PaperRecord))
 _JSON_COLUMNS = ("authors", "categories", "arxiv_version_dates")
 _LIMITED_COLUMNS = {name: Paper._meta.get_field(name).max_length for name in _COLUMNS if Paper._meta.get_field(name).max_length}
+# Columns with no size of their own, capped so that one broken source record (a 10 MB abstract) can't bloat
+# every page and search index it reaches. arXiv's own limits are far below these (abstracts 1,920 characters).
+METADATA_LIMITS = {"title": 1_000, "abstract": 20_000}
+MAX_AUTHORS, MAX_AUTHOR_NAME_LENGTH = 3_000, 300  # a collaboration paper lists ~2,900
+MAX_CATEGORIES = 50
+# Links from sources are shown as links: anything but a web address (javascript:, data:) is dropped.
+_LINK_COLUMNS = ("url", "pdf_url")
 
 
 def paper_upsert(*, record: PaperRecord) -> tuple[Paper, bool]:
@@ -100,7 +107,7 @@ def papers_upsert(records: Iterable[PaperRecord], *, batch_size: int = UPSERT_BA
     when the paper has none of that kind and no other paper holds the value, and never replaced or
     stolen. Records are applied in order, so of two records for one paper the later one wins.
     ValueError (before anything of the batch is written) for a record without identifier or with
-    a value too long for its column.
+    a value too long for its column or METADATA_LIMITS. A url or pdf_url that isn't http(s) is dropped.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
@@ -109,9 +116,6 @@ def papers_upsert(records: Iterable[PaperRecord], *, batch_size: int = UPSERT_BA
         outcomes = _upsert_batch(batch)
         created = sum(was_created for _, was_created in outcomes)
         result += UpsertResult(created, len(outcomes) - created)
-    if result.updated:
-        # Only papers we had can have summaries that a newer arXiv version overtakes.
-        papers_written.send(sender=Paper)
     return result
 
 
@@ -163,11 +167,19 @@ def _upsert_batch(records: list[PaperRecord]) -> list[tuple[_Target, bool]]:
                 (_write_by_copy if _uses_copy() else _write_by_orm)(targets)
                 page_cache.content_changed()  # COPY and update() send no model signals
                 _citing_summaries_rerender_after_commit(targets)
-                return outcomes
         except (IntegrityError, OperationalError) as error:
             if attempt == 2 or not _lost_a_race(error):
                 raise
+        else:
+            papers_written.send(sender=Paper, identifiers=_identifiers_held(targets))
+            return outcomes
     raise AssertionError("unreachable")
+
+
+def _identifiers_held(targets: list["_Target"]) -> dict[str, list[str]]:
+    return {
+        name: [target.identifiers[name] for target in targets if target.identifiers.get(name)] for name in IDENTIFIER_FIELDS
+    }
 
 
 def _citing_summaries_rerender_after_commit(targets: list[_Target]) -> None:
@@ -198,10 +210,23 @@ def _record_values(record: PaperRecord, position: int) -> dict:
             values[name] = [item.replace("\x00", "") for item in value]
     if "year" not in values and record.published:
         values["year"] = record.published.year
-    for name, limit in _LIMITED_COLUMNS.items():
-        if name in values and len(values[name]) > limit:
-            raise ValueError(f"Record {position + 1} ({record.title[:60]!r}): {name} is longer than {limit} characters.")
+    for name in _LINK_COLUMNS:
+        if name in values and not is_web_link(values[name]):
+            del values[name]
+    _check_sizes(values, f"Record {position + 1} ({record.title[:60]!r})")
     return values
+
+
+def _check_sizes(values: dict, record_name: str) -> None:
+    """ValueError naming the record and field when a value is larger than the site stores."""
+    for name, limit in (_LIMITED_COLUMNS | METADATA_LIMITS).items():
+        if name in values and len(values[name]) > limit:
+            raise ValueError(f"{record_name}: {name} is longer than {limit:,} characters.")
+    authors = values.get("authors", [])
+    if len(authors) > MAX_AUTHORS or any(len(name) > MAX_AUTHOR_NAME_LENGTH for name in authors):
+        raise ValueError(f"{record_name}: more than {MAX_AUTHORS:,} authors or a name longer than {MAX_AUTHOR_NAME_LENGTH}.")
+    if len(values.get("categories", [])) > MAX_CATEGORIES:
+        raise ValueError(f"{record_name}: more than {MAX_CATEGORIES} categories.")
 
 
 def _existing_papers(records: list[dict]) -> list[tuple[int, str | None, str | None, str | None]]:
@@ -401,7 +426,7 @@ def paper_get_or_fetch(identifier: Identifier, *, before_fetch: Callable[[], Non
     if paper is None:
         if before_fetch is not None and identifier.kind is not Kind.BIBTEX:
             before_fetch()
-        paper, _ = paper_upsert(record=_fetch_record(identifier))
+        paper = _store_fetched(_fetch_record(identifier), identifier)
     return paper
 
 
@@ -430,3 +455,12 @@ def _fetch_record(identifier: Identifier) -> PaperRecord:
         raise PaperUnavailable(f"{not_yet} took too long to answer: try again in a moment.") from error
     except (arxiv.ArxivUnavailable, crossref.CrossrefUnavailable) as error:
         raise PaperUnavailable(f"{not_yet} can't be reached right now: try again in a few minutes.") from error
+
+
+def _store_fetched(record: PaperRecord, identifier: Identifier) -> Paper:
+    try:
+        return paper_upsert(record=record)[0]
+    except ValueError as error:  # sizes past METADATA_LIMITS: a broken record at the source
+        raise PaperNotFound(
+            f"The record for “{identifier}” we were sent is too large to store ({str(error).rpartition(': ')[2]})"
+        ) from error

@@ -14,5 +14,6 @@ urlpatterns = [
     # Before the catch-all below, which would read "<identifier>/bibtex" as one identifier.
     path("paper/<path:identifier>/bibtex", views.paper_bibtex, name="bibtex"),
     path("paper/<path:identifier>/bibtex/", views.paper_bibtex_slash),
+    path("paper/<path:identifier>/cited-by/", views.paper_cited_by, name="cited_by"),
     path("paper/<path:identifier>/", views.paper_detail, name="detail"),
 ]

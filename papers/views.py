@@ -2,6 +2,7 @@
 
 import re
 
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +13,7 @@ from papers.identifiers import is_arxiv_category
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
+from shortscience.pagination import page_or_404
 from summaries import limits, selectors
 
 
@@ -46,14 +48,29 @@ def paper_detail(request, identifier: str):
         return refusal
     if identifier != paper.identifier:
         return redirect(paper, permanent=True)
+    # One more than is shown, to know whether "see all" has more to show.
+    citing = list(selectors.summaries_citing(paper=paper, viewer=request.user)[: selectors.CITING_ON_PAPER_PAGE + 1])
     context = {
         "paper": paper,
         "summaries": selectors.summaries_for_paper(paper=paper, viewer=request.user),
-        "citing_summaries": list(selectors.summaries_citing(paper=paper, viewer=request.user)),
+        "citing_summaries": citing[: selectors.CITING_ON_PAPER_PAGE],
+        "more_citing_summaries": len(citing) > selectors.CITING_ON_PAPER_PAGE,
         "similar_papers": list(search.similar_papers(paper=paper)),
     }
     typesetting.typeset_papers([paper, *context["citing_summaries"], *context["similar_papers"]])
     return render(request, "papers/paper_detail.html", context)
+
+
+def paper_cited_by(request, identifier: str):
+    """Every summary of another paper that cites this one, as excerpts, best first, paginated."""
+    paper, refusal = _paper_or_refusal(request, identifier)
+    if refusal:
+        return refusal
+    if identifier != paper.identifier:
+        return redirect(reverse("papers:cited_by", kwargs={"identifier": paper.identifier}), permanent=True)
+    page = page_or_404(request, selectors.summaries_citing(paper=paper, viewer=request.user))
+    typesetting.typeset_papers([paper, *page])
+    return render(request, "papers/cited_by.html", {"paper": paper, "page": page})
 
 
 def paper_legacy_redirect(request):
@@ -87,6 +104,14 @@ def paper_bibtex_slash(request, identifier: str):
     return redirect(reverse("papers:bibtex", kwargs={"identifier": identifier}), permanent=True)
 
 
+def _page_or_404(page_of, **kwargs):
+    """The page a paginated search or browse asks for; past the last page (or not a number) is a 404."""
+    try:
+        return page_of(**kwargs)
+    except InvalidPage:
+        raise Http404("No such page.")
+
+
 def search_page(request):
     """/search/?q=: an identifier goes straight to its paper; words search papers and summaries."""
     query = search.clean_query(request.GET.get("q", ""))
@@ -96,8 +121,8 @@ def search_page(request):
     if search.names_an_identifier(query):
         # An arXiv id or DOI we don't have yet: the lookup may fetch it from arXiv or Crossref.
         return redirect(f"{reverse('papers:lookup')}?{urlencode({'q': query})}")
-    results = search.search_results(
-        query=query, kind=request.GET.get("in", "papers"), page_number=request.GET.get("page")
+    results = _page_or_404(
+        search.search_results, query=query, kind=request.GET.get("in", "papers"), page_number=request.GET.get("page")
     )
     typesetting.typeset_papers(results.page)
     return render(request, "papers/search.html", {"results": results, "query": query})
@@ -112,7 +137,7 @@ def category_detail(request, category: str):
     # A well-formed category with no paper yet is a page (it can be followed); anything else isn't.
     if not is_arxiv_category(category):
         raise Http404("No such arXiv category.")
-    page = search.category_page(category=category, page_number=request.GET.get("page"))
+    page = _page_or_404(search.category_page, category=category, page_number=request.GET.get("page"))
     typesetting.typeset_papers(page)
     return render(request, "papers/category.html", {"category": category, "page": page})
 
@@ -124,7 +149,7 @@ def venue_detail(request, venue: str):
     if _CONTROL_CHARACTER.search(venue):
         raise Http404("No such venue.")
     year = _year(request)
-    page = search.venue_page(venue=venue, year=year, page_number=request.GET.get("page"))
+    page = _page_or_404(search.venue_page, venue=venue, year=year, page_number=request.GET.get("page"))
     years = search.venue_years(venue)
     # A venue exists only through its papers.
     if not years and not page.object_list:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -74,9 +75,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "shortscience.input_guard.ControlCharacterGuard",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication: the API's answers come from the page cache for cookieless readers.
@@ -202,6 +205,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# Failed log-ins: 10 a minute per address, and 5 in 5 minutes per account *at one address* (the adapter adds the
+# address to allauth's per-account key), so a guesser can't lock a researcher out. Counted in the default cache:
+# set REDIS_URL so every worker shares the counts.
+ACCOUNT_ADAPTER = "shortscience.account_adapter.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
 
 def social_provider_from_env(provider: str, env_prefix: str, **settings) -> dict:
@@ -240,6 +248,35 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy on every response (django-csp); docs/security.md says why each source is allowed.
+# Scripts and stylesheets come only from our own static files: no inline script, no eval, no CDN.
+_SOCIAL_LOGIN_HOSTS = {"github": "https://github.com", "google": "https://accounts.google.com"}
+CSP_POLICY = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    # Typeset math positions its glyphs with style attributes (KaTeX); attributes can't run code.
+    "style-src-attr": [UNSAFE_INLINE],
+    # Summaries embed images from any web address (the sanitizer allows only http(s) ones).
+    "img-src": [SELF, "https:", "http:"],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "frame-ancestors": [NONE],
+    # Social log-in posts to us, and we redirect the form to the provider: browsers check that hop too.
+    "form-action": [
+        SELF,
+        *(_SOCIAL_LOGIN_HOSTS[provider] for provider in SOCIALACCOUNT_PROVIDERS if provider in _SOCIAL_LOGIN_HOSTS),
+        *(["https://" + SOCIALACCOUNT_PROVIDERS["orcid"]["BASE_DOMAIN"]] if "orcid" in SOCIALACCOUNT_PROVIDERS else []),
+    ],
+}
+if os.environ.get("CSP_REPORT_URI"):
+    CSP_POLICY["report-uri"] = [os.environ["CSP_REPORT_URI"]]
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only: browsers report, block nothing.
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_POLICY}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_POLICY}
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -254,7 +291,7 @@ if not DEBUG:
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- External services (papers app) ---
-ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "http://export.arxiv.org/api/query")
+ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
 # arXiv asks for one API request per 3 seconds; the last one is remembered in CACHES (Redis across processes).
 ARXIV_API_MIN_INTERVAL = float(os.environ.get("ARXIV_API_MIN_INTERVAL", "3"))
 ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
@@ -267,6 +304,11 @@ EXTERNAL_API_TIMEOUT = float(os.environ.get("EXTERNAL_API_TIMEOUT", "5"))
 
 # --- Summaries ---
 SUMMARY_MAX_LENGTH = 60_000
+# A deleted summary stays restorable by staff this long; `manage.py purge_deleted_summaries` then removes it.
+SUMMARY_PURGE_AFTER_DAYS = int(os.environ.get("SUMMARY_PURGE_AFTER_DAYS", "30"))
+# Wall-clock seconds one summary or comment may take to render; a body over it is refused with a message
+# (its text kept in the form), so no input can hold a worker until it times out. None: no limit.
+SUMMARY_RENDER_BUDGET_SECONDS = float(os.environ.get("SUMMARY_RENDER_BUDGET_SECONDS", "1.5")) or None
 FEED_PAGE_SIZE = 20
 # Uploaded images: at most this many bytes, and this many decoded pixels (all frames of an
 # animation together), so a small file cannot unpack into gigabytes (a decompression bomb).
@@ -344,6 +386,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Emails whose task never reached the broker (it was down) or was lost are sent from here.
     "pending-notifications": {"task": "summaries.tasks.pending_notifications_send", "schedule": 10 * 60},
+    "housekeeping-daily": {"task": "summaries.tasks.housekeeping_daily", "schedule": crontab(hour=4, minute=30)},
 }
 
 LOGGING = {

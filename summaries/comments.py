@@ -1,5 +1,6 @@
 """Comments on summaries: posting, replying, editing, deleting and hiding them, and reading a thread."""
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ from shortscience import page_cache
 from shortscience.background import enqueue_on_commit
 from summaries import rendering
 from summaries.models import Comment, ModerationAction, Summary
+
+logger = logging.getLogger(__name__)
 
 # What readers see instead of a removed comment that still has replies under it.
 DELETED_PLACEHOLDER = "[deleted]"
@@ -111,7 +114,11 @@ def comment_rerender(*, comment: Comment) -> None:
     edits it in the admin, or the renderer changed)."""
     if comment.is_deleted:
         return
-    _render_body(comment)
+    try:
+        _render_body(comment)
+    except rendering.RenderingTooSlow:
+        logger.warning("Comment %s not re-rendered: over the rendering budget.", comment.pk)
+        return
     Comment.objects.filter(pk=comment.pk).update(body_html=comment.body_html, rendered_version=comment.rendered_version)
     page_cache.content_changed()  # update() sends no model signals
 

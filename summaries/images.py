@@ -137,4 +137,7 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
         first.save(output, **options)
     except (OSError, ValueError) as error:
         raise ImageRejected(f"The image could not be re-encoded ({error}).") from None
+    except OverflowError:
+        # Identical frames are merged and their delays added: past GIF's 655 seconds a frame, nothing can store it.
+        raise ImageRejected("The animation's frame delays are longer than an image can hold (655 seconds a frame).") from None
     return output.getvalue(), extension

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import threading
+import time
 from functools import cache
 from html import escape, unescape
 
@@ -149,15 +150,19 @@ def _source_span(tex: str, display: bool, reason: str) -> str:
 _DELIMITED_FORMULA = re.compile(r'<(span|div) class="arithmatex">\\([(\[])([^<]*?)\\[)\]]</\1>')
 
 
-def typeset_formulas(html: str) -> str:
+def typeset_formulas(html: str, *, deadline: float | None = None) -> str:
     """Sanitized HTML with each delimited formula replaced by KaTeX's output, in the same element.
-    A formula written twice is typeset once."""
+    A formula written twice is typeset once. Past `deadline` (time.monotonic()), formulas are shown as
+    their source: thousands of distinct formulas must not hold a worker (rendering's time budget)."""
     typeset_once: dict[tuple[str, bool], str] = {}
 
     def replace(match: re.Match) -> str:
         key = (unescape(match.group(3)), match.group(2) == "[")
         if key not in typeset_once:
-            typeset_once[key] = typeset(key[0], display=key[1])
+            if deadline is not None and time.monotonic() > deadline:
+                typeset_once[key] = _source_span(key[0], key[1], "past the time for typesetting this text")
+            else:
+                typeset_once[key] = typeset(key[0], display=key[1])
         return f'<{match.group(1)} class="arithmatex">{typeset_once[key]}</{match.group(1)}>'
 
     return _DELIMITED_FORMULA.sub(replace, html)

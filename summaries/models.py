@@ -18,14 +18,22 @@ ANONYMOUS_BYLINE = "Anonymous"
 
 class SummaryQuerySet(models.QuerySet):
     def public(self) -> "SummaryQuerySet":
-        """What may appear in any list, feed, search or sitemap: not hidden, not private."""
-        return self.filter(is_hidden=False, is_private=False)
+        """What may appear in any list, feed, search or sitemap: not deleted, not hidden, not private."""
+        return self.filter(deleted_at__isnull=True, is_hidden=False, is_private=False)
 
     def visible_to(self, user) -> "SummaryQuerySet":
-        """Public summaries plus the user's own (private or hidden ones included)."""
+        """Public summaries plus the user's own (private or hidden ones included, deleted ones not)."""
         if user is None or not user.is_authenticated:
             return self.public()
-        return self.filter(Q(is_hidden=False, is_private=False) | Q(author=user))
+        return self.filter(Q(is_hidden=False, is_private=False) | Q(author=user), deleted_at__isnull=True)
+
+
+class LiveSummaryManager(models.Manager.from_queryset(SummaryQuerySet)):
+    """Summary.objects: deleted summaries are gone for every page, count and relation; staff reach them
+    through Summary.all_objects (the admin, restoring, purging)."""
+
+    def get_queryset(self) -> SummaryQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
 
 
 class Summary(models.Model):
@@ -35,6 +43,9 @@ class Summary(models.Model):
     # Rendered and sanitized at save time by summaries.rendering; never rendered per request.
     body_html = models.TextField(editable=False)
     rendered_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    # What cards show (summaries.excerpts), cut from body_html when it is stored.
+    excerpt_html = models.TextField(editable=False, default="")
+    excerpt_is_whole = models.BooleanField(default=True, editable=False, help_text="The excerpt is the whole summary.")
     cited_papers = models.ManyToManyField(Paper, blank=True, related_name="cited_by_summaries", editable=False)
     score = models.IntegerField(default=0, editable=False)
     is_hidden = models.BooleanField("hidden", default=False, help_text="Hidden summaries appear on no public page.")
@@ -54,8 +65,15 @@ class Summary(models.Model):
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Deleting keeps the row, its comments, votes, revisions and reports, so staff can restore it;
+    # `manage.py purge_deleted_summaries` removes it for good later.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
 
-    objects = SummaryQuerySet.as_manager()
+    objects = LiveSummaryManager()
+    all_objects = SummaryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "summaries"
@@ -67,7 +85,9 @@ class Summary(models.Model):
             models.Index(fields=["-created_at", "-id"], name="summary_recent"),
             # Counting the public summaries (the feed's pages) reads this small index, never the wide rows.
             models.Index(
-                fields=["-created_at", "-id"], name="summary_public_recent", condition=Q(is_hidden=False, is_private=False)
+                fields=["-created_at", "-id"],
+                name="summary_public_recent",
+                condition=Q(deleted_at__isnull=True, is_hidden=False, is_private=False),
             ),
             models.Index(fields=["-score", "-created_at"], name="summary_top"),
         ]

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shortscience import page_cache
+from summaries import services
 from summaries.models import Comment, ModerationAction, Profile, Report, Summary
 
 User = get_user_model()
@@ -92,6 +93,14 @@ def _targets(reports) -> tuple[list[Summary], list[Comment]]:
 
 
 @transaction.atomic
+@transaction.atomic
+def summaries_undelete(*, summaries, moderator: AbstractBaseUser) -> int:
+    """Restore deleted summaries, with the comments and reports they kept; return how many were deleted."""
+    restored = services.summaries_undelete(summaries=summaries)
+    _log(moderator=moderator, action="undelete summary", targets=restored)
+    return len(restored)
+
+
 def summaries_set_hidden(*, summaries, hidden: bool, moderator: AbstractBaseUser, note: str = "") -> int:
     """Hide (or restore) summaries; return how many changed. Hiding closes their open reports as actioned."""
     ids = [summary.pk for summary in summaries]

@@ -4,14 +4,16 @@ Math is typeset here too (summaries/katex.py), after sanitizing: the author's ma
 strict allowlist below, and only KaTeX's own output through KaTeX's allowlist."""
 
 import re
+import time
+from dataclasses import dataclass, field, replace
 from html import escape, unescape
-from dataclasses import dataclass, field
 from functools import partial
 from xml.etree.ElementTree import Element
 
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
+from django.conf import settings
 from django.urls import reverse
 from markdown.extensions import Extension
 from markdown.extensions.tables import TableExtension, TableProcessor
@@ -23,10 +25,14 @@ from pymdownx.arithmatex import RE_BRACKET_INLINE, RE_SMART_DOLLAR_INLINE
 
 from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.models import Paper
+from summaries.code_spans import LinearCodeSpans
+from summaries.render_budget import RenderingTooSlow, render_budget
 from summaries import katex
 
+__all__ = ["RENDERER_VERSION", "Rendered", "RenderingTooSlow", "render"]
+
 # Bump whenever the HTML for the same source changes; `manage.py rerender_summaries` catches up.
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -39,16 +45,31 @@ class Rendered:
 
 
 def render(source: str) -> Rendered:
-    """Sanitized HTML for a summary body, and the papers its \\cite{...} keys name."""
+    """Sanitized HTML for a summary body, and the papers its \\cite{...} keys name.
+
+    Within settings.SUMMARY_RENDER_BUDGET_SECONDS: Markdown and sanitizing past it raise RenderingTooSlow
+    (the text is refused); formulas still untypeset when it runs out are shown as their source.
+    """
+    budget = settings.SUMMARY_RENDER_BUDGET_SECONDS
+    deadline = time.monotonic() + budget if budget else None
+    with render_budget(budget):
+        rendered = _render(source)
+    return replace(rendered, html=katex.typeset_formulas(rendered.html, deadline=deadline))
+
+
+def _render(source: str) -> Rendered:
+    """The sanitized HTML with formulas still delimited for KaTeX."""
     citations = _Citations()
-    defused = _defuse_unclosed_openers(_defuse_unclosed_tags(_defuse_bracket_pileups(source)))
+    defused = _defuse_setext_runs(
+        _defuse_unclosed_openers(_defuse_deep_tags(_defuse_unclosed_tags(_defuse_bracket_pileups(source))))
+    )
     try:
         html = _markdown(citations).convert(defused)
     except RecursionError:
         # Hundreds of nested blocks on one line ("1. 1. 1. …", "- - - …") recurse once per level;
         # such a body is no summary, but its author still gets it back, as plain text.
         return Rendered(html=_plain_paragraphs(source), cited_papers=[])
-    return Rendered(html=katex.typeset_formulas(_sanitize(html)), cited_papers=citations.papers, unknown_bibtex_keys=citations.unknown_bibtex_keys)
+    return Rendered(html=_sanitize(html), cited_papers=citations.papers, unknown_bibtex_keys=citations.unknown_bibtex_keys)
 
 
 def _plain_paragraphs(source: str) -> str:
@@ -116,11 +137,52 @@ def _defuse_unclosed_tags(source: str) -> str:
     return _replace_at(source, unclosed[_MAX_UNCLOSED_TAGS:], "&lt;", length=1)
 
 
+# The sanitizer's HTML parser (html5lib) walks the stack of open elements for each new tag: 12,000 "<div>"
+# that never close took 8 s. No summary nests typed HTML this deep; past _MAX_TAG_DEPTH an opening tag is
+# shown as typed. Void elements never stay open.
+_MAX_TAG_DEPTH = 64
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*>")
+_VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base", "embed", "source", "track"}
+
+
+def _defuse_deep_tags(source: str) -> str:
+    if source.count("<") <= _MAX_TAG_DEPTH:
+        return source
+    depth, too_deep = 0, []
+    for tag in _TAG.finditer(source):
+        if tag[2].lower() in _VOID_TAGS or tag[0].endswith("/>"):
+            continue
+        if tag[1]:
+            depth = max(depth - 1, 0)
+        elif depth >= _MAX_TAG_DEPTH:
+            too_deep.append(tag.start())
+        else:
+            depth += 1
+    return _replace_at(source, too_deep, "&lt;", length=1)
+
+
+# A setext heading's underline ends its block, but Python-Markdown tests each block processor against the
+# whole rest of the block (hundreds of lines) each time it takes one heading off: 60,000 characters of
+# "a\n=\n" took 15 s. Past _MAX_SETEXT_HEADINGS, a blank line after each underline makes the same heading
+# end a block of its own.
+_MAX_SETEXT_HEADINGS = 32
+_SETEXT_UNDERLINE = re.compile(r"(?<=\S)(\n {0,3}(?:=+|-+)[ \t]*\n)(?=[^\n])")
+
+
+def _defuse_setext_runs(source: str) -> str:
+    if source.count("\n=") + source.count("\n-") <= _MAX_SETEXT_HEADINGS:
+        return source
+    return _SETEXT_UNDERLINE.sub(r"\1\n", source)
+
+
 # Inline patterns look for an opener's closer from every opener to the end of its paragraph: 30,000
 # unclosed "\(" took arithmatex 15 s, 5,000 "[a](x) [b](" took Python-Markdown's links 14 s (it
 # balances the parentheses of each address). Past _MAX_UNCLOSED_OPENERS in a paragraph, an opener
 # that nothing closes is written so that it opens nothing and still shows as typed.
 _MAX_UNCLOSED_OPENERS = 32
+# Each unclosed "\(" or "\[" that stays costs arithmatex's pattern one slow scan to the paragraph's end
+# (75 ms over 60,000 characters), so only a few stay; either way it shows as the "(" or "[" Markdown makes of it.
+_MAX_UNCLOSED_MATH_OPENERS = 4
 # (opener, its closer, the opener defused: what Markdown shows for an unclosed one, as an entity)
 _MATH_OPENERS = (
     (re.compile(r"(?<!\\)\\\("), "\\)", "&#40;"),
@@ -139,7 +201,7 @@ def _defuse_openers_in(paragraph: str) -> str:
     for opener, closer, defused in _MATH_OPENERS:
         # Math doesn't nest: an opener is closed by the next closer, if one comes after it at all.
         unclosed = [match.start() for match in opener.finditer(paragraph, paragraph.rfind(closer) + 1)]
-        paragraph = _replace_at(paragraph, unclosed[_MAX_UNCLOSED_OPENERS:], defused, length=2)
+        paragraph = _replace_at(paragraph, unclosed[_MAX_UNCLOSED_MATH_OPENERS:], defused, length=2)
     unclosed = _unclosed_link_addresses(paragraph)
     return _replace_at(paragraph, unclosed[_MAX_UNCLOSED_OPENERS:], "&#40;", length=1)
 
@@ -288,6 +350,12 @@ _PIPE_IN_MATH = "\x1f"
 class _MathTableProcessor(TableProcessor):
     """Tables whose cells may hold math with pipes: $|x|$, $P(A|B)$, \\(\\|w\\|\\) are one cell each."""
 
+    def test(self, parent: Element, block: str) -> bool:
+        # TableProcessor splits the whole block into rows on every call, and a block consumed a line at a time
+        # (60,000 characters of setext headings) is tested once per line: quadratic. A header row without a
+        # pipe is never a table, so most blocks need no split at all.
+        return "|" in block.partition("\n")[0] and super().test(parent, block)
+
     def _split(self, row: str) -> list[str]:
         if _PIPE_IN_MATH in row or "|" not in row:
             return super()._split(row)
@@ -305,14 +373,26 @@ class _MathTables(TableExtension):
         md.parser.blockprocessors.register(_MathTableProcessor(md.parser, self.getConfigs()), "table", 75)
 
 
-# The page's own title and sections are h1 and h2, so a summary's "# Heading" starts at h3.
-_SHIFTED_HEADING = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
+# A page has one h1 (the paper's title), so a summary's "# Heading" is an h2: one level down, not two.
+_HEADING = re.compile(r"h([1-6])")
 
 
 class _HeadingShift(Treeprocessor):
+    """Shift headings one level down, and never let one skip a level below the one before it.
+
+    Above the text stands the permalink's h1 or a card's or section's h2, so a summary's first heading
+    is an h2 whatever it was written as, and each next one at most one level below the one before:
+    "## A" then "#### B" becomes h2 then h3.
+    """
+
     def run(self, root: Element) -> None:
+        previous = 1
         for element in root.iter():
-            element.tag = _SHIFTED_HEADING.get(element.tag, element.tag)
+            match = _HEADING.fullmatch(element.tag) if isinstance(element.tag, str) else None
+            if match:
+                level = min(int(match.group(1)) + 1, previous + 1, 6)
+                element.tag = f"h{level}"
+                previous = level
 
 
 class _SummaryMarkdown(Extension):
@@ -324,6 +404,8 @@ class _SummaryMarkdown(Extension):
         # below code spans (190), which keep their dollars.
         md.inlinePatterns.register(_DisplayMathInText(_DISPLAY_MATH_IN_TEXT, md), "display_math_in_text", 189.95)
         md.treeprocessors.register(_HeadingShift(md), "heading_shift", 15)
+        # The same code spans, without a scan to the paragraph's end from every unmatched opener.
+        md.inlinePatterns.register(LinearCodeSpans(), "backtick", 190)
 
 
 # ---- \cite{key, ...} ----------------------------------------------------------------------------
@@ -442,7 +524,7 @@ def _append_text(element: Element, text: str) -> None:
 # ---- Sanitizing: the last step, over everything above and any HTML the author typed ------------
 
 _TAGS = {
-    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub",
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub",
     "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "span", "div",
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip

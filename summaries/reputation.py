@@ -68,7 +68,12 @@ def contributor_ranking() -> QuerySet:
         get_user_model()
         .objects.filter(is_active=True, profile__suspended_at__isnull=True)
         # Filtering the join before annotating counts only credited summaries, and skips users without any.
-        .filter(summaries__is_hidden=False, summaries__is_private=False, summaries__is_anonymous=False)
+        .filter(
+            summaries__deleted_at__isnull=True,
+            summaries__is_hidden=False,
+            summaries__is_private=False,
+            summaries__is_anonymous=False,
+        )
         .select_related("profile")
         .annotate(summary_count=Count("summaries"), total_score=Coalesce(Sum("summaries__score"), 0))
         .order_by("-total_score", "-summary_count", "username", "pk")

@@ -1,10 +1,14 @@
 """Every read of summaries for a page: each selector owns its query shape, so cards cost no extra queries."""
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
+from datetime import timedelta
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from library.selectors import saved_annotation, saved_entry
-from summaries.models import Summary, SummaryRevision, Vote
+from summaries.models import Comment, Summary, SummaryRevision, Vote
 from summaries.popularity import POPULAR_ORDERING
 
 FEED_ORDERINGS = {
@@ -12,30 +16,53 @@ FEED_ORDERINGS = {
     "top": ("-score", "-created_at", "-id"),
     "popular": POPULAR_ORDERING,  # recent votes and views, decaying with age: see summaries.popularity
 }
+# Top's periods: how far back a summary may have been written to count.
+FEED_PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30), "year": timedelta(days=365), "all": None}
+# A paper page shows this many summaries that cite it, and links to the rest.
+CITING_ON_PAPER_PAGE = 5
 
 
-def _cards(viewer=None, *, with_own: bool = False) -> QuerySet[Summary]:
-    """Public summaries with everything a card shows, including the viewer's own vote and whether the viewer
-    saved the paper to their library.
+def _comment_count() -> Coalesce:
+    """Comments a reader sees under the summary (not hidden, not deleted), counted in the card's own query."""
+    shown = (
+        Comment.objects.filter(summary=OuterRef("pk"), is_hidden=False, is_deleted=False)
+        .order_by()
+        .values("summary")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(shown, output_field=IntegerField()), 0)
+
+
+def _cards(viewer=None, *, with_own: bool = False, excerpts: bool = True) -> QuerySet[Summary]:
+    """Public summaries with everything a card shows, including the viewer's own vote, the comment count
+    and whether the viewer saved the paper to their library.
 
     `with_own` adds the viewer's own private (and hidden) ones, where their author should find them.
+    `excerpts`: the cards show excerpts, so the whole text is not read from the database.
     """
     summaries = Summary.objects.visible_to(viewer) if with_own else Summary.objects.public()
-    # The Markdown source is never shown on a card: leave its kilobytes in the database.
-    cards = summaries.select_related("paper", "author", "author__profile").defer("body").annotate(viewer_saved=saved_annotation(viewer))
+    # The Markdown source is never shown on a card: leave its kilobytes in the database; nor, for an excerpt, the HTML.
+    cards = summaries.select_related("paper", "author", "author__profile").annotate(
+        comment_count=_comment_count(), viewer_saved=saved_annotation(viewer)
+    )
+    cards = cards.defer("body", "body_html") if excerpts else cards.defer("body")
     if viewer is not None and viewer.is_authenticated:
         own_vote = Vote.objects.filter(summary=OuterRef("pk"), voter=viewer).values("value")[:1]
         return cards.annotate(viewer_vote=Subquery(own_vote, output_field=IntegerField()))
     return cards.annotate(viewer_vote=Value(None, output_field=IntegerField()))
 
 
-def feed_cards(*, order: str = "recent", viewer=None) -> QuerySet[Summary]:
-    return _cards(viewer).order_by(*FEED_ORDERINGS.get(order, FEED_ORDERINGS["recent"]))
+def feed_cards(*, order: str = "recent", period: str = "all", viewer=None) -> QuerySet[Summary]:
+    """The feed in `order`; `period` ("week", "month", "year" or "all") keeps only summaries written within it."""
+    cards = _cards(viewer).order_by(*FEED_ORDERINGS.get(order, FEED_ORDERINGS["recent"]))
+    since = FEED_PERIODS.get(period)
+    return cards.filter(created_at__gte=timezone.now() - since) if since else cards
 
 
 def summaries_for_paper(*, paper, viewer=None) -> QuerySet[Summary]:
-    """A paper's summaries, best first; the viewer also sees their own private one."""
-    return _cards(viewer, with_own=True).filter(paper=paper).order_by(*FEED_ORDERINGS["top"])
+    """A paper's summaries in full, best first; the viewer also sees their own private one."""
+    return _cards(viewer, with_own=True, excerpts=False).filter(paper=paper).order_by(*FEED_ORDERINGS["top"])
 
 
 def summaries_citing(*, paper, viewer=None) -> QuerySet[Summary]:
@@ -54,7 +81,9 @@ def summaries_by_author(*, author, viewer=None) -> QuerySet[Summary]:
 
 def summary_readable(*, pk: int, viewer=None, share_token: str = "") -> Summary:
     """One summary for its permalink or history, if `viewer` may read it (Summary.can_read); else DoesNotExist."""
-    summary = Summary.objects.select_related("paper", "author", "author__profile").get(pk=pk)
+    summary = (
+        Summary.objects.select_related("paper", "author", "author__profile").annotate(comment_count=_comment_count()).get(pk=pk)
+    )
     if not summary.can_read(viewer, share_token):
         raise Summary.DoesNotExist
     return summary

@@ -1,22 +1,32 @@
-"""Every write to summaries and votes: create, update, vote, re-render (hiding is summaries.moderation, which logs it)."""
+"""Every write to summaries and votes: create, update, delete and restore, vote, re-render (hiding is
+summaries.moderation, which logs it)."""
+
+import logging
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from claims.selectors import is_claimed_author
 from papers.models import Paper
+from shortscience import page_cache
 from summaries import comments as comment_services
-from summaries import rendering
-from summaries.models import Comment, Profile, Summary, SummaryRevision, Vote
+from summaries import excerpts, rendering
+from summaries.models import Comment, Profile, Report, Summary, SummaryRevision, Vote
+
+logger = logging.getLogger(__name__)
 
 
 def _apply_rendering(summary: Summary, *, update_fields: list[str] | None = None) -> None:
     rendered = rendering.render(summary.body)
     summary.body_html = rendered.html
+    excerpt = excerpts.excerpt(rendered.html)
+    summary.excerpt_html, summary.excerpt_is_whole = excerpt.html, excerpt.is_whole
     summary.rendered_version = rendering.RENDERER_VERSION
-    summary.save(update_fields=update_fields)
+    summary.save(update_fields=update_fields and [*update_fields, "excerpt_html", "excerpt_is_whole"])
     summary.cited_papers.set(rendered.cited_papers)
 
 
@@ -63,7 +73,12 @@ def summary_save(
     `base_revision` is the revision the writer started from (0 for a blank form); when the summary
     is at another one, EditConflict is raised and nothing is saved. None skips the check (scripts).
     """
-    existing = Summary.objects.select_for_update().filter(paper=paper, author=author).first()
+    existing = Summary.all_objects.select_for_update().filter(paper=paper, author=author).first()
+    if existing is not None and existing.deleted_at is not None:
+        # Writing again after deleting brings the summary back with the new text (the old ones stay in its
+        # history); the writer never saw the deleted text, so there is nothing to conflict with.
+        Summary.all_objects.filter(pk=existing.pk).update(deleted_at=None, deleted_by=None)
+        base_revision = None
     if existing is None:
         summary = Summary(
             paper=paper, author=author, is_anonymous=bool(is_anonymous), is_private=bool(is_private),
@@ -142,11 +157,41 @@ def summary_revision_record(*, summary: Summary, editor: AbstractBaseUser, previ
     summary.revision = current.revision
 
 
+def summary_delete(*, summary: Summary, actor: AbstractBaseUser) -> None:
+    """Take a summary off every page, keeping it (and others' comments and reports on it) for staff to restore."""
+    Summary.all_objects.filter(pk=summary.pk, deleted_at__isnull=True).update(deleted_at=timezone.now(), deleted_by=actor)
+    page_cache.content_changed()  # update() sends no model signals
+
+
+def summaries_undelete(*, summaries) -> list[Summary]:
+    """Bring deleted summaries back as they were; return those that were deleted."""
+    restoring = list(Summary.all_objects.filter(pk__in=[summary.pk for summary in summaries], deleted_at__isnull=False))
+    Summary.all_objects.filter(pk__in=[summary.pk for summary in restoring]).update(deleted_at=None, deleted_by=None)
+    page_cache.content_changed()
+    return restoring
+
+
+def summaries_purge(*, deleted_before_days: int) -> tuple[int, int]:
+    """Remove for good the summaries deleted more than `deleted_before_days` ago, with their comments, votes and
+    revisions; one with an open report waits until a moderator has handled it. Returns (purged, waiting)."""
+    due = Summary.all_objects.filter(deleted_at__lt=timezone.now() - timedelta(days=deleted_before_days))
+    reported = due.filter(reports__status=Report.OPEN).distinct()
+    waiting = reported.count()
+    purged = list(due.exclude(pk__in=reported.values("pk")).values_list("pk", flat=True))
+    Summary.all_objects.filter(pk__in=purged).delete()
+    return len(purged), waiting
+
+
 def summary_rerender(*, summary: Summary) -> None:
-    """Bring stored HTML up to the current renderer (after the renderer or a cited paper changed)."""
-    with transaction.atomic():
-        # Only the rendering: a concurrent vote's score must survive, and nothing was edited.
-        _apply_rendering(summary, update_fields=["body_html", "rendered_version"])
+    """Bring stored HTML up to the current renderer (after the renderer or a cited paper changed).
+
+    A stored body over the rendering budget keeps the HTML it has: one hostile text must not stop a sweep."""
+    try:
+        with transaction.atomic():
+            # Only the rendering: a concurrent vote's score must survive, and nothing was edited.
+            _apply_rendering(summary, update_fields=["body_html", "rendered_version"])
+    except rendering.RenderingTooSlow:
+        logger.warning("Summary %s not re-rendered: over the rendering budget.", summary.pk)
 
 
 # Rows fetched at a time while re-rendering, so memory stays flat however many there are.

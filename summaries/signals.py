@@ -1,13 +1,14 @@
 """Receivers: every user gets a profile (so pages can show display names without checking), and readers who
-asked for a summary hear when a public one appears."""
+asked for a summary hear when a public one appears, and a vote clicked before logging in is cast on logging in."""
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from papers.signals import papers_written
 from shortscience.background import enqueue_on_commit
-from summaries import tasks
+from summaries import tasks, votes_after_login
 from summaries.models import Profile, Summary
 
 
@@ -31,8 +32,16 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
 
 
 @receiver(papers_written)
-def notify_authors_of_new_versions(sender, **kwargs):
-    """An import, harvest or fetch may have brought newer arXiv versions: tell the summaries' authors, after commit.
+def notify_authors_of_new_versions(sender, identifiers, **kwargs):
+    """An import, harvest or fetch of arXiv papers may have brought newer versions: tell the summaries' authors,
+    after commit. Papers with no arXiv id have no versions, so their writes ask nothing.
 
     With the broker down the task is dropped: the next write of papers finds the same summaries untold."""
-    enqueue_on_commit(tasks.outdated_summaries_notify)
+    if identifiers["arxiv_id"]:
+        enqueue_on_commit(tasks.outdated_summaries_notify)
+
+
+@receiver(user_logged_in)
+def cast_vote_clicked_before_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        votes_after_login.vote_cast_remembered(request, user)

@@ -38,7 +38,7 @@ class PaperSitemap(_RequestHostSitemap):
     def items(self):
         # Filtering before annotating: the latest change counts public summaries only.
         return (
-            Paper.objects.filter(summaries__is_hidden=False, summaries__is_private=False)
+            Paper.objects.filter(summaries__deleted_at__isnull=True, summaries__is_hidden=False, summaries__is_private=False)
             .annotate(last_modified=Max("summaries__updated_at"))
             .only("id", "arxiv_id", "doi", "bibtex_key")
             .order_by("id")
@@ -68,6 +68,7 @@ class ProfileSitemap(_RequestHostSitemap):
             get_user_model()
             .objects.filter(
                 is_active=True,
+                summaries__deleted_at__isnull=True,
                 summaries__is_hidden=False,
                 summaries__is_private=False,
                 summaries__is_anonymous=False,

@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from shortscience.background import TRANSIENT_FAILURE_RETRIES
-from summaries import following, notifications, pending, services, summary_requests, versions
+from summaries import following, notifications, pending, popularity, services, summary_requests, versions
 from summaries.models import Summary
 
 
@@ -45,3 +46,8 @@ def citing_summaries_rerender(paper_ids: list[int]) -> int:
 @shared_task(**TRANSIENT_FAILURE_RETRIES)
 def outdated_summaries_notify() -> int:
     return versions.outdated_summaries_notify()
+@shared_task
+def housekeeping_daily() -> tuple[int, int]:
+    """Purge summaries deleted long enough ago, and who-read-what records older than yesterday."""
+    purged, _ = services.summaries_purge(deleted_before_days=settings.SUMMARY_PURGE_AFTER_DAYS)
+    return purged, popularity.summary_views_purge()

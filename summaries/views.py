@@ -5,17 +5,18 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from papers import typesetting
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
+from shortscience.pagination import page_or_404
 from summaries import (
     comments,
     diffing,
@@ -31,6 +32,7 @@ from summaries import (
     services,
     summary_requests,
     versions,
+    votes_after_login,
 )
 from summaries.forms import CommentForm, PaperChoiceForm, ProfileForm, SummaryForm, SummaryImageForm
 from summaries.models import Comment, Follow, Summary, Vote
@@ -39,7 +41,8 @@ VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    """page_or_404, with the titles of the page's papers typeset (papers.typesetting)."""
+    page = page_or_404(request, queryset)
     typesetting.typeset_papers(page)
     return page
 
@@ -49,8 +52,17 @@ def feed(request):
     order = request.GET.get("order", "recent")
     if order not in selectors.FEED_ORDERINGS:
         order = "recent"
-    page = _page(request, selectors.feed_cards(order=order, viewer=request.user))
-    return render(request, "summaries/feed.html", {"page": page, "order": order})
+    # Only Top has a period: Recent is newest first anyway, and Popular already decays with age.
+    period = request.GET.get("period", "all") if order == "top" else "all"
+    if period not in selectors.FEED_PERIODS:
+        period = "all"
+    page = _page(request, selectors.feed_cards(order=order, period=period, viewer=request.user))
+    choices = {"order": order} if order != "recent" else {}
+    if period != "all":
+        choices["period"] = period
+    canonical = reverse("summaries:feed") + (f"?{urlencode(choices)}" if choices else "")
+    context = {"page": page, "order": order, "period": period, "periods": selectors.FEED_PERIODS, "canonical": canonical}
+    return render(request, "summaries/feed.html", context)
 
 
 def _summary_form_page(request, *, paper, form, summary=None, writing_again=False, status=200):
@@ -66,7 +78,11 @@ def _summary_form_page(request, *, paper, form, summary=None, writing_again=Fals
             form.add_error(None, str(limited))
             status = 429
         else:
-            preview = rendering.render(form.cleaned_data["body"])
+            try:
+                preview = rendering.render(form.cleaned_data["body"])
+            except rendering.RenderingTooSlow as too_slow:
+                form.add_error("body", str(too_slow))
+                status = _REFUSED_STATUS[type(too_slow)]
     context = {
         "paper": paper, "form": form, "summary": summary, "writing_again": writing_again, "preview": preview
     }
@@ -82,6 +98,10 @@ def _summary_form_initial(summary: Summary | None) -> dict:
         "is_private": summary.is_private,
         "base_revision": summary.revision,
     }
+
+
+# A refused save: the form comes back with the text as typed and the reason.
+_REFUSED_STATUS = {limits.RateLimited: 429, rendering.RenderingTooSlow: 422}
 
 
 def _summary_changes(form) -> dict:
@@ -144,10 +164,11 @@ def summary_create(request):
             try:
                 limits.rate_limit_check(request, action="edit" if writing_again else "summary")
                 summary = services.summary_save(paper=paper, author=request.user, **_summary_changes(form))
-            except limits.RateLimited as limited:
-                form.add_error(None, str(limited))  # the typed text stays in the form
+            except (limits.RateLimited, rendering.RenderingTooSlow) as refused:
+                form.add_error(None, str(refused))  # the typed text stays in the form
                 return _summary_form_page(
-                    request, paper=paper, form=form, summary=existing, writing_again=writing_again, status=429
+                    request, paper=paper, form=form, summary=existing, writing_again=writing_again,
+                    status=_REFUSED_STATUS[type(refused)],
                 )
             except services.EditConflict as conflict:
                 return _edit_conflict_page(request, form=form, current=conflict.current)
@@ -174,9 +195,11 @@ def summary_edit(request, pk: int):
             try:
                 limits.rate_limit_check(request, action="edit")
                 services.summary_update(summary=summary, editor=request.user, **_summary_changes(form))
-            except limits.RateLimited as limited:
-                form.add_error(None, str(limited))
-                return _summary_form_page(request, paper=summary.paper, form=form, summary=summary, status=429)
+            except (limits.RateLimited, rendering.RenderingTooSlow) as refused:
+                form.add_error(None, str(refused))
+                return _summary_form_page(
+                    request, paper=summary.paper, form=form, summary=summary, status=_REFUSED_STATUS[type(refused)]
+                )
             except services.EditConflict as conflict:
                 return _edit_conflict_page(request, form=form, current=conflict.current)
             messages.success(request, _saved_message(summary, created=False))
@@ -191,8 +214,12 @@ def summary_delete(request, pk: int):
     summary = _editable_summary(request, pk)
     if request.method == "POST":
         paper = summary.paper
-        summary.delete()
-        messages.success(request, "The summary is deleted.")
+        services.summary_delete(summary=summary, actor=request.user)
+        messages.success(
+            request,
+            "The summary is deleted: it is gone from every page, and its comments are kept in case a moderator "
+            f"restores it (ask within {settings.SUMMARY_PURGE_AFTER_DAYS} days).",
+        )
         return redirect(paper)
     return render(request, "summaries/summary_confirm_delete.html", {"summary": summary})
 
@@ -209,7 +236,11 @@ def summary_preview(request):
         limits.rate_limit_check(request, action="preview")
     except limits.RateLimited as limited:
         return HttpResponse(str(limited), status=429, content_type="text/plain; charset=utf-8")
-    return render(request, "summaries/_preview.html", {"preview": rendering.render(form.cleaned_data["body"])})
+    try:
+        preview = rendering.render(form.cleaned_data["body"])
+    except rendering.RenderingTooSlow as too_slow:
+        return HttpResponse(str(too_slow), status=422, content_type="text/plain; charset=utf-8")
+    return render(request, "summaries/_preview.html", {"preview": preview})
 
 
 def _share_token(request) -> str:
@@ -315,7 +346,34 @@ def summary_restore(request, pk: int):
     return redirect(summary)
 
 
-@login_required
+def _back_url(request, fallback: str) -> str:
+    """The page a button was pressed on (a same-site `next`), else `fallback`."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return fallback
+    return next_url
+
+
+@require_GET
+def summary_vote_after_login(request, pk: int):
+    """A visitor's vote button: the vote is kept in their session and cast once they log in or sign up.
+
+    A GET with no CSRF token, so the anonymous pages carrying these buttons can be cached whole; it writes
+    nothing but the session, and the vote itself waits for the visitor's own log-in (summaries.votes_after_login).
+    """
+    summary = get_object_or_404(Summary.objects.public(), pk=pk)
+    back = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = summary.get_absolute_url()
+    if request.user.is_authenticated:
+        return redirect(back)  # logged in meanwhile: their page has the real buttons
+    value = VOTE_VALUES.get(request.GET.get("value", ""))
+    if value:
+        votes_after_login.vote_remember(request, summary=summary, value=value)
+        messages.info(request, "Log in or sign up, and your vote is counted.")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': back})}")
+
+
 @require_POST
 def summary_vote(request, pk: int):
     summary = get_object_or_404(Summary.objects.public(), pk=pk)
@@ -323,6 +381,11 @@ def summary_vote(request, pk: int):
     if value is None:
         return HttpResponse("A vote is up, down or clear.", status=400, content_type="text/plain; charset=utf-8")
     wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if not request.user.is_authenticated:
+        login_url = f"{reverse('account_login')}?{urlencode({'next': _back_url(request, summary.get_absolute_url())})}"
+        if wants_json:
+            return JsonResponse({"error": "Log in to vote.", "login": login_url}, status=401)
+        return redirect(login_url)
     try:
         limits.rate_limit_check(request, action="vote")
     except limits.RateLimited as limited:
@@ -338,10 +401,7 @@ def summary_vote(request, pk: int):
     else:
         if wants_json:
             return JsonResponse({"score": score, "vote": value})
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = summary.get_absolute_url()
-    return redirect(next_url)
+    return redirect(_back_url(request, summary.get_absolute_url()))
 
 
 def profile_detail(request, username: str):
@@ -405,12 +465,12 @@ def comment_create(request, pk: int):
         return _comment_form_page(request, summary=summary, form=form)
     try:
         limits.rate_limit_check(request, action="comment")
-    except limits.RateLimited as limited:
-        form.add_error(None, str(limited))
+        comment = comments.comment_post(summary=summary, author=request.user, body=form.cleaned_data["body"], parent=parent)
+    except (limits.RateLimited, rendering.RenderingTooSlow) as refused:
+        form.add_error(None, str(refused))
         response = _comment_form_page(request, summary=summary, form=form)
-        response.status_code = 429
+        response.status_code = _REFUSED_STATUS[type(refused)]
         return response
-    comment = comments.comment_post(summary=summary, author=request.user, body=form.cleaned_data["body"], parent=parent)
     return redirect(comment.get_absolute_url())
 
 
@@ -419,7 +479,13 @@ def comment_edit(request, pk: int):
     comment = _own_comment(request, pk)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
-        comments.comment_edit(comment=comment, editor=request.user, body=form.cleaned_data["body"])
+        try:
+            comments.comment_edit(comment=comment, editor=request.user, body=form.cleaned_data["body"])
+        except rendering.RenderingTooSlow as too_slow:
+            form.add_error(None, str(too_slow))
+            response = _comment_form_page(request, summary=comment.summary, form=form, comment=comment)
+            response.status_code = _REFUSED_STATUS[type(too_slow)]
+            return response
         return redirect(comment.get_absolute_url())
     return _comment_form_page(request, summary=comment.summary, form=form, comment=comment)
 
@@ -523,11 +589,8 @@ def notifications_unsubscribe(request, token: str):
 
 
 def _redirect_back(request, fallback: str):
-    """Back to the page a community button was pressed on (a same-site `next`), else to `fallback`."""
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = fallback
-    return redirect(next_url)
+    """Back to the page a community button was pressed on, else to `fallback` (a URL or a URL name)."""
+    return redirect(_back_url(request, fallback))
 
 
 def _posted_paper(request) -> Paper | None:

@@ -6,6 +6,7 @@ else is mocked. Any request a test doesn't register fails as a connection error 
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -20,7 +21,7 @@ from summaries.models import Summary
 from tests.factories import PaperFactory
 
 DATA = Path(__file__).parent / "data"
-ARXIV_API_URL = "http://export.arxiv.org/api/query"
+ARXIV_API_URL = "https://export.arxiv.org/api/query"
 CROSSREF_API_URL = "https://api.crossref.org/works"
 
 
@@ -66,7 +67,7 @@ def arxiv_answers(external_http, arxiv_id: str, *, file: str | None = None, stat
 
 def crossref_answers(external_http, doi: str, *, file: str, status: int = 200):
     return external_http.get(
-        f"{CROSSREF_API_URL}/{doi}",
+        f"{CROSSREF_API_URL}/{quote(doi, safe='')}",
         body=(DATA / "crossref" / file).read_bytes(),
         status=status,
         content_type="application/json" if file.endswith(".json") else "text/plain",
@@ -260,7 +261,7 @@ def test_crossref_failures_are_told_apart(external_http, answer, error):
 
 
 def test_crossref_timeout(external_http):
-    external_http.get(f"{CROSSREF_API_URL}/10.1038/nature14539", body=requests.ReadTimeout("read timed out"))
+    external_http.get(f"{CROSSREF_API_URL}/10.1038%2Fnature14539", body=requests.ReadTimeout("read timed out"))
     with pytest.raises(crossref.CrossrefTimeout):
         crossref.fetch("10.1038/nature14539")
 
@@ -482,3 +483,53 @@ def test_a_contributor_over_the_limit_keeps_the_typed_summary(client, user, exte
 def test_an_unknown_bibtex_key_costs_no_fetch(client, db, few_fetches):
     for _ in range(3):
         assert client.get("/paper", {"bibtexKey": "journals/jmlr/Nobody11"}).status_code == 404
+
+
+# ---- Hostile or broken upstream metadata ------------------------------------------------------
+
+
+def test_the_arxiv_api_is_asked_over_https_by_default():
+    from shortscience import settings as project_settings
+
+    assert project_settings.ARXIV_API_URL.startswith("https://") or "ARXIV_API_URL" in __import__("os").environ
+    assert project_settings.CROSSREF_API_URL.startswith("https://") or "CROSSREF_API_URL" in __import__("os").environ
+
+
+@pytest.mark.parametrize("href", ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "data:text/html;base64,PHNjcmlwdD4="])
+def test_links_in_a_fetched_entry_that_are_not_web_addresses_are_never_linked(external_http, client, db, href):
+    feed = (DATA / "arxiv" / "1706.03762.xml").read_text()
+    feed = feed.replace('href="http://arxiv.org/abs/1706.03762v7"', f'href="{href}"').replace(
+        'href="http://arxiv.org/pdf/1706.03762v7"', f'href="{href}"'
+    )
+    arxiv_answers(external_http, "1706.03762", body=feed.encode())
+    paper = paper_get_or_fetch(parse("1706.03762"))
+    assert (paper.url, paper.pdf_url) == ("", "")
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "javascript:" not in page.lower() and "data:text" not in page
+    assert 'href="https://arxiv.org/abs/1706.03762"' in page and 'href="https://arxiv.org/pdf/1706.03762v7"' in page
+
+
+def test_a_stored_link_that_is_not_a_web_address_is_not_linked(client, db):
+    paper = PaperFactory(arxiv_id="1706.03762", url="javascript:alert(1)", pdf_url="javascript:alert(2)")
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert "javascript:" not in page
+    assert paper.abstract_url == "https://arxiv.org/abs/1706.03762"
+    assert paper.pdf_link.startswith("https://arxiv.org/pdf/1706.03762")
+
+
+def test_a_doi_with_dot_segments_is_asked_of_crossref_as_one_work_never_another_path(external_http, client, db):
+    external_http.get(f"{CROSSREF_API_URL}/10.5555%2F..%2F..%2Fmembers", body="Resource not found.", status=404)
+    response = client.get("/lookup/", {"q": "10.5555/../../members"})
+    assert response.status_code == 404
+    (call,) = external_http.calls
+    assert call.request.path_url == "/works/10.5555%2F..%2F..%2Fmembers"
+
+
+def test_a_fetched_record_too_large_to_store_is_refused_in_words(external_http, db):
+    feed = (DATA / "arxiv" / "1706.03762.xml").read_text()
+    start = feed.index("<summary>") + len("<summary>")
+    feed = feed[:start] + "word " * 5_000 + feed[start:]
+    arxiv_answers(external_http, "1706.03762", body=feed.encode())
+    with pytest.raises(PaperNotFound, match="too large to store .*abstract is longer than 20,000 characters"):
+        paper_get_or_fetch(parse("1706.03762"))
+    assert not Paper.objects.exists()

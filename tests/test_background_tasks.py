@@ -28,7 +28,7 @@ from papers.models import HarvestState
 from papers.services import PaperRecord, paper_upsert
 from shortscience.celery import app as celery_app
 from summaries import pending, rendering, tasks
-from summaries.models import Comment, Follow, Summary, SummaryRequest
+from summaries.models import Comment, Follow, Summary, SummaryRequest, SummaryView
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,15 +223,27 @@ def test_an_update_of_papers_nobody_cites_queues_nothing(paper, broker, caplog, 
     assert caplog.records == []
 
 
-def test_beat_runs_the_harvest_daily_and_the_digest_weekly():
+def test_beat_runs_the_harvest_and_housekeeping_daily_and_the_digest_weekly():
     celery_app.loader.import_default_modules()  # what a starting worker does: finds each app's tasks.py
     schedule = celery_app.conf.beat_schedule
     assert {entry["task"] for entry in schedule.values()} == {
         "papers.tasks.harvest_arxiv",
         "summaries.tasks.weekly_digest_send",
         "summaries.tasks.pending_notifications_send",
+        "summaries.tasks.housekeeping_daily",
     }
     assert {entry["task"] for entry in schedule.values()} <= set(celery_app.tasks)
+
+
+@pytest.mark.django_db
+def test_daily_housekeeping_purges_old_deletions_and_who_read_what(summary):
+    read = SummaryFactory()
+    SummaryView.objects.create(summary=read, reader="user:1", day=timezone.localdate() - timedelta(days=3))
+    SummaryView.objects.create(summary=read, reader="user:1", day=timezone.localdate())
+    Summary.all_objects.filter(pk=summary.pk).update(deleted_at=timezone.now() - timedelta(days=400))
+    assert tasks.housekeeping_daily.delay().get() == (1, 1)
+    assert not Summary.all_objects.filter(pk=summary.pk).exists()
+    assert SummaryView.objects.get().day == timezone.localdate()
 
 
 # --- What a lost task leaves owed ----------------------------------------------------------------

@@ -434,3 +434,15 @@ def test_the_comment_byline_helper(user, other_user, paper):
     Summary.objects.filter(pk=anonymous.pk).update(is_anonymous=False)
     anonymous.refresh_from_db()
     assert comments.comment_byline(comment=own, summary=anonymous) == comments.Byline("grace", "/user/grace/", True)
+
+
+def test_a_comment_over_the_rendering_budget_is_refused_and_kept(client, user, settings):
+    summary = SummaryFactory()
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 0.01
+    client.force_login(user)
+    body = ("We minimise $\\sum_i x_i^2$ over *all* `x`.\n\n- one\n- two\n\n" * 300)[:10_000]
+    response = client.post(f"/summary/{summary.pk}/comments/", {"body": body})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "took longer than" in html and "We minimise $\\sum_i x_i^2$" in html
+    assert not Comment.objects.exists()

@@ -214,6 +214,22 @@ def test_real_images_in_other_formats_are_refused(member, format):
     assert "not a PNG, JPEG, GIF or WebP" in response.json()["error"]
 
 
+# Two identical 1x1 frames of 600 s each: Pillow merges them into one frame of 1,200 s, past what GIF stores.
+GIF_WITH_TEN_MINUTE_FRAMES = (
+    b"GIF89a\x01\x00\x01\x00\x81\x00\x00\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    + b"!\xf9\x04\x00\x60\xea\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x08\x04\x00\x01\x04\x04\x00" * 2
+    + b";"
+)
+
+
+def test_an_animation_whose_frame_delays_cannot_be_stored_is_refused_in_words(member):
+    response = upload(member, GIF_WITH_TEN_MINUTE_FRAMES, name="slow.gif", content_type="image/gif")
+    assert response.status_code == 400
+    assert "frame delays are longer than an image can hold" in response.json()["error"]
+    assert not SummaryImage.objects.exists()
+
+
 def test_a_truncated_image_is_refused(member):
     data = noisy_png()
     response = upload(member, data[: len(data) // 2])

@@ -122,5 +122,37 @@ def test_page_lists_summaries_elsewhere_that_cite_this_paper(client, paper, nade
     assert "The Neural Autoregressive Distribution Estimator" in html
 
 
+def test_the_page_shows_five_citing_summaries_as_excerpts_and_links_to_all(client, paper, settings):
+    settings.FEED_PAGE_SIZE = 4
+    long_text = " ".join(f"word{n}" for n in range(400))
+    for n in range(7):
+        SummaryFactory(body=f"Citing number {n} \\cite{{1601.06759}}. {long_text}", score=n)
+    html = client.get("/paper/1601.06759/").content.decode()
+    assert [n for n in range(7) if f"Citing number {n} " in html] == [2, 3, 4, 5, 6]  # the best five
+    assert "word399" not in html and html.count("Read more") == 5
+    assert 'href="/paper/1601.06759/cited-by/">See all summaries that cite this paper</a>' in html
+
+    first = client.get("/paper/1601.06759/cited-by/").content.decode()
+    second = client.get("/paper/1601.06759/cited-by/?page=2").content.decode()
+    assert [n for n in range(7) if f"Citing number {n} " in first] == [3, 4, 5, 6]
+    assert [n for n in range(7) if f"Citing number {n} " in second] == [0, 1, 2]
+    assert client.get("/paper/1601.06759/cited-by/?page=3").status_code == 404
+    assert client.get("/paper/arXiv:1601.06759v2/cited-by/")["Location"] == "/paper/1601.06759/cited-by/"
+
+
+def test_five_citing_summaries_need_no_see_all(client, paper):
+    for n in range(5):
+        SummaryFactory(body=f"Citing number {n} \\cite{{1601.06759}}.")
+    html = client.get("/paper/1601.06759/").content.decode()
+    assert html.count("Citing number") == 5 and "See all summaries that cite" not in html
+
+
+def test_the_paper_page_shows_its_own_summaries_whole(client, paper):
+    long_text = " ".join(f"word{n}" for n in range(400))
+    SummaryFactory(paper=paper, body=long_text)
+    html = client.get("/paper/1601.06759/").content.decode()
+    assert "word399" in html and "Read more" not in html
+
+
 def test_paper_without_summaries_invites_the_first(client, paper):
     assert "Be the first to summarize this paper." in client.get("/paper/1601.06759/").content.decode()

@@ -1,13 +1,18 @@
 """The summary renderer: what Markdown, math, \\cite and hostile HTML become on the page."""
 
+import random
 import re
+import threading
+import time
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 
 from summaries import katex, rendering
+from summaries.render_budget import RenderingTooSlow, render_budget
 from summaries.rendering import render
 from tests.factories import PaperFactory
 
@@ -181,13 +186,18 @@ def test_markdown(source, expected):
 @pytest.mark.parametrize(
     "source, heading",
     [
-        ("# One", "<h3>One</h3>"),
-        ("## Two", "<h4>Two</h4>"),
-        ("### Three", "<h5>Three</h5>"),
-        ("#### Four", "<h6>Four</h6>"),
-        ("###### Six", "<h6>Six</h6>"),
-        ("Setext\n======", "<h3>Setext</h3>"),
-        ("Setext\n------", "<h4>Setext</h4>"),
+        ("# One", "<h2>One</h2>"),
+        ("# One\n\n## Two", "<h2>One</h2>\n<h3>Two</h3>"),
+        ("# One\n\n## Two\n\n### Three\n\n#### Four\n\n##### Five", "<h2>One</h2>\n<h3>Two</h3>\n<h4>Three</h4>\n<h5>Four</h5>\n<h6>Five</h6>"),
+        ("Setext\n======", "<h2>Setext</h2>"),
+        # What stands above the text is an h1 (the permalink) or an h2 (a card, a section): the first
+        # heading is an h2, and none skips a level below the one before it.
+        ("## Two", "<h2>Two</h2>"),
+        ("###### Six", "<h2>Six</h2>"),
+        ("Setext\n------", "<h2>Setext</h2>"),
+        ("## Two\n\n### Three", "<h2>Two</h2>\n<h3>Three</h3>"),
+        ("# One\n\n### Three\n\n#### Four\n\n## Two", "<h2>One</h2>\n<h3>Three</h3>\n<h4>Four</h4>\n<h3>Two</h3>"),
+        ("# A\n\n##### deep\n\n###### deeper", "<h2>A</h2>\n<h3>deep</h3>\n<h4>deeper</h4>"),
     ],
 )
 def test_headings_never_outrank_the_pages_own(source, heading):
@@ -416,7 +426,7 @@ def test_text_without_identifiers_needs_no_query(django_assert_num_queries):
 # ---- Sanitizing ---------------------------------------------------------------------------------
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub", "code", "pre",
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del", "sup", "sub", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "img", "span", "div", "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
@@ -510,6 +520,13 @@ def test_only_urls_in_prose_become_links(source):
 # ---- Hostile input cannot tie up the server --------------------------------------------------
 
 
+@pytest.fixture
+def no_render_budget(settings):
+    """What the defusers make of a body, however long this busy machine takes to render it (the budget is tested below)."""
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = None
+
+
+@pytest.mark.usefixtures("no_render_budget")
 def test_a_pile_of_unclosed_brackets_is_defused_before_markdown_sees_it():
     # Python-Markdown alone takes minutes on 20,000 of these; only 32 stay brackets it would scan from.
     rendered = html("[" * 20_000)
@@ -517,6 +534,7 @@ def test_a_pile_of_unclosed_brackets_is_defused_before_markdown_sees_it():
     assert rendered.count("&#91;") == 20_000 - 32
 
 
+@pytest.mark.usefixtures("no_render_budget")
 def test_a_pile_of_tags_that_never_close_is_defused_before_markdown_sees_it():
     # The standard library's HTMLParser scans to the end from each: 20,000 "<a " took 32 s.
     defused = rendering._defuse_unclosed_tags("<a " * 20_000)
@@ -546,17 +564,19 @@ def test_math_past_the_cap_renders_the_same():
 
 
 @pytest.mark.parametrize(
-    "pile, opener, defused",
+    "pile, opener, defused, kept",
     [
-        ("\\(" * 2_000, "\\(", "&#40;"),  # arithmatex would look for "\)" from each
-        ("\\[x " * 2_000, "\\[", "&#91;"),
-        ("[a](" * 2_000, "](", "]&#40;"),  # Python-Markdown would balance each address's parentheses
-        ("[a](x) [b](" * 2_000, "[b](", "[b]&#40;"),
+        # arithmatex would look for "\)" from each
+        ("\\(" * 2_000, "\\(", "&#40;", rendering._MAX_UNCLOSED_MATH_OPENERS),
+        ("\\[x " * 2_000, "\\[", "&#91;", rendering._MAX_UNCLOSED_MATH_OPENERS),
+        # Python-Markdown would balance each address's parentheses
+        ("[a](" * 2_000, "](", "]&#40;", rendering._MAX_UNCLOSED_OPENERS),
+        ("[a](x) [b](" * 2_000, "[b](", "[b]&#40;", rendering._MAX_UNCLOSED_OPENERS),
     ],
 )
-def test_piles_of_openers_that_nothing_closes_are_defused(pile, opener, defused):
+def test_piles_of_openers_that_nothing_closes_are_defused(pile, opener, defused, kept):
     result = rendering._defuse_unclosed_openers(pile)
-    assert result.count(defused) == pile.count(opener) - rendering._MAX_UNCLOSED_OPENERS
+    assert result.count(defused) == pile.count(opener) - kept
 
 
 @pytest.mark.parametrize(
@@ -565,7 +585,7 @@ def test_piles_of_openers_that_nothing_closes_are_defused(pile, opener, defused)
         " ".join(f"\\({n} + 1\\)" for n in range(100)),  # closed math
         " ".join(f"[link {n}](https://example.org/{n})" for n in range(100)),  # closed links
         " ".join(f"[link {n}](https://example.org/wiki/A_(b))" for n in range(100)),  # nested parentheses
-        "\\(" * 20 + "[a](" * 20,  # unclosed, but a few
+        "\\(" * 4 + "[a](" * 30,  # unclosed, but a few
     ],
 )
 def test_ordinary_math_and_links_are_not_defused(source):
@@ -579,6 +599,7 @@ def test_defused_openers_still_show_as_typed():
     assert unescape(html("\\(" * 100)) == f"<p>{'(' * 100}</p>"
 
 
+@pytest.mark.usefixtures("no_render_budget")
 @pytest.mark.parametrize("source", ["1. " * 20_000, "- " * 1 + "1. " * 5_000, "+ " * 30_000])
 def test_blocks_nested_past_pythons_recursion_limit_come_back_as_plain_text(source):
     rendered = render(source)
@@ -588,3 +609,126 @@ def test_blocks_nested_past_pythons_recursion_limit_come_back_as_plain_text(sour
 def test_half_open_intervals_in_many_paragraphs_stay_math():
     source = "\n\n".join(f"Interval ${n}: [0, 1)$ here." for n in range(60))
     assert "&#91;" not in html(source)
+
+
+# ---- A hard time budget: whatever the text, rendering gives up in time -------------------------
+
+# Ordinary prose, math, lists and citations: no hostile pattern, just long, so that it reliably takes
+# longer than a tiny budget and shows the budget cutting a real render short.
+LONG_ORDINARY_BODY = ("## Method\n\nWe minimise $\\sum_i x_i^2$ over *all* `x` with [a link](https://example.org).\n\n- one\n- two\n\n" * 600)[:60_000]
+
+
+def test_a_render_over_its_budget_is_stopped_and_refused(settings):
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 0.02
+    started = time.monotonic()
+    with pytest.raises(RenderingTooSlow, match="longer than 0.02 seconds"):
+        render(LONG_ORDINARY_BODY)
+    assert time.monotonic() - started < 1
+
+
+def test_a_render_within_its_budget_is_untouched_and_leaves_nothing_behind(settings):
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 0.3
+    for _ in range(50):
+        assert render("A *short* summary with $x^2$.").html.startswith("<p>")
+    time.sleep(0.4)  # no timer left to fire into whatever runs next
+
+
+def test_the_budget_stops_pure_python_in_any_thread():
+    outcome = []
+
+    def spin():
+        try:
+            with render_budget(0.05):
+                while True:
+                    pass
+        except RenderingTooSlow:
+            outcome.append("stopped")
+
+    worker = threading.Thread(target=spin)
+    worker.start()
+    worker.join(timeout=2)
+    assert outcome == ["stopped"]
+
+
+@pytest.mark.parametrize("pattern", ["``a`", "a\n=\n", "a\n===\n", "# h\n", "[", "<div>", "\\(", "[a](", "1. ", "*a"])
+def test_every_hostile_body_of_the_maximum_length_is_done_within_two_seconds(pattern, settings):
+    """Rendered or refused, the worker is free again in time: no single step outlasts the budget by much.
+    (A shorter budget than production's leaves room for a busy test machine; bench/bench_render_worst.py has
+    the figures on an idle one.)"""
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 0.5
+    body = (pattern * (60_000 // len(pattern) + 1))[:60_000]
+    started = time.monotonic()
+    try:
+        render(body)
+    except RenderingTooSlow:
+        pass
+    assert time.monotonic() - started < 2
+
+
+
+def _markdown_html(text: str, *, original_code_spans: bool) -> str:
+    md = rendering._markdown(rendering._Citations())
+    if original_code_spans:
+        md.inlinePatterns.register(BacktickInlineProcessor(BACKTICK_RE), "backtick", 190)
+    return md.convert(text)
+
+
+def test_code_spans_are_found_exactly_as_python_markdown_finds_them():
+    """summaries.code_spans indexes backtick runs instead of scanning; on any text it must agree with Python-Markdown."""
+    generator = random.Random(11)
+    for _ in range(2_000):
+        text = "".join(generator.choice("```` ab\\\n*[]") for _ in range(generator.randint(1, 50)))
+        assert _markdown_html(text, original_code_spans=False) == _markdown_html(text, original_code_spans=True), text
+
+
+def test_deeply_nested_typed_tags_are_defused_before_the_sanitizer_sees_them():
+    defused = rendering._defuse_deep_tags("<div>" * 1_000 + "text" + "</div>" * 1_000)
+    assert defused.count("<div>") == rendering._MAX_TAG_DEPTH
+    assert rendering._defuse_deep_tags("<p>a<br>b</p>" * 200) == "<p>a<br>b</p>" * 200  # closed and void tags stay
+
+
+def test_a_run_of_setext_headings_becomes_blocks_of_their_own_and_renders_the_same():
+    source = "Title\n===\nText " * 40
+    assert rendering._defuse_setext_runs(source).count("===\n\n") == 40
+    undefused = rendering._sanitize(rendering._markdown(rendering._Citations()).convert(source))
+    assert html(source) == undefused
+
+
+def test_unmatched_backticks_no_longer_take_quadratic_time():
+    started = time.monotonic()
+    _markdown_html("``a`" * 15_000, original_code_spans=False)  # Python-Markdown's own scan: 24 s
+    assert time.monotonic() - started < 1.5
+
+
+def test_formulas_still_untypeset_when_the_budget_runs_out_are_shown_as_their_source():
+    """Typesetting is linear but 60,000 characters can hold thousands of distinct formulas: past the budget
+    they are shown as TeX instead of holding the worker, and the text is still saved."""
+    sanitized = rendering._render("First $x^2$, then $y_1$.").html
+    html = katex.typeset_formulas(sanitized, deadline=time.monotonic() - 1)
+    assert html.count('class="math-error" title="past the time for typesetting this text"') == 2
+    assert "\\(x^2\\)" in html and "katex" not in html
+    assert "katex" in katex.typeset_formulas(sanitized, deadline=time.monotonic() + 60)
+
+
+
+def test_the_budget_holds_when_its_interruption_lands_where_python_drops_it():
+    """Python reports and drops an exception raised in a weakref callback; the budget raises again until one lands."""
+    import weakref
+
+    class Holder:
+        pass
+
+    references = []
+
+    def spin_mostly_inside_callbacks(rounds: int) -> None:
+        for _ in range(rounds):
+            holder = Holder()
+            references.append(weakref.ref(holder, lambda reference: sum(range(9_000))))
+            del holder  # the callback runs now: nine tenths of the time is spent in callbacks
+            sum(range(1_000))
+
+    started = time.monotonic()
+    with pytest.raises(RenderingTooSlow):
+        with render_budget(0.05):
+            spin_mostly_inside_callbacks(rounds=20_000)  # seconds of work if never stopped
+    assert time.monotonic() - started < 1.5  # without raising again: the whole loop, 2.4 s here

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from summaries import rendering
+from summaries import excerpts, rendering
 from summaries.comments import comment_delete, comment_post
 from summaries.models import Comment, Summary
 from tests.factories import PaperFactory, SummaryFactory
@@ -25,7 +25,7 @@ def tamper(summaries, **fields) -> None:
 
 def test_summaries_from_an_older_renderer_are_rendered_again(make_summaries):
     stale, current = make_summaries(3), make_summaries(2)
-    tamper(stale, body_html="<p>old</p>", rendered_version=0)
+    tamper(stale, body_html="<p>old</p>", excerpt_html="", rendered_version=0)
     tamper(current, body_html="<p>hand-edited</p>")
 
     stdout, stderr = rerender()
@@ -34,6 +34,7 @@ def test_summaries_from_an_older_renderer_are_rendered_again(make_summaries):
     assert "3/3" in stderr
     for summary in Summary.objects.filter(pk__in=[s.pk for s in stale]):
         assert summary.body_html == rendering.render(summary.body).html
+        assert summary.excerpt_html == excerpts.excerpt(summary.body_html).html
         assert summary.rendered_version == rendering.RENDERER_VERSION
     assert set(Summary.objects.filter(pk__in=[s.pk for s in current]).values_list("body_html", flat=True)) == {
         "<p>hand-edited</p>"

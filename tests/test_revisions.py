@@ -61,7 +61,7 @@ def test_an_admin_edit_is_a_revision_too(admin_client, user, paper):
     summary = SummaryFactory(paper=paper, author=user, body="Before.")
     admin_client.post(
         f"/admin/summaries/summary/{summary.pk}/change/",
-        {"paper": paper.pk, "author": user.pk, "body": "After **admin**.", "is_anonymous": "", "is_private": ""},
+        {"paper": paper.pk, "author": user.pk, "body": "After **admin**.", "is_anonymous": "", "is_private": "", "base_revision": 1},
     )
     summary.refresh_from_db()
     assert summary.body == "After **admin**." and summary.revision == 2

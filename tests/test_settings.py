@@ -36,3 +36,38 @@ def test_production_requires_allowed_hosts():
     result = manage("check", **{**PRODUCTION, "DJANGO_ALLOWED_HOSTS": ""})
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
+
+
+# ---- Content-Security-Policy ----------------------------------------------------------------------
+
+
+def policy(header: str) -> dict[str, list[str]]:
+    return {name: sources for name, *sources in (part.split() for part in header.split(";") if part.strip())}
+
+
+def test_every_response_carries_a_strict_content_security_policy(client, db):
+    for path in ["/", "/no-such-page/", "/admin/login/", "/accounts/login/", "/robots.txt"]:
+        directives = policy(client.get(path)["Content-Security-Policy"])
+        assert directives["default-src"] == ["'self'"]
+        assert directives["script-src"] == ["'self'"]  # no inline script, no eval, no other host
+        assert directives["style-src"] == ["'self'"]
+        assert (directives["object-src"], directives["base-uri"], directives["frame-ancestors"]) == (["'none'"],) * 3
+        assert directives["form-action"] == ["'self'"]
+
+
+def test_social_log_in_providers_are_allowed_as_form_targets_only_when_configured():
+    result = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])",
+        GITHUB_CLIENT_ID="id", GITHUB_SECRET="secret",
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[\"'self'\", 'https://github.com']", result.stderr
+
+
+def test_report_only_mode_sends_the_same_policy_without_enforcing_it():
+    code = (
+        "from django.conf import settings; "
+        "print(hasattr(settings, 'CONTENT_SECURITY_POLICY'), "
+        "settings.CONTENT_SECURITY_POLICY_REPORT_ONLY['DIRECTIVES']['report-uri'])"
+    )
+    result = manage("shell", "-c", code, CSP_REPORT_ONLY="1", CSP_REPORT_URI="https://reports.example/csp")
+    assert result.stdout.strip().splitlines()[-1] == "False ['https://reports.example/csp']", result.stderr

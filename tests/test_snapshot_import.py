@@ -326,6 +326,18 @@ def test_a_record_the_database_refuses_is_reported_and_the_rest_of_its_batch_goe
     assert "4 bad lines" in stdout
 
 
+def test_an_oversized_abstract_is_reported_with_its_line_and_the_rest_goes_in(db, tmp_path):
+    snapshot = tmp_path / "snapshot.jsonl"
+    snapshot.write_bytes(
+        snapshot_line(id="0704.0001", title="Fine")
+        + snapshot_line(id="0704.0002", title="Huge", abstract="x" * 10_000_000)
+        + snapshot_line(id="0704.0003", title="Fine too")
+    )
+    stdout, stderr = import_snapshot(snapshot)
+    assert "snapshot.jsonl:2: 0704.0002: not saved: " in stderr and "abstract is longer than 20,000 characters" in stderr
+    assert set(Paper.objects.values_list("arxiv_id", flat=True)) == {"0704.0001", "0704.0003"}
+
+
 def test_a_missing_file_is_a_command_error(db):
     with pytest.raises(CommandError, match="Cannot read"):
         import_snapshot("/nonexistent/snapshot.jsonl")

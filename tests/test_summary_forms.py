@@ -296,3 +296,37 @@ def test_permalink_shows_the_card_and_hidden_summaries_are_404_for_others(client
 
 def test_unknown_summary_is_404(client, db):
     assert client.get("/summary/999999/").status_code == 404
+
+
+# ---- A text that takes too long to format is refused, never lost --------------------------------
+
+SLOW_BODY = ("## Method\n\nWe minimise $\\sum_i x_i^2$ over *all* `x`.\n\n- one\n- two\n\n" * 900)[:60_000]
+
+
+@pytest.mark.parametrize("button", ["publish", "preview"])
+def test_a_text_over_the_rendering_budget_is_refused_with_a_message_and_kept(client, user, paper, settings, button):
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 0.01
+    client.force_login(user)
+    response = client.post("/summaries/new/?paper=1601.06759", {"body": SLOW_BODY, button: "1"})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "took longer than 0.01 seconds to format" in html
+    assert "We minimise $\\sum_i x_i^2$" in html  # the textarea still holds it
+    assert Summary.objects.count() == 0
+
+
+def test_an_edit_over_the_rendering_budget_changes_nothing(client, user, paper, settings):
+    summary = SummaryFactory(author=user, paper=paper, body="Old text")
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 0.01
+    client.force_login(user)
+    response = client.post(f"/summary/{summary.pk}/edit/", {"body": SLOW_BODY, "base_revision": summary.revision})
+    assert response.status_code == 422 and "took longer than" in response.content.decode()
+    summary.refresh_from_db()
+    assert summary.body == "Old text"
+
+
+def test_the_live_preview_of_a_text_over_the_budget_says_so(client, user, paper, settings):
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 0.01
+    client.force_login(user)
+    response = client.post("/summaries/preview/", {"body": SLOW_BODY})
+    assert response.status_code == 422 and "took longer than" in response.content.decode()

@@ -238,6 +238,34 @@ def test_a_batch_with_a_record_without_identifier_is_refused_before_anything_is_
     assert not Paper.objects.exists()
 
 
+@pytest.mark.parametrize("link", ["javascript:alert(1)", " JAVASCRIPT:alert(1)", "data:text/html,x", "vbscript:x", "//evil.example/"])
+def test_links_that_are_not_web_addresses_are_dropped_and_the_paper_kept(link):
+    papers_upsert([arxiv_record(url=link, pdf_url=link, abstract="Kept")])
+    paper = Paper.objects.get()
+    assert (paper.url, paper.pdf_url, paper.abstract) == ("", "", "Kept")
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"abstract": "x" * 20_001}, "abstract is longer than 20,000 characters"),
+        ({"title": "x" * 1_001}, "title is longer than 1,000 characters"),
+        ({"authors": ["A. Author"] * 3_001}, "more than 3,000 authors"),
+        ({"authors": ["x" * 301]}, "a name longer than 300"),
+        ({"categories": ["cs.LG"] * 51}, "more than 50 categories"),
+    ],
+)
+def test_metadata_larger_than_the_site_stores_is_refused(values, message):
+    with pytest.raises(ValueError, match=f"Record 1 .*{message}"):
+        papers_upsert([arxiv_record(**values)])
+    assert not Paper.objects.exists()
+
+
+def test_metadata_at_its_size_limits_is_stored():
+    papers_upsert([arxiv_record(title="t" * 1_000, abstract="a" * 20_000, authors=["n" * 300] * 3_000)])
+    assert len(Paper.objects.get().abstract) == 20_000
+
+
 def test_a_value_too_long_for_its_column_is_refused():
     with pytest.raises(ValueError, match="doi is longer than 300"):
         papers_upsert([arxiv_record(doi="10.1000/" + "x" * 300)])

@@ -11,7 +11,8 @@
   function enhanceVotes() {
     document.addEventListener("submit", function (event) {
       var form = event.target;
-      if (!form.classList || !form.classList.contains("vote-form")) return;
+      // A visitor's vote goes through the plain form: the server keeps it while they log in.
+      if (!form.classList || !form.classList.contains("vote-form") || form.hasAttribute("data-login-first")) return;
       event.preventDefault();
       var button = event.submitter;
       var body = new FormData(form);
@@ -151,7 +152,46 @@
     });
   }
 
+  // The header's "Menu" link (a #site-menu anchor that works without JavaScript) becomes a toggle button.
+  function enhanceMenu() {
+    var toggle = document.querySelector(".menu-toggle");
+    var header = document.querySelector(".site-header");
+    if (!toggle || !header) return;
+    toggle.setAttribute("role", "button");
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.addEventListener("click", function (event) {
+      event.preventDefault();
+      var open = header.classList.toggle("menu-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    // A link announced as a button answers the space bar too.
+    toggle.addEventListener("keydown", function (event) {
+      if (event.key === " ") { event.preventDefault(); toggle.click(); }
+    });
+  }
+
+  // A formula wider than its column scrolls sideways; keyboard users can scroll it only if it takes focus.
+  function letWideFormulasTakeFocus() {
+    Array.prototype.forEach.call(document.querySelectorAll(".summary-body div.arithmatex"), function (box) {
+      if (box.scrollWidth > box.clientWidth) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "group");
+        box.setAttribute("aria-label", "Formula, scrolls sideways");
+      } else {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
+  // Once the page (fonts included) has loaded, and again whenever the window changes size.
+  window.addEventListener("load", letWideFormulasTakeFocus);
+  window.addEventListener("resize", letWideFormulasTakeFocus);
+
   document.addEventListener("DOMContentLoaded", function () {
+    letWideFormulasTakeFocus();
+    enhanceMenu();
     enhanceVotes();
     enhancePreview();
     enhanceImageUpload();

@@ -84,3 +84,64 @@ def log_in(page, live_server):
         page.context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
 
     return log_in_as
+
+
+@pytest.fixture
+def axe_check(page):
+    """axe_check() runs axe-core (the copy axe-playwright-python ships, no CDN) on `page` and returns its
+    serious and critical violations as readable lines ("rule (impact): selector")."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check() -> list[str]:
+        results = axe.run(page).response
+        return [
+            f"{violation['id']} ({violation['impact']}): {node['target']} {node.get('failureSummary', '')[:200]}"
+            for violation in results["violations"]
+            if violation["impact"] in ("serious", "critical")
+            for node in violation["nodes"]
+        ]
+
+    return check
+
+
+@pytest.fixture
+def reading_site():
+    """A small site with one of everything a page type shows: a paper with a long summary (math, a list, a
+    table, headings, a \\cite), a citing summary with a comment, two revisions, a follow, a request."""
+    from datetime import date
+
+    from summaries import comments, following, services, summary_requests
+    from tests.factories import PaperFactory, SummaryFactory, UserFactory
+
+    author = UserFactory(username="kaiming")
+    author.profile.display_name = "Kaiming He"
+    author.profile.save()
+    reader = UserFactory(username="ada", is_staff=True)
+    reader.profile.display_name = "Ada Lovelace-Byron, Countess of Lovelace"
+    reader.profile.save()
+    paper = PaperFactory(
+        title="Deep Residual Learning for Image Recognition",
+        authors=["Kaiming He", "Xiangyu Zhang", "Shaoqing Ren", "Jian Sun"],
+        arxiv_id="1512.03385",
+        venue="CVPR",
+        year=2016,
+        published=date(2015, 12, 10),
+        bibtex_key="DBLP:journals/corr/HeZRS15-and-a-very-long-tail",
+        abstract="Deeper neural networks are more difficult to train. We present a residual learning framework.",
+    )
+    cited = PaperFactory(title="Batch Normalization", arxiv_id="1502.03167", published=date(2015, 2, 11))
+    body = (
+        "# The idea\n\nLearn residuals $F(x) = H(x) - x$ instead of $H(x)$, as \\cite{1502.03167} normalizes.\n\n"
+        "## Why it works\n\n- identity shortcuts\n- no extra parameters\n\n"
+        "| depth | error |\n|---|---|\n| 34 | 7.4 |\n| 152 | 4.5 |\n\n"
+        "$$y = \\mathcal{F}(x, \\{W_i\\}) + x$$\n\n" + "More detail. " * 80
+    )
+    summary = SummaryFactory(paper=paper, author=author, body=body)
+    services.summary_update(summary=summary, editor=author, body=body + "\n\nEdited.", base_revision=summary.revision)
+    citing = SummaryFactory(paper=cited, author=author, body="Residual nets \\cite{1512.03385} train deeper.")
+    comments.comment_post(summary=summary, author=reader, body="Clear, thanks: $x$.", parent=None)
+    following.follow_create(follower=reader, target=following.follow_target(kind="paper", paper=paper, name=""))
+    summary_requests.summary_request_create(paper=PaperFactory(title="Attention Is All You Need"), requester=reader)
+    return {"author": author, "reader": reader, "paper": paper, "summary": summary, "citing": citing}

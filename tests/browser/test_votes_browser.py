@@ -51,3 +51,20 @@ def test_your_own_summary_shows_its_score_without_buttons(live_server, page, log
     card = page.locator(f"#summary-{summary.pk}")
     expect(card.locator(".score")).to_have_text("0")
     expect(card.locator(".vote-up")).to_have_count(0)
+
+
+def test_a_visitor_clicks_upvote_logs_in_and_the_vote_is_counted(live_server, page, summary):
+    reader = UserFactory(username="grace")
+    page.goto(f"{live_server.url}/")
+    up = page.locator(f"#summary-{summary.pk} .vote-up")
+    assert up.get_attribute("title") == "Log in to upvote"
+    up.click()
+    assert "/accounts/login/" in page.url
+    page.fill("input[name=login]", reader.username)
+    page.fill("input[name=password]", "correct horse battery staple")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(f"{live_server.url}/#summary-{summary.pk}")
+    expect(page.locator(".messages")).to_contain_text("Your upvote is counted.")
+    expect(page.locator(f"#summary-{summary.pk} .score")).to_have_text("1")
+    expect(page.locator(f"#summary-{summary.pk} .vote-up")).to_have_attribute("aria-pressed", "true")
+    assert Vote.objects.get().voter == reader

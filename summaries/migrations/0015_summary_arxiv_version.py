@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('summaries', '0008_comment_notified_at'),
+        ('summaries', '0011_public_index_leaves_out_deleted'),
     ]
 
     operations = [

@@ -1,0 +1,134 @@
+"""A card's excerpt of a summary: its first blocks of rendered HTML, about EXCERPT_CHARACTERS of text.
+
+Computed once at save time from the sanitized HTML (never per request) and stored beside it. Blocks are
+taken whole, so a formula, a list, a table or a code block is never cut in half; only a paragraph's own
+text may be cut, at a space between words, never inside a link, a formula or any other inline element.
+"""
+
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+EXCERPT_CHARACTERS = 600
+# A paragraph is cut only when it runs this far past the budget: cutting a few words saves nothing.
+_CUT_SLACK = 200
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_VOID = {"br", "hr", "img", "wbr", "input", "meta", "link", "source", "col", "area", "base", "embed", "param", "track"}
+_ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    html: str
+    is_whole: bool  # the excerpt is the whole summary: nothing more to read
+
+
+@dataclass
+class _Block:
+    tag: str
+    start: int
+    end: int = 0
+    text_length: int = 0
+    # (start, end, text before it) of each run of text lying directly inside the block: the only
+    # places a cut may fall. None for blocks that are never cut.
+    own_text: list[tuple[int, int, int]] | None = None
+
+
+class _BlockScanner(HTMLParser):
+    """Finds the top-level elements of an HTML fragment, with their offsets and the length of their text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.blocks: list[_Block] = []
+        self._depth = 0
+        self._line_offsets = [0]
+        for line in html.splitlines(keepends=True):
+            self._line_offsets.append(self._line_offsets[-1] + len(line))
+        self.feed(html)
+        self.close()
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_offsets[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if self._depth == 0:
+            self.blocks.append(_Block(tag=tag, start=self._offset(), own_text=[] if tag == "p" else None))
+        if tag in _VOID:
+            self._close_top_level_void()
+        else:
+            self._depth += 1
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if self._depth == 0:
+            self.blocks.append(_Block(tag=tag, start=self._offset()))
+        self._close_top_level_void()
+
+    def _close_top_level_void(self) -> None:
+        if self._depth == 0:
+            self.blocks[-1].end = self._offset() + len(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        self._depth = max(self._depth - 1, 0)
+        if self._depth == 0 and self.blocks:
+            self.blocks[-1].end = self._offset() + len(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self._count_text(len(data), own_length=len(data))
+
+    def handle_entityref(self, name: str) -> None:
+        self._count_text(1)
+
+    def handle_charref(self, name: str) -> None:
+        self._count_text(1)
+
+    def _count_text(self, length: int, own_length: int = 0) -> None:
+        if self._depth == 0 or not self.blocks:
+            return  # whitespace between blocks
+        block = self.blocks[-1]
+        if own_length and self._depth == 1 and block.own_text is not None:
+            start = self._offset()
+            block.own_text.append((start, start + own_length, block.text_length))
+        block.text_length += length
+
+
+def excerpt(html: str, *, characters: int = EXCERPT_CHARACTERS) -> Excerpt:
+    """The first whole blocks of `html` holding about `characters` of text (a heading brings the block after it)."""
+    blocks = [block for block in _BlockScanner(html).blocks if block.end > block.start]
+    taken: list[str] = []
+    text_so_far = 0
+    for index, block in enumerate(blocks):
+        budget = characters - text_so_far
+        follows_heading = index > 0 and blocks[index - 1].tag in _HEADINGS and len(taken) == index
+        if taken and budget <= 0 and not follows_heading:
+            break
+        if block.tag == "p" and block.text_length > max(budget, characters // 2) + _CUT_SLACK:
+            cut = _cut_paragraph(html, block, max(budget, characters // 2))
+            if cut is not None:
+                taken.append(cut)
+                return Excerpt(html="\n".join(taken), is_whole=False)
+        if taken and block.text_length > budget + _CUT_SLACK and not follows_heading:
+            break  # a list, a table, a formula or a long paragraph too big for what is left: stop before it
+        taken.append(html[block.start : block.end])
+        text_so_far += block.text_length
+    is_whole = len(taken) == len(blocks)
+    return Excerpt(html=html if is_whole else "\n".join(taken), is_whole=is_whole)
+
+
+def _cut_paragraph(html: str, block: _Block, budget: int) -> str | None:
+    """The paragraph's beginning up to a space near `budget` characters of its text, closed with an ellipsis.
+
+    Text in child elements counts towards the budget but is never cut: only the paragraph's own text is.
+    """
+    for start, end, text_before in block.own_text or []:
+        if text_before + (end - start) < budget:
+            continue
+        room = max(budget - text_before, 0)
+        space = html.rfind(" ", start, start + room + 1)
+        if space <= start:
+            space = html.find(" ", start + room, end)
+        if space <= start:
+            continue  # no space in this run: try the next one
+        return html[block.start : space].rstrip() + _ELLIPSIS + "</p>"
+    return None

@@ -1,0 +1,81 @@
+"""Card excerpts: the first blocks of a summary's rendered HTML, cut at save time, never through a formula, list or table."""
+
+import re
+
+import pytest
+
+from summaries.excerpts import EXCERPT_CHARACTERS, excerpt
+from summaries.rendering import render
+from tests.factories import SummaryFactory
+
+LONG_PARAGRAPH = " ".join(f"word{n}" for n in range(300))  # ~2,400 characters
+
+
+def cut(source: str):
+    return excerpt(render(source).html)
+
+
+def test_a_short_summary_is_its_own_excerpt():
+    html = render("One paragraph.\n\nAnd another, with $x^2$.").html
+    result = excerpt(html)
+    assert result.html == html and result.is_whole
+
+
+def test_whole_blocks_are_taken_up_to_about_the_budget():
+    paragraphs = [f"Paragraph {n}: " + "text " * 40 for n in range(6)]  # ~215 characters each
+    result = cut("\n\n".join(paragraphs))
+    assert not result.is_whole
+    assert result.html.count("<p>") == 3 and "Paragraph 2:" in result.html and "Paragraph 3:" not in result.html
+    assert result.html.endswith("</p>")
+
+
+@pytest.mark.parametrize(
+    "block, inside",
+    [
+        ("- " + "\n- ".join(f"item {n} " + "x" * 60 for n in range(20)), "<li>"),
+        ("| a | b |\n|---|---|\n" + "\n".join(f"| {'c' * 40} | {n} |" for n in range(30)), "<td>"),
+        ("$$" + " + ".join(f"x_{{{n}}}" for n in range(300)) + "$$", "arithmatex"),
+    ],
+    ids=["list", "table", "display formula"],
+)
+def test_a_list_table_or_formula_is_never_cut(block, inside):
+    result = cut(f"Intro.\n\n{block}\n\nAfter.")
+    # Too big for what is left after the intro: left out whole, not cut.
+    assert result.html == "<p>Intro.</p>" and not result.is_whole
+    first = cut(f"{block}\n\nAfter.")
+    # The first block is always taken, whole, however long.
+    assert inside in first.html and "After." not in first.html
+    assert first.html == render(block).html
+
+
+def test_a_long_first_paragraph_is_cut_at_a_space_outside_any_formula():
+    source = "Start $a+b$ " + LONG_PARAGRAPH + " and $\\sum_i x_i$ at the end."
+    result = cut(source)
+    assert not result.is_whole
+    assert result.html.startswith("<p>Start ") and result.html.endswith("…</p>")
+    assert "word50 " in result.html and "word299" not in result.html
+    assert result.html.count('<span class="arithmatex">') == 1  # the first formula whole, the last not at all
+    assert result.html.count("<span") == result.html.count("</span>")
+    words = re.sub(r"<[^>]+>", " ", result.html.split("</math>")[-1]).split()  # the text after the formula's MathML
+    assert EXCERPT_CHARACTERS * 0.7 < len(" ".join(words)) < EXCERPT_CHARACTERS * 1.3
+
+
+def test_a_heading_brings_the_block_after_it():
+    result = cut("# Idea\n\n" + "Body text. " * 30 + "\n\n## Results\n\n" + LONG_PARAGRAPH)
+    assert result.html.startswith("<h2>Idea</h2>\n<p>Body text.")
+    # A heading never ends an excerpt: its paragraph follows, cut.
+    assert "<h3>Results</h3>\n<p>word0 word1 " in result.html and result.html.endswith("…</p>")
+
+
+def test_an_entity_or_link_is_never_split():
+    source = "Fish &amp; chips [a link with words](https://example.org) " * 60
+    result = cut(source)
+    assert result.html.count("<a ") == result.html.count("</a>")
+    assert "&amp" not in result.html.replace("&amp;", "")
+
+
+@pytest.mark.django_db
+def test_the_excerpt_is_stored_when_the_summary_is_saved():
+    summary = SummaryFactory(body="Opening.\n\n" + LONG_PARAGRAPH)
+    assert summary.excerpt_html.startswith("<p>Opening.</p>") and not summary.excerpt_is_whole
+    assert summary.excerpt_html == excerpt(summary.body_html).html
