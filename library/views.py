@@ -1,10 +1,8 @@
 """The reader's library, and exports of it and of the site's lists of papers as BibTeX and RIS. Thin views."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +17,7 @@ from papers import bibtex, ris, search, typesetting
 from papers.identifiers import is_arxiv_category
 from papers.models import Paper
 from papers.views import posted_paper_or_404
+from shortscience.pagination import page_or_404
 
 EXPORT_FORMATS = {
     "bib": (bibtex.bibliography, "application/x-bibtex; charset=utf-8"),
@@ -50,7 +49,7 @@ def _filters(request) -> dict:
 def library_list(request):
     filters = _filters(request)
     entries = selectors.library_entries(reader=request.user, **filters)
-    page = Paginator(entries, settings.FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_or_404(request, entries)
     typesetting.typeset_papers(page)
     context = {"page": page, "tags": selectors.library_tags(reader=request.user), "states": SavedPaper.STATES, **filters}
     return render(request, "library/library.html", context)

@@ -185,6 +185,7 @@ def test_unapi_serves_a_paper_as_bibtex_and_ris(client, conference_paper):
 
 def test_unapi_refuses_clearly(client, conference_paper):
     assert client.get("/unapi?id=9999.99999&format=ris").status_code == 404
-    assert client.get("/unapi?id=nonsense%00&format=ris").status_code == 404
+    nul = client.get("/unapi?id=nonsense%00&format=ris")
+    assert nul.status_code == 400 and "control character" in nul.content.decode()  # the input guard's answer
     response = client.get("/unapi?id=1706.03762&format=mods")
     assert response.status_code == 406 and "bibtex, ris" in response.content.decode()
