@@ -14,6 +14,7 @@ from papers import oai
 from papers.importers import snapshot_entry_record
 from papers.models import Paper
 from papers.services import PaperRecord, paper_upsert, papers_upsert, version_dates
+from papers.signals import papers_written
 from summaries.models import Summary
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
@@ -138,6 +139,13 @@ def test_papers_without_arxiv_versions_say_nothing(client, user):
     client.force_login(user)
     response = client.post(f"/summary/{summary.pk}/version/", {"action": "confirm"}, follow=True)
     assert "This paper has no arXiv versions." in response.content.decode()
+
+
+@pytest.mark.parametrize(("identifiers", "checks"), [({"arxiv_id": ["1706.03762"]}, 1), ({"arxiv_id": []}, 0)])
+def test_only_writes_of_arxiv_papers_look_for_overtaken_summaries(identifiers, checks, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        papers_written.send(sender=Paper, identifiers={"doi": ["10.1/x"], "bibtex_key": [], **identifiers})
+    assert len(callbacks) == checks
 
 
 def test_hidden_summaries_and_authors_without_email_are_not_emailed(written_for_v1, django_capture_on_commit_callbacks):
