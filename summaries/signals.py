@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from papers.signals import papers_written
 from shortscience.background import enqueue_on_commit
-from summaries import tasks, votes_after_login
+from summaries import tasks, versions, votes_after_login
 from summaries.models import Profile, Summary
 
 
@@ -34,10 +34,10 @@ def notify_summary_requesters(sender, instance, update_fields=None, **kwargs):
 @receiver(papers_written)
 def notify_authors_of_new_versions(sender, identifiers, **kwargs):
     """An import, harvest or fetch of arXiv papers may have brought newer versions: tell the summaries' authors,
-    after commit. Papers with no arXiv id have no versions, so their writes ask nothing.
+    after commit. No task when none of the batch's papers has an overtaken summary.
 
     With the broker down the task is dropped: the next write of papers finds the same summaries untold."""
-    if identifiers["arxiv_id"]:
+    if identifiers["arxiv_id"] and versions.any_outdated(arxiv_ids=identifiers["arxiv_id"]):
         enqueue_on_commit(tasks.outdated_summaries_notify)
 
 

@@ -53,6 +53,11 @@ def _outdated() -> Q:
     )
 
 
+def any_outdated(*, arxiv_ids: list[str]) -> bool:
+    """Whether a newer version of one of these papers overtook a summary whose author hasn't heard; one query."""
+    return Summary.objects.filter(_outdated(), paper__arxiv_id__in=arxiv_ids).exists()
+
+
 def outdated_summaries_notify() -> int:
     """Email the author of every summary a newer arXiv version has overtaken, once per version; return how many.
 

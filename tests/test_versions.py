@@ -141,11 +141,13 @@ def test_papers_without_arxiv_versions_say_nothing(client, user):
     assert "This paper has no arXiv versions." in response.content.decode()
 
 
-@pytest.mark.parametrize(("identifiers", "checks"), [({"arxiv_id": ["1706.03762"]}, 1), ({"arxiv_id": []}, 0)])
-def test_only_writes_of_arxiv_papers_look_for_overtaken_summaries(identifiers, checks, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(("newer_version", "tasks"), [(3, 1), (1, 0)])
+def test_only_writes_that_overtake_a_summary_queue_the_emails(written_for_v1, newer_version, tasks, django_capture_on_commit_callbacks):
+    Paper.objects.filter(pk=written_for_v1.paper_id).update(arxiv_version=newer_version)
+    identifiers = {"arxiv_id": [written_for_v1.paper.arxiv_id], "doi": [], "bibtex_key": []}
     with django_capture_on_commit_callbacks() as callbacks:
-        papers_written.send(sender=Paper, identifiers={"doi": ["10.1/x"], "bibtex_key": [], **identifiers})
-    assert len(callbacks) == checks
+        papers_written.send(sender=Paper, identifiers=identifiers)
+    assert len(callbacks) == tasks
 
 
 def test_hidden_summaries_and_authors_without_email_are_not_emailed(written_for_v1, django_capture_on_commit_callbacks):
