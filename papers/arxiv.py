@@ -19,7 +19,7 @@ from django.core.cache import cache
 from papers.identifiers import Kind, parse_or_none
 from papers.latex import latex_to_text
 from papers.models import Paper
-from papers.services import PaperRecord
+from papers.services import PaperRecord, version_dates
 
 USER_AGENT = "ShortScience/1.0 (+https://www.shortscience.org; fetches one paper when a contributor asks for it)"
 
@@ -148,6 +148,9 @@ def entry_record(entry: Element) -> PaperRecord | None:
     categories = [primary.get("term", "")] if primary is not None else []
     categories += [category.get("term", "") for category in entry.iterfind(f"{_ATOM}category")]
     published = _date(_text(entry, f"{_ATOM}published"))
+    updated = _date(_text(entry, f"{_ATOM}updated"))
+    # The API dates only the first and the latest version: the whole history when there are at most two.
+    known_versions = {1: [(1, published)], 2: [(1, published), (2, updated)]}.get(identifier.version, [])
     return PaperRecord(
         title=title,
         authors=[
@@ -156,9 +159,10 @@ def entry_record(entry: Element) -> PaperRecord | None:
         abstract=latex_to_text(_text(entry, f"{_ATOM}summary")),
         published=published,
         year=published.year if published else None,
-        updated=_date(_text(entry, f"{_ATOM}updated")),
+        updated=updated,
         arxiv_id=identifier.value,
         arxiv_version=identifier.version,
+        arxiv_version_dates=version_dates(known_versions),
         doi=_first_doi(_text(entry, f"{_ARXIV}doi")),
         journal_ref=_text(entry, f"{_ARXIV}journal_ref")[: _max_length("journal_ref")],
         categories=list(dict.fromkeys(term for term in categories if term)),

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections import Counter
 
 from papers.models import Paper, surname
 
@@ -70,8 +71,9 @@ def entry_type_and_venue(paper: Paper) -> tuple[str, tuple[str, str] | None]:
     return "misc", None
 
 
-def paper_bibtex(paper: Paper) -> str:
-    """The paper as one BibTeX entry; arXiv papers carry eprint and archivePrefix as biblatex expects."""
+def paper_bibtex(paper: Paper, key: str = "") -> str:
+    """The paper as one BibTeX entry (under `key`, else its citation_key); arXiv papers carry eprint and
+    archivePrefix as biblatex expects."""
     entry_type, venue = entry_type_and_venue(paper)
     fields = [("title", protected_title(paper.title))]
     if paper.authors:
@@ -93,4 +95,22 @@ def paper_bibtex(paper: Paper) -> str:
         fields.append(("note", field_value(paper.journal_ref)))
     width = max(len(name) for name, _ in fields)
     body = ",\n".join(f"  {name.ljust(width)} = {{{value}}}" for name, value in fields)
-    return f"@{entry_type}{{{citation_key(paper)},\n{body}\n}}\n"
+    return f"@{entry_type}{{{key or citation_key(paper)},\n{body}\n}}\n"
+
+
+def export_keys(papers) -> dict[int, str]:
+    """Each paper's key in one export file: its citation_key, which is the same in every export, except that
+    papers which would share a key each get their own identifier appended (smith2020deep1601.00001)."""
+    keys = {paper.pk: citation_key(paper) for paper in papers}
+    shared = {key for key, count in Counter(keys.values()).items() if count > 1}
+    return {
+        paper.pk: keys[paper.pk] + re.sub(r"[^A-Za-z0-9.:_-]", "", paper.identifier) if keys[paper.pk] in shared else keys[paper.pk]
+        for paper in papers
+    }
+
+
+def bibliography(papers) -> str:
+    """Several papers as one .bib file, in the order given, every key distinct."""
+    papers = list(papers)
+    keys = export_keys(papers)
+    return "\n".join(paper_bibtex(paper, keys[paper.pk]) for paper in papers)

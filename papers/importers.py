@@ -25,7 +25,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, E
 from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.latex import latex_to_text
 from papers.models import Paper
-from papers.services import PaperRecord, UpsertResult, papers_upsert_or_skip
+from papers.services import PaperRecord, UpsertResult, papers_upsert_or_skip, version_dates
 
 
 class RecordResult(NamedTuple):
@@ -381,6 +381,7 @@ def snapshot_entry_record(entry: dict) -> PaperRecord:
         updated=_snapshot_date(entry.get("update_date")),
         arxiv_id=arxiv.value,
         arxiv_version=(snapshot_version_number(versions[-1]) if versions else None) or arxiv.version,
+        arxiv_version_dates=version_dates((snapshot_version_number(v), snapshot_version_date(v)) for v in versions),
         doi=snapshot_doi(entry.get("doi")),
         categories=_snapshot_str(entry.get("categories")).split(),
     )

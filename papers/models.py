@@ -1,9 +1,10 @@
 """Papers: the metadata of what people summarize, reachable by any of its identifiers."""
 
 import json
+from datetime import date
 
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 
 from papers.identifiers import Identifier, Kind
 from shortscience.url_templates import url_for
@@ -55,6 +56,8 @@ class Paper(models.Model):
 
     arxiv_id = models.CharField("arXiv id", max_length=40, unique=True, null=True, blank=True)
     arxiv_version = models.PositiveSmallIntegerField("latest arXiv version", null=True, blank=True)
+    # Submission date of each arXiv version, v1 first (ISO dates), when the source lists them all.
+    arxiv_version_dates = models.JSONField("arXiv version dates", default=list, db_default=Value([], JSONField()), blank=True)
     doi = models.CharField("DOI", max_length=300, unique=True, null=True, blank=True)
     bibtex_key = models.CharField("BibTeX key", max_length=200, unique=True, null=True, blank=True)
     categories = models.JSONField(default=list, blank=True, help_text="arXiv categories, primary first.")
@@ -111,6 +114,15 @@ class Paper(models.Model):
             version = f"v{self.arxiv_version}" if self.arxiv_version else ""
             return f"https://arxiv.org/pdf/{self.arxiv_id}{version}"
         return ""
+
+    @property
+    def arxiv_versions(self) -> list[tuple[int, date]]:
+        """(number, submission date) of each arXiv version we know the date of, v1 first."""
+        return [(number, date.fromisoformat(day)) for number, day in enumerate(self.arxiv_version_dates, start=1)]
+
+    @property
+    def arxiv_version_numbers(self) -> list[int]:
+        return list(range(1, (self.arxiv_version or 0) + 1))
 
     @property
     def venue_display(self) -> str:

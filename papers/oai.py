@@ -18,7 +18,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 from papers.identifiers import Kind, parse_or_none
 from papers.latex import latex_to_text
 from papers.models import Paper
-from papers.services import PaperRecord
+from papers.services import PaperRecord, version_dates
 
 FORMATS = ("arXiv", "arXivRaw")
 USER_AGENT = "ShortScience-harvester/1.0 (+https://www.shortscience.org; incremental arXiv OAI-PMH harvest)"
@@ -281,6 +281,7 @@ def arxiv_raw_record(element: Element) -> PaperRecord:
         year=published.year if published else None,
         updated=versions[-1][1] if len(versions) > 1 else None,
         arxiv_version=versions[-1][0] if versions else None,
+        arxiv_version_dates=version_dates(versions),
     )
 
 

@@ -35,6 +35,7 @@ class PaperRecord:
     updated: date | None = None
     arxiv_id: str | None = None
     arxiv_version: int | None = None
+    arxiv_version_dates: list[str] = field(default_factory=list)
     doi: str | None = None
     bibtex_key: str | None = None
     categories: list[str] = field(default_factory=list)
@@ -46,6 +47,17 @@ class PaperRecord:
 
     def known_values(self) -> dict:
         return {name: value for name, value in vars(self).items() if value not in (None, "", [])}
+
+
+def version_dates(versions) -> list[str]:
+    """PaperRecord.arxiv_version_dates from (number, date) pairs: [] unless they are v1, v2, ... each with its date,
+    so a stored list always reads "the date of version index + 1"."""
+    versions = sorted(versions, key=lambda version: version[0] or 0)
+    if not versions or [number for number, _ in versions] != list(range(1, len(versions) + 1)):
+        return []
+    if any(day is None for _, day in versions):
+        return []
+    return [day.isoformat() for _, day in versions]
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,7 @@ class UpsertResult:
 UPSERT_BATCH_SIZE = 10_000
 # Columns a record can write, in the order the staging table and COPY use; identifiers are among them.
 _COLUMNS = tuple(f.name for f in fields(PaperRecord))
-_JSON_COLUMNS = ("authors", "categories")
+_JSON_COLUMNS = ("authors", "categories", "arxiv_version_dates")
 _LIMITED_COLUMNS = {name: Paper._meta.get_field(name).max_length for name in _COLUMNS if Paper._meta.get_field(name).max_length}
 # Columns with no size of their own, capped so that one broken source record (a 10 MB abstract) can't bloat
 # every page and search index it reaches. arXiv's own limits are far below these (abstracts 1,920 characters).
@@ -299,7 +311,7 @@ _STAGE = "paper_upsert_stage"
 _STAGE_TYPES = {
     "title": "text", "authors": "jsonb", "abstract": "text", "year": "integer", "venue": "text",
     "journal_ref": "text", "published": "date", "updated": "date", "arxiv_id": "text",
-    "arxiv_version": "integer", "doi": "text", "bibtex_key": "text", "categories": "jsonb",
+    "arxiv_version": "integer", "arxiv_version_dates": "jsonb", "doi": "text", "bibtex_key": "text", "categories": "jsonb",
     "pdf_url": "text", "url": "text",
 }  # fmt: skip
 _NULL = "\\N"

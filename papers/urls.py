@@ -7,6 +7,7 @@ app_name = "papers"
 urlpatterns = [
     path("paper", views.paper_legacy_redirect, name="legacy"),
     path("lookup/", views.paper_lookup_view, name="lookup"),
+    path("unapi", views.unapi, name="unapi"),
     path("search/", views.search_page, name="search"),
     path("papers/suggest/", views.paper_suggest, name="suggest"),
     path("papers/category/<str:category>/", views.category_detail, name="category"),

@@ -4,18 +4,27 @@ import re
 
 from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from papers import bibtex, browse, search, typesetting
+from papers import bibtex, browse, ris, search, typesetting
 from papers.categories import category_name
 from papers.identifiers import is_arxiv_category
+from papers.models import Paper
 from papers.templatetags.papers_tags import author_names
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
 from shortscience.pagination import page_or_404
 from summaries import limits, selectors
+
+
+def posted_paper_or_404(request) -> Paper:
+    """The paper a form's `paper` field (its primary key) names, for buttons that act on a paper."""
+    paper_id = request.POST.get("paper", "")
+    if not paper_id.isdigit():
+        raise Http404("Which paper?")
+    return get_object_or_404(Paper, pk=int(paper_id))
 
 
 def _not_found(request, identifier: str, error: PaperNotFound):
@@ -199,3 +208,28 @@ def author_detail(request, name: str):
     summaries = list(selectors.summaries_of_papers(papers=papers, viewer=request.user)[:AUTHOR_SUMMARIES_SHOWN])
     typesetting.typeset_papers([*page, *summaries])
     return render(request, "papers/author.html", {"name": name, "page": page, "summaries": summaries})
+
+
+UNAPI_FORMATS = {
+    "bibtex": ("application/x-bibtex", bibtex.paper_bibtex),
+    "ris": ("application/x-research-info-systems", ris.paper_ris),
+}
+
+
+def unapi(request):
+    """unAPI (unapi.info): the formats we offer, for every paper or for `id`, and a paper in one of them.
+
+    Ids are the identifiers of papers we have (each list item's abbr.unapi-id); nothing is fetched.
+    """
+    identifier, fmt = request.GET.get("id", ""), request.GET.get("format", "")
+    paper = search.paper_for_identifier(search.clean_query(identifier)) if identifier else None
+    if identifier and paper is None:
+        return HttpResponse("No paper has this identifier here.", status=404, content_type="text/plain; charset=utf-8")
+    if paper is not None and fmt:
+        if fmt not in UNAPI_FORMATS:
+            return HttpResponse("Formats: bibtex, ris.", status=406, content_type="text/plain; charset=utf-8")
+        content_type, write = UNAPI_FORMATS[fmt]
+        return HttpResponse(write(paper), content_type=f"{content_type}; charset=utf-8")
+    context = {"formats": UNAPI_FORMATS, "identifier": identifier if paper else ""}
+    # The spec's answer for one id is 300 Multiple Choices; for the list of all formats, 200.
+    return render(request, "papers/unapi.xml", context, content_type="application/xml; charset=utf-8", status=300 if paper else 200)

@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "papers",
     "summaries",
+    "library",
+    "claims",
+    "api",
+    "ninja",  # serves its docs page's Swagger UI from our static files, not a CDN
 ]
 
 MIDDLEWARE = [
@@ -78,6 +82,8 @@ MIDDLEWARE = [
     "shortscience.input_guard.ControlCharacterGuard",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the API's answers come from the page cache for cookieless readers.
+    "api.middleware.public_api",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -292,6 +298,8 @@ ARXIV_OAI_URL = os.environ.get("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 # How often one OAI-PMH request is retried after a 503 (Retry-After), a 5xx or a network error.
 ARXIV_OAI_MAX_RETRIES = int(os.environ.get("ARXIV_OAI_MAX_RETRIES", "5"))
 CROSSREF_API_URL = os.environ.get("CROSSREF_API_URL", "https://api.crossref.org/works")
+# ORCID's public API, where author claims are checked against the claimant's record of works.
+ORCID_API_URL = os.environ.get("ORCID_API_URL", "https://pub.orcid.org/v3.0")
 EXTERNAL_API_TIMEOUT = float(os.environ.get("EXTERNAL_API_TIMEOUT", "5"))
 
 # --- Summaries ---
@@ -307,6 +315,17 @@ FEED_PAGE_SIZE = 20
 SUMMARY_IMAGE_MAX_BYTES = int(os.environ.get("SUMMARY_IMAGE_MAX_BYTES", str(5 * 1024 * 1024)))
 SUMMARY_IMAGE_MAX_PIXELS = int(os.environ.get("SUMMARY_IMAGE_MAX_PIXELS", "25000000"))
 
+# The licence summaries are published under: on every summary, in the footer, in the API and in export_dump.
+SUMMARY_LICENCE = {
+    "name": os.environ.get("SUMMARY_LICENCE_NAME", "CC BY 4.0"),
+    "url": os.environ.get("SUMMARY_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"),
+}
+
+# --- Public API (/api/v1/) ---
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200/h")  # per address
+API_PAGE_SIZE = 50
+API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS", "60"))  # Cache-Control max-age of API answers
+
 # --- Rate limits (django-ratelimit), per user and hour; staff are not limited ---
 # Previews render Markdown (seconds for hostile input) and uploads decode images: both are limited too.
 RATE_LIMITS = {
@@ -314,6 +333,7 @@ RATE_LIMITS = {
     "summary": "20/h", "edit": "60/h",
     "comment": "60/h", "vote": "120/h", "report": "20/h", "preview": "300/h", "image": "30/h",
     "fetch": "60/h",  # papers fetched from arXiv or Crossref because we didn't have them
+    "claim": "20/h",  # authorship claims, each checked against ORCID
 }  # fmt: skip
 ANONYMOUS_FETCHES_PER_HOUR = 10  # per address, for visitors who aren't signed in
 # An account younger than this that nobody has upvoted yet may post fewer summaries and comments.

@@ -16,10 +16,11 @@ from django_ratelimit.core import get_usage
 
 from summaries.models import Vote
 
-ACTIONS = ("summary", "edit", "comment", "vote", "report", "preview", "image", "fetch")
+ACTIONS = ("summary", "edit", "comment", "vote", "report", "preview", "image", "fetch", "claim")
 NOUNS = {
     "summary": "summaries", "edit": "edits to summaries", "comment": "comments", "vote": "votes",
     "report": "reports", "preview": "previews", "image": "image uploads", "fetch": "look-ups of papers we don't have yet",
+    "claim": "authorship claims",
 }  # fmt: skip
 
 

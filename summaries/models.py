@@ -56,6 +56,11 @@ class Summary(models.Model):
         "private", default=False, help_text="Only the author, and whoever has the share link, can read it."
     )
     share_token = models.CharField(max_length=43, default=secrets.token_urlsafe, editable=False)
+    # The arXiv version the summary was written for (the paper's latest when written; its author may change it),
+    # the latest one its author has said it still holds for, and the latest one they were emailed about.
+    arxiv_version = models.PositiveSmallIntegerField("written for arXiv version", null=True, blank=True)
+    checked_arxiv_version = models.PositiveSmallIntegerField("checked against arXiv version", null=True, blank=True)
+    arxiv_version_notified = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Number of the current revision; an edit based on an older one is a conflict, not an overwrite.
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,6 +122,22 @@ class Summary(models.Model):
             return True
         # Constant time, so the token cannot be guessed a character at a time.
         return bool(share_token) and secrets.compare_digest(share_token.encode(), self.share_token.encode())
+
+    @property
+    def version_note(self) -> str:
+        """"Written for v1; v3 is out", "Written for v1, checked against v3", or "" when there is nothing to say.
+
+        Reads self.paper, which every card's selector has already joined."""
+        latest, written = self.paper.arxiv_version, self.arxiv_version
+        if not latest or not written:
+            return ""
+        holds_for = max(written, self.checked_arxiv_version or 0)
+        if holds_for < latest:
+            checked = f", checked against v{holds_for}" if holds_for > written else ""
+            return f"Written for v{written}{checked}; v{latest} is out"
+        if holds_for > written:
+            return f"Written for v{written}, checked against v{holds_for}"
+        return ""
 
     @property
     def byline(self) -> str:

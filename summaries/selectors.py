@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from library.selectors import saved_annotation, saved_entry
 from summaries.models import Comment, Summary, SummaryRevision, Vote
 from summaries.popularity import POPULAR_ORDERING
 
@@ -34,14 +35,17 @@ def _comment_count() -> Coalesce:
 
 
 def _cards(viewer=None, *, with_own: bool = False, excerpts: bool = True) -> QuerySet[Summary]:
-    """Public summaries with everything a card shows, including the viewer's own vote and the comment count.
+    """Public summaries with everything a card shows, including the viewer's own vote, the comment count
+    and whether the viewer saved the paper to their library.
 
     `with_own` adds the viewer's own private (and hidden) ones, where their author should find them.
     `excerpts`: the cards show excerpts, so the whole text is not read from the database.
     """
     summaries = Summary.objects.visible_to(viewer) if with_own else Summary.objects.public()
     # The Markdown source is never shown on a card: leave its kilobytes in the database; nor, for an excerpt, the HTML.
-    cards = summaries.select_related("paper", "author", "author__profile").annotate(comment_count=_comment_count())
+    cards = summaries.select_related("paper", "author", "author__profile").annotate(
+        comment_count=_comment_count(), viewer_saved=saved_annotation(viewer)
+    )
     cards = cards.defer("body", "body_html") if excerpts else cards.defer("body")
     if viewer is not None and viewer.is_authenticated:
         own_vote = Vote.objects.filter(summary=OuterRef("pk"), voter=viewer).values("value")[:1]
@@ -93,6 +97,7 @@ def summary_readable(*, pk: int, viewer=None, share_token: str = "") -> Summary:
 def summary_card(*, pk: int, viewer=None, share_token: str = "") -> Summary:
     """One summary for its permalink: public ones for all; hidden ones for author and staff; private ones also by share link."""
     summary = summary_readable(pk=pk, viewer=viewer, share_token=share_token)
+    summary.viewer_saved = saved_entry(reader=viewer, paper=summary.paper) is not None
     summary.viewer_vote = (
         Vote.objects.filter(summary=summary, voter=viewer).values_list("value", flat=True).first()
         if viewer is not None and viewer.is_authenticated

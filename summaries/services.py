@@ -10,6 +10,7 @@ from django.db.models import Max, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from claims.selectors import is_claimed_author
 from papers.models import Paper
 from shortscience import page_cache
 from summaries import comments as comment_services
@@ -102,7 +103,10 @@ def summary_save(
         Summary.all_objects.filter(pk=existing.pk).update(deleted_at=None, deleted_by=None)
         base_revision = None
     if existing is None:
-        summary = Summary(paper=paper, author=author, is_anonymous=bool(is_anonymous), is_private=bool(is_private))
+        summary = Summary(
+            paper=paper, author=author, is_anonymous=bool(is_anonymous), is_private=bool(is_private),
+            arxiv_version=paper.arxiv_version,
+        )  # fmt: skip
         try:
             with transaction.atomic():
                 _store_text(summary, body=body, editor=author, fields=[])
@@ -263,6 +267,8 @@ def vote_cast(*, summary: Summary, voter: AbstractBaseUser, value: int) -> int:
         raise ValueError("A vote is +1, -1 or 0.")
     if summary.author_id == voter.pk:
         raise PermissionError("You cannot vote on your own summary.")
+    if value != 0 and is_claimed_author(user=voter, paper_id=summary.paper_id):
+        raise PermissionError("You are an author of this paper: your votes on its summaries do not count.")
     Summary.objects.select_for_update().filter(pk=summary.pk).first()
     if value == 0:
         Vote.objects.filter(summary=summary, voter=voter).delete()

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from papers.signals import papers_written
 from shortscience.background import enqueue_on_commit
-from summaries import citations, following, tasks, votes_after_login
+from summaries import citations, following, tasks, versions, votes_after_login
 from summaries.models import Profile, Summary
 
 
@@ -49,6 +49,16 @@ def follow_after_login(sender, request, user, **kwargs):
     if target is not None:
         # fail_silently: logins made outside a page (the test client, scripts) have no message storage.
         messages.success(request, following.FOLLOWED_MESSAGE.format(target=target), fail_silently=True)
+
+
+@receiver(papers_written, dispatch_uid="new_versions_notify")
+def notify_authors_of_new_versions(sender, identifiers, **kwargs):
+    """An import, harvest or fetch of arXiv papers may have brought newer versions: tell the summaries' authors,
+    after commit. No task when none of the batch's papers has an overtaken summary.
+
+    With the broker down the task is dropped: the next write of papers finds the same summaries untold."""
+    if identifiers["arxiv_id"] and versions.any_outdated(arxiv_ids=identifiers["arxiv_id"]):
+        enqueue_on_commit(tasks.outdated_summaries_notify)
 
 
 @receiver(user_logged_in)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from shortscience.background import TRANSIENT_FAILURE_RETRIES
-from summaries import citations, following, notifications, pending, popularity, services, summary_requests
+from summaries import citations, following, notifications, pending, popularity, services, summary_requests, versions
 from summaries.models import Summary
 
 
@@ -43,6 +43,9 @@ def citing_summaries_rerender(paper_ids: list[int]) -> int:
     return services.citing_summaries_rerender(paper_ids=paper_ids)
 
 
+@shared_task(**TRANSIENT_FAILURE_RETRIES)
+def outdated_summaries_notify() -> int:
+    return versions.outdated_summaries_notify()
 @shared_task
 def housekeeping_daily() -> tuple[int, int]:
     """Purge summaries deleted long enough ago, and who-read-what records older than yesterday."""

@@ -16,6 +16,7 @@ urlpatterns = [
     path("summary/<int:pk>/history/", views.summary_history, name="history"),
     path("summary/<int:pk>/restore/", views.summary_restore, name="restore"),
     path("summary/<int:pk>/vote/", views.summary_vote, name="vote"),
+    path("summary/<int:pk>/version/", views.summary_version, name="version"),
     path("summary/<int:pk>/vote/after-login/", views.summary_vote_after_login, name="vote_after_login"),
     path("user/<str:username>/", views.profile_detail, name="profile"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),

@@ -33,6 +33,7 @@ from summaries import (
     selectors,
     services,
     summary_requests,
+    versions,
     votes_after_login,
 )
 from summaries.forms import CommentForm, PaperChoiceForm, ProfileForm, SummaryForm, SummaryImageForm
@@ -293,6 +294,24 @@ def summary_detail(request, pk: int):
         "share_query": _share_query(request, summary),
     }
     return render(request, "summaries/summary_detail.html", context)
+
+
+@login_required
+@require_POST
+def summary_version(request, pk: int):
+    """The author (or a moderator) sets which arXiv version the summary was written for, or confirms it still holds."""
+    summary = _editable_summary(request, pk)
+    try:
+        if request.POST.get("action") == "confirm":
+            versions.summary_version_confirm(summary=summary)
+            messages.success(request, f"Noted: the summary still holds for v{summary.checked_arxiv_version}.")
+        else:
+            version = request.POST.get("version", "")
+            versions.summary_version_set(summary=summary, version=int(version) if version.isdigit() else 0)
+            messages.success(request, f"Noted: the summary was written for v{summary.arxiv_version}.")
+    except versions.InvalidVersion as error:
+        messages.error(request, str(error))
+    return redirect(summary)
 
 
 def _revision_number(value: str | None) -> int | None:

@@ -1,4 +1,4 @@
-"""Template filters for showing paper metadata compactly."""
+"""Template filters for showing paper metadata compactly, and for the metadata reference managers read."""
 
 from django import template
 from django.urls import reverse
@@ -6,6 +6,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from papers import typesetting
+
+from papers import metadata
 
 register = template.Library()
 
@@ -44,3 +46,21 @@ def typeset_title(paper) -> str:
 @register.filter
 def typeset_abstract(paper) -> str:
     return typesetting.abstract_html(paper)
+
+
+@register.filter
+def citation_tags(paper) -> list[tuple[str, str]]:
+    return metadata.citation_tags(paper)
+
+
+@register.filter
+def coins_context(paper) -> str:
+    return metadata.coins_context(paper)
+
+
+@register.simple_tag(takes_context=True)
+def paper_json_ld(context, paper):
+    """The paper's ScholarlyArticle as a JSON-LD data block, its url absolute on the host asked for."""
+    request = context.get("request")
+    url = request.build_absolute_uri(paper.get_absolute_url()) if request is not None else paper.get_absolute_url()
+    return metadata.json_ld_script(metadata.scholarly_article(paper, url=url))

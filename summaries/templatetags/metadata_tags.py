@@ -4,7 +4,9 @@ import html
 import re
 
 from django import template
+from django.conf import settings
 
+from papers import metadata
 from summaries import katex
 
 register = template.Library()
@@ -55,3 +57,29 @@ def plain_text(value: str, length: int = EXCERPT_LENGTH) -> str:
 def any_public(summaries) -> bool:
     """Whether a paper's list holds a public summary: not just its viewer's own private or hidden one."""
     return any(summary.is_public for summary in summaries)
+
+
+@register.simple_tag(takes_context=True)
+def summary_json_ld(context, summary):
+    """A Schema.org Review of the paper (its itemReviewed), by the summary's byline: no author when anonymous."""
+    absolute = context["request"].build_absolute_uri
+    review = {
+        "@type": "Review",
+        "name": f"Summary of {summary.paper.title}",
+        "url": absolute(summary.get_absolute_url()),
+        "datePublished": summary.created_at.isoformat(),
+        "dateModified": summary.updated_at.isoformat(),
+        "description": plain_text(summary.body_html),
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": absolute("/")},
+        "itemReviewed": metadata.scholarly_article(summary.paper, url=absolute(summary.paper.get_absolute_url())),
+        "license": settings.SUMMARY_LICENCE["url"],
+    }
+    if summary.byline_url:
+        review["author"] = {"@type": "Person", "name": summary.byline, "url": absolute(summary.byline_url)}
+    return metadata.json_ld_script(review)
+
+
+@register.inclusion_tag("includes/_licence.html")
+def licence_notice(lead: str = "Summaries are published under"):
+    """The licence of summaries (settings.SUMMARY_LICENCE), with rel="license" for machines."""
+    return {"lead": lead, "licence": settings.SUMMARY_LICENCE}

@@ -26,6 +26,9 @@ def page_paths(site) -> dict[str, str]:
         "following": "/following/",
         "requests": "/requests/",
         "settings": "/settings/profile/",
+        "library": "/library/",
+        "filing a paper in the library": f"/library/paper/{paper.pk}/",
+        "tools": "/tools/",
         "login": "/accounts/login/",
         "signup": "/accounts/signup/",
     }

@@ -51,7 +51,7 @@ def test_no_page_type_violates_the_content_security_policy(live_server, page, lo
         "/", "/?order=top", "/search/?q=attention", paper.get_absolute_url(), summary.get_absolute_url(),
         f"/summary/{summary.pk}/history/", "/user/amelia/", "/users/", "/requests/", "/papers/category/cs.LG/",
         "/venue/NeurIPS/", "/no-such-page/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/",
-        "/admin/login/",
+        "/admin/login/", "/tools/", "/api/v1/docs",
     ]
     for path in public:
         page.goto(live_server.url + path)
@@ -60,7 +60,8 @@ def test_no_page_type_violates_the_content_security_policy(live_server, page, lo
     log_in(site["author"])
     for path in [
         f"/summaries/new/?paper={paper.arxiv_id}", f"/summary/{summary.pk}/edit/", f"/summary/{summary.pk}/delete/",
-        "/settings/profile/", "/following/", f"/summary/{summary.pk}/report/",
+        "/settings/profile/", "/following/", f"/summary/{summary.pk}/report/", "/library/",
+        f"/library/paper/{paper.pk}/",
     ]:
         page.goto(live_server.url + path)
         assert violations(path) == [], path
