@@ -43,13 +43,22 @@ def _paper_or_refusal(request, text: str):
         return None, limits.rate_limited_page(request, limited)
 
 
-@anonymous_page_cache
-def paper_detail(request, identifier: str):
+def _canonical_paper_or_response(request, identifier: str, viewname: str):
+    """(the paper, None) when `identifier` is its canonical spelling; else (None, the 404/503/429 page, or a
+    permanent redirect to the same view under the canonical identifier)."""
     paper, refusal = _paper_or_refusal(request, identifier)
     if refusal:
-        return refusal
+        return None, refusal
     if identifier != paper.identifier:
-        return redirect(paper, permanent=True)
+        return None, redirect(reverse(viewname, kwargs={"identifier": paper.identifier}), permanent=True)
+    return paper, None
+
+
+@anonymous_page_cache
+def paper_detail(request, identifier: str):
+    paper, response = _canonical_paper_or_response(request, identifier, "papers:detail")
+    if response:
+        return response
     # One more than is shown, to know whether "see all" has more to show.
     citing = list(selectors.summaries_citing(paper=paper, viewer=request.user)[: selectors.CITING_ON_PAPER_PAGE + 1])
     context = {
@@ -65,11 +74,9 @@ def paper_detail(request, identifier: str):
 
 def paper_cited_by(request, identifier: str):
     """Every summary of another paper that cites this one, as excerpts, best first, paginated."""
-    paper, refusal = _paper_or_refusal(request, identifier)
-    if refusal:
-        return refusal
-    if identifier != paper.identifier:
-        return redirect(reverse("papers:cited_by", kwargs={"identifier": paper.identifier}), permanent=True)
+    paper, response = _canonical_paper_or_response(request, identifier, "papers:cited_by")
+    if response:
+        return response
     page = page_or_404(request, selectors.summaries_citing(paper=paper, viewer=request.user))
     typesetting.typeset_papers([paper, *page])
     return render(request, "papers/cited_by.html", {"paper": paper, "page": page})
@@ -110,11 +117,9 @@ def paper_suggest(request):
 
 def paper_bibtex(request, identifier: str):
     """The paper's BibTeX entry as plain text, at /paper/<identifier>/bibtex under any identifier."""
-    paper, refusal = _paper_or_refusal(request, identifier)
-    if refusal:
-        return refusal
-    if identifier != paper.identifier:
-        return redirect(reverse("papers:bibtex", kwargs={"identifier": paper.identifier}), permanent=True)
+    paper, response = _canonical_paper_or_response(request, identifier, "papers:bibtex")
+    if response:
+        return response
     response = HttpResponse(bibtex.paper_bibtex(paper), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{bibtex.ascii_letters(bibtex.citation_key(paper)) or "paper"}.bib"'
     return response
