@@ -1,9 +1,19 @@
-"""A hard wall-clock limit on rendering one body, so that no Markdown, however hostile, holds a worker."""
+"""A hard wall-clock limit on rendering one body, so that no Markdown, however hostile, holds a worker.
+
+The work runs in a thread of its own, and only that thread is ever interrupted. Interrupting the
+caller's own thread instead (as this module once did) cannot be made safe: an exception raised into a
+thread lands at its next bytecode, and one that arrives just as the block ends escapes into whatever
+the caller runs next (a test runner's report code, once, on a busy machine).
+"""
 
 import ctypes
+import queue
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
 
 
 class RenderingTooSlow(Exception):
@@ -17,71 +27,90 @@ class RenderingTooSlow(Exception):
 
 
 class _OverBudget(BaseException):
-    """Raised into the rendering thread; a BaseException so that no parser's `except Exception` swallows it."""
+    """Raised into the budgeted thread; a BaseException so that no parser's `except Exception` swallows it."""
 
 
-def _raise_in_thread(thread_id: int, exception: type[BaseException] | None) -> None:
-    # CPython delivers it at the thread's next bytecode, in any thread (signals only reach the main
-    # one, and runserver and threaded workers render elsewhere). None withdraws one not yet delivered.
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exception) if exception else None)
+def _raise_in_thread(thread_id: int, exception: type[BaseException]) -> None:
+    # CPython delivers it at the thread's next bytecode (signals only reach the main thread, and
+    # runserver and threaded workers render elsewhere).
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exception))
 
 
 # An exception that lands while the thread runs a weakref callback or a __del__ is reported and dropped by
-# Python, so the watcher raises again this often until the block has ended.
+# Python, so it is raised again this often until the thread has ended.
 _RAISE_AGAIN_SECONDS = 0.01
 
+_calling_thread = threading.local()
 
-@contextmanager
-def render_budget(seconds: float | None) -> Iterator[None]:
-    """Raise RenderingTooSlow in the block once it has run `seconds` of wall-clock time (None: no limit).
 
-    A single long call into C (one regular-expression search) finishes before the exception lands, which
-    is why the renderer still defuses the inputs that make one call slow.
+class _Budgeted(threading.Thread):
+    """Runs one call; sends back its outcome and any call it asks to make in the calling thread."""
+
+    def __init__(self, function: Callable[[], Any]):
+        super().__init__(daemon=True, name="render-budget")
+        self.function = function
+        self.messages: queue.SimpleQueue = queue.SimpleQueue()
+
+    def run(self) -> None:
+        _calling_thread.messages = self.messages
+        try:
+            self.messages.put(("returned", self.function()))
+        except _OverBudget:
+            pass  # the caller has already given up on this call
+        except BaseException as error:  # noqa: BLE001 - re-raised in the calling thread
+            self.messages.put(("raised", error))
+
+    def stop(self) -> None:
+        while self.is_alive():
+            _raise_in_thread(self.ident, _OverBudget)
+            self.join(_RAISE_AGAIN_SECONDS)
+
+
+def call_within_budget(function: Callable[[], Result], seconds: float | None) -> Result:
+    """function(), or RenderingTooSlow once it has run `seconds` of wall-clock time (None: no limit).
+
+    The function runs in a thread of its own, so what it needs from the calling thread (the database
+    connection, which belongs to the calling thread and, in tests, its open transaction) it asks for
+    through in_calling_thread(). A single long call into C (one regular-expression search) finishes
+    before the thread can be stopped, which is why the renderer still defuses the inputs that make
+    one call slow.
     """
     if seconds is None:
-        yield
-        return
-    thread_id = threading.get_ident()
-    lock = threading.Lock()
-    finished = threading.Event()
-    state = {"running": True, "fired": False}
+        return function()
+    worker = _Budgeted(function)
+    worker.start()
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            kind, payload = worker.messages.get(timeout=max(deadline - time.monotonic(), 0))
+        except queue.Empty:
+            worker.stop()
+            raise RenderingTooSlow(seconds) from None
+        if kind == "returned":
+            return payload
+        if kind == "raised":
+            raise payload
+        call, reply = payload
+        try:
+            reply.put(("returned", call()))
+        except Exception as error:  # noqa: BLE001 - raised again in the budgeted thread
+            reply.put(("raised", error))
 
-    def watch() -> None:
-        if finished.wait(seconds):
-            return
-        while True:
-            with lock:
-                if not state["running"]:
-                    return
-                _raise_in_thread(thread_id, _OverBudget)
-                state["fired"] = True
-            if finished.wait(_RAISE_AGAIN_SECONDS):
-                return
 
-    def stop() -> None:
-        # Retried, because the watcher's exception can land in here too; once `running` is off under the
-        # lock nothing more is raised, and one raised but not yet delivered is withdrawn.
-        while True:
-            try:
-                finished.set()
-                with lock:
-                    state["running"] = False
-                    if state["fired"]:
-                        _raise_in_thread(thread_id, None)
-                return
-            except _OverBudget:
-                continue
-
-    threading.Thread(target=watch, daemon=True).start()
-    try:
-        yield
-    except _OverBudget:
-        stop()
-        raise RenderingTooSlow(seconds) from None
-    except BaseException:
-        stop()
-        raise
-    stop()
-    if state["fired"]:
-        # It landed somewhere that dropped it (see above) and the block finished late: over budget all the same.
-        raise RenderingTooSlow(seconds)
+def in_calling_thread(call: Callable[[], Result]) -> Result:
+    """call() in the thread that asked for the budget (call() here when there is none)."""
+    messages = getattr(_calling_thread, "messages", None)
+    if messages is None:
+        return call()
+    reply: queue.SimpleQueue = queue.SimpleQueue()
+    messages.put(("call", (call, reply)))
+    while True:
+        try:
+            # In slices: a thread blocked in C would never see the exception that stops it.
+            kind, payload = reply.get(timeout=_RAISE_AGAIN_SECONDS)
+            break
+        except queue.Empty:
+            continue
+    if kind == "raised":
+        raise payload
+    return payload

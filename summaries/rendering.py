@@ -26,7 +26,7 @@ from pymdownx.arithmatex import RE_BRACKET_INLINE, RE_SMART_DOLLAR_INLINE
 from papers.identifiers import Identifier, Kind, parse_or_none
 from papers.models import Paper
 from summaries.code_spans import LinearCodeSpans
-from summaries.render_budget import RenderingTooSlow, render_budget
+from summaries.render_budget import RenderingTooSlow, call_within_budget, in_calling_thread
 from summaries import katex
 
 __all__ = ["RENDERER_VERSION", "Rendered", "RenderingTooSlow", "render"]
@@ -58,8 +58,7 @@ def render(source: str) -> Rendered:
     """
     budget = settings.SUMMARY_RENDER_BUDGET_SECONDS
     deadline = time.monotonic() + budget if budget else None
-    with render_budget(budget):
-        rendered = _render(source)
+    rendered = call_within_budget(partial(_render, source), budget)
     return replace(rendered, html=katex.typeset_formulas(rendered.html, deadline=deadline))
 
 
@@ -475,7 +474,8 @@ class _CiteResolver(Treeprocessor):
         if not self.citations.pending:
             return
         identifiers = {key: parse_or_none(key) for _, keys in self.citations.pending for key in keys}
-        known = _papers_by_identifier([identifier for identifier in identifiers.values() if identifier])
+        wanted = [identifier for identifier in identifiers.values() if identifier]
+        known = in_calling_thread(partial(_papers_by_identifier, wanted))
         cited: dict[int, Paper] = {}
         unresolved: dict[str, UnresolvedCitation] = {}  # in order of first citation
         for element, keys in self.citations.pending:

@@ -4,6 +4,7 @@ import random
 import re
 import threading
 import time
+from functools import partial
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from markdown.inlinepatterns import BACKTICK_RE, BacktickInlineProcessor
 
 from papers.identifiers import Kind
 from summaries import katex, rendering
-from summaries.render_budget import RenderingTooSlow, render_budget
+from summaries.render_budget import RenderingTooSlow, call_within_budget
 from summaries.rendering import render
 from tests.factories import PaperFactory
 
@@ -659,21 +660,58 @@ def test_a_render_within_its_budget_is_untouched_and_leaves_nothing_behind(setti
     time.sleep(1.1)  # no timer left to fire into whatever runs next
 
 
+def _spin_forever() -> None:
+    while True:
+        pass
+
+
 def test_the_budget_stops_pure_python_in_any_thread():
     outcome = []
 
-    def spin():
+    def render_in_a_request_thread():
         try:
-            with render_budget(0.05):
-                while True:
-                    pass
+            call_within_budget(_spin_forever, 0.05)
         except RenderingTooSlow:
             outcome.append("stopped")
 
-    worker = threading.Thread(target=spin)
-    worker.start()
-    worker.join(timeout=2)
+    request_thread = threading.Thread(target=render_in_a_request_thread)
+    request_thread.start()
+    request_thread.join(timeout=2)
     assert outcome == ["stopped"]
+    assert [thread for thread in threading.enumerate() if thread.name == "render-budget"] == []
+
+
+def _busy_for(seconds: float) -> None:
+    finish = time.monotonic() + seconds
+    while time.monotonic() < finish:
+        pass
+
+
+def test_nothing_the_budget_raises_can_land_in_the_callers_code_afterwards():
+    """Renders that end just as their budget runs out, hundreds of times: the caller's own code after each
+    (here a busy loop, in production the rest of the request) is never interrupted. An exception raised into
+    the caller's thread once landed after its block had ended, in the test runner's report code."""
+    for _ in range(200):
+        try:
+            call_within_budget(partial(_busy_for, 0.003), 0.003)
+        except RenderingTooSlow:
+            pass
+        _busy_for(0.002)
+
+
+def test_what_the_budgeted_call_raises_or_returns_reaches_the_caller():
+    assert call_within_budget(lambda: 42, 1.0) == 42
+    with pytest.raises(ZeroDivisionError):
+        call_within_budget(lambda: 1 / 0, 1.0)
+
+
+@pytest.mark.django_db
+def test_citations_are_looked_up_on_the_callers_connection_within_the_budget(settings):
+    """The render runs in a thread of its own; the papers it cites still come from the request's own
+    database connection, and so from its open transaction (this test's, here)."""
+    settings.SUMMARY_RENDER_BUDGET_SECONDS = 5.0
+    paper = PaperFactory(arxiv_id="1706.03762", title="Attention Is All You Need")
+    assert render("See \\cite{1706.03762}.").cited_papers == [paper]
 
 
 @pytest.mark.parametrize("pattern", ["``a`", "a\n=\n", "a\n===\n", "# h\n", "[", "<div>", "\\(", "[a](", "1. ", "*a"])
@@ -755,6 +793,5 @@ def test_the_budget_holds_when_its_interruption_lands_where_python_drops_it():
 
     started = time.monotonic()
     with pytest.raises(RenderingTooSlow):
-        with render_budget(0.05):
-            spin_mostly_inside_callbacks(rounds=20_000)  # seconds of work if never stopped
+        call_within_budget(partial(spin_mostly_inside_callbacks, rounds=20_000), 0.05)  # seconds of work if never stopped
     assert time.monotonic() - started < 1.5  # without raising again: the whole loop, 2.4 s here
