@@ -16,7 +16,7 @@ from papers.templatetags.papers_tags import author_names
 from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
 from shortscience.pagination import page_or_404
-from summaries import limits, selectors
+from summaries import card_fragments, limits, selectors
 
 
 def posted_paper_or_404(request) -> Paper:
@@ -63,12 +63,14 @@ def paper_detail(request, identifier: str):
     citing = list(selectors.summaries_citing(paper=paper, viewer=request.user)[: selectors.CITING_ON_PAPER_PAGE + 1])
     context = {
         "paper": paper,
-        "summaries": selectors.summaries_for_paper(paper=paper, viewer=request.user),
+        "summaries": list(selectors.summaries_for_paper(paper=paper, viewer=request.user)),
         "citing_summaries": citing[: selectors.CITING_ON_PAPER_PAGE],
         "more_citing_summaries": len(citing) > selectors.CITING_ON_PAPER_PAGE,
         "similar_papers": list(search.similar_papers(paper=paper)),
     }
-    typesetting.typeset_papers([paper, *context["citing_summaries"], *context["similar_papers"]])
+    typesetting.typeset_papers([paper, *context["similar_papers"]])
+    card_fragments.prepare(context["summaries"], card_fragments.Variant(full=True, hide_paper=True))
+    card_fragments.prepare(context["citing_summaries"])
     return render(request, "papers/paper_detail.html", context)
 
 
@@ -78,7 +80,8 @@ def paper_cited_by(request, identifier: str):
     if response:
         return response
     page = page_or_404(request, selectors.summaries_citing(paper=paper, viewer=request.user))
-    typesetting.typeset_papers([paper, *page])
+    typesetting.typeset_papers([paper])
+    card_fragments.prepare(page)
     return render(request, "papers/cited_by.html", {"paper": paper, "page": page})
 
 
@@ -211,7 +214,8 @@ def author_detail(request, name: str):
     if not page.object_list:
         raise Http404("No paper here has this author.")
     summaries = list(selectors.summaries_of_papers(papers=papers, viewer=request.user)[:AUTHOR_SUMMARIES_SHOWN])
-    typesetting.typeset_papers([*page, *summaries])
+    typesetting.typeset_papers(page)
+    card_fragments.prepare(summaries, card_fragments.Variant(title_tag="h3"))
     return render(request, "papers/author.html", {"name": name, "page": page, "summaries": summaries})
 
 

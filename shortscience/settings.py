@@ -132,9 +132,12 @@ CACHES = {
 }
 # Sessions read from the cache first and are kept in the database, so a Redis outage logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-# How long anonymous pages and summary cards stay cached (they are invalidated on every change anyway:
-# shortscience.page_cache); 0 turns page and card caching off.
+# How long anonymous pages stay cached (they are invalidated on every change anyway: shortscience.page_cache);
+# 0 turns page caching off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# How long the shared part of a summary card stays cached, for every reader; its key changes with what it
+# shows (summaries.card_fragments), so this only bounds the cache's memory. 0 turns card caching off.
+CARD_CACHE_SECONDS = int(os.environ.get("CARD_CACHE_SECONDS", "86400"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -20,6 +20,7 @@ from papers.services import PaperNotFound, paper_lookup
 from shortscience.page_cache import anonymous_page_cache
 from shortscience.pagination import page_or_404
 from summaries import (
+    card_fragments,
     comments,
     diffing,
     following,
@@ -43,9 +44,9 @@ VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
 
 def _page(request, queryset):
-    """page_or_404, with the titles of the page's papers typeset (papers.typesetting)."""
+    """page_or_404, its cards ready to show (card_fragments.prepare)."""
     page = page_or_404(request, queryset)
-    typesetting.typeset_papers(page)
+    card_fragments.prepare(page)
     return page
 
 
@@ -286,7 +287,7 @@ def summary_detail(request, pk: int):
         raise Http404("No such summary.")
     _count_view(request, pk, author_id=summary.author_id)
     owns_it = summary.can_edit(request.user)
-    typesetting.typeset_papers([summary])
+    card_fragments.prepare([summary], card_fragments.Variant(full=True, title_tag="h1"))
     context = {
         "summary": summary,
         "paper": summary.paper,

@@ -3,13 +3,17 @@
 import gzip
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from papers import typesetting
+from papers.models import Paper
 from shortscience import page_cache
 from shortscience.url_templates import url_for
-from summaries.models import Vote
+from summaries import card_fragments, selectors
+from summaries.models import Profile, Summary, Vote
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +148,108 @@ def test_the_content_version_moves_on_every_change():
     before = page_cache.content_version()
     page_cache.content_changed()
     assert page_cache.content_version() != before
+
+
+# ---- Summary cards: the part every reader sees alike is cached, keyed by what it shows --------------------
+
+# Each page: its address, how it shows cards, and its card as the page's selector reads it.
+CARD_PAGES = {
+    "feed": (
+        lambda summary: "/", card_fragments.Variant(),
+        lambda summary, viewer: selectors.feed_cards(viewer=viewer).get(pk=summary.pk),
+    ),
+    "paper": (
+        lambda summary: summary.paper.get_absolute_url(), card_fragments.Variant(full=True, hide_paper=True),
+        lambda summary, viewer: selectors.summaries_for_paper(paper=summary.paper, viewer=viewer).get(pk=summary.pk),
+    ),
+    "permalink": (
+        lambda summary: summary.get_absolute_url(), card_fragments.Variant(full=True, title_tag="h1"),
+        lambda summary, viewer: selectors.summary_card(pk=summary.pk, viewer=viewer),
+    ),
+}  # fmt: skip
+
+
+def _card_key(summary, viewer, page) -> str:
+    """The key the page looks the card up by."""
+    _, variant, read_card = CARD_PAGES[page]
+    card = read_card(summary, viewer)
+    typesetting.typeset_papers([card])
+    return card_fragments.key(card, variant)
+
+
+@pytest.mark.parametrize("page", CARD_PAGES)
+def test_a_logged_in_reader_gets_the_shared_part_of_each_card_from_the_cache(client, summary, user, page):
+    url = CARD_PAGES[page][0]
+    client.force_login(user)
+    first = client.get(url(summary)).content.decode()
+    card_key = _card_key(summary, user, page)
+    rendered = cache.get(card_key)
+    assert "Pixels, one at a time" in rendered and rendered in first
+    # Whatever the cache holds under the card's key is what the next page shows.
+    cache.set(card_key, '<article class="card"><p>Straight from the cache</p>')
+    again = client.get(url(summary)).content.decode()
+    assert "Straight from the cache" in again and rendered not in again
+
+
+def test_the_reader_s_own_part_of_a_cached_card_is_theirs(client, summary, user):
+    client.force_login(user)
+    client.post(f"/summary/{summary.pk}/vote/", {"value": "up"})
+    voter_page = client.get("/").content.decode()
+    client.force_login(summary.author)
+    author_page = client.get("/").content.decode()
+    client.force_login(UserFactory(username="bystander"))
+    bystander_page = client.get("/").content.decode()
+    assert 'class="vote-up active" aria-pressed="true"' in voter_page
+    assert 'aria-pressed="true"' not in bystander_page and ">report<" in bystander_page
+    assert f'href="/summary/{summary.pk}/edit/">edit<' in author_page and ">report<" not in author_page
+    assert voter_page.count('<span class="score">1<') == bystander_page.count('<span class="score">1<') == 1
+
+
+def _rename_paper_behind_the_models_back(client, summary):
+    # As a bulk import does: no signal, no auto_now.
+    Paper.objects.filter(pk=summary.paper_id).update(title="Renamed by a bulk upsert")
+    return "Renamed by a bulk upsert"
+
+
+def _rename_author(client, summary):
+    Profile.objects.filter(user=summary.author).update(display_name="Grace B. Hopper")
+    return "Grace B. Hopper"
+
+
+def _hide(client, summary):
+    Summary.objects.filter(pk=summary.pk).update(is_hidden=True)
+    client.force_login(summary.author)  # only its author (and moderators) still see it
+    return "Hidden by a moderator"
+
+
+def _first_comment(client, summary):
+    _comment(client, summary)
+    return "1 comment<"
+
+
+@pytest.mark.parametrize(
+    "change, page",
+    [
+        (_edit, "feed"), (_edit, "paper"), (_edit, "permalink"),
+        (_rename_paper_behind_the_models_back, "feed"), (_rename_paper_behind_the_models_back, "permalink"),
+        (_rename_author, "feed"), (_rename_author, "permalink"),
+        (_hide, "permalink"),
+        (_first_comment, "feed"),
+        (_vote, "feed"), (_vote, "paper"),
+    ],
+)  # fmt: skip
+def test_a_cached_card_shows_any_change_to_what_it_shows_at_once(client, summary, user, change, page):
+    url = CARD_PAGES[page][0](summary)
+    client.force_login(user)
+    client.get(url)  # the card is cached now
+    shown = change(client, summary)
+    if not client.session.get("_auth_user_id"):
+        client.force_login(user)
+    assert shown in client.get(url).content.decode()
+
+
+def test_card_caching_can_be_switched_off(client, summary, user, settings):
+    settings.CARD_CACHE_SECONDS = 0
+    client.force_login(user)
+    assert "Pixels, one at a time" in client.get("/").content.decode()
+    assert cache.get(_card_key(summary, user, "feed")) is None

@@ -1,0 +1,78 @@
+"""The part of a summary card every reader sees alike, cached under a key made of what it shows.
+
+A card's key digests the values its shared part is made from (the summary's row but its score, the paper's
+row, the byline, the comment count), the card's variant and its templates' source. Any change to any of them
+is a new key, so nothing is ever invalidated and a stale card cannot be served; old entries just expire.
+A page asks for all its cards in one round trip (`prepare`); the `{% shared_card %}` tag
+(summaries/templatetags/card_tags.py) renders and stores the ones missing. The viewer's own part of a card
+(their vote, Save, report and edit links) is rendered on every request, which is what lets a logged-in
+reader's pages use the cache too.
+"""
+
+import functools
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template import engines
+
+from papers import typesetting
+from summaries.models import Summary
+
+# The card and the partials its shared part includes: editing one makes every key new.
+CARD_TEMPLATES = ("includes/_summary_card.html", "includes/_coins.html", "includes/_version_note.html")
+# Bump when a filter or model property the shared part uses changes what it prints.
+CARD_CODE_VERSION = 1
+# The vote score is shown only in the viewer's part: a vote leaves the shared part's key alone.
+_SUMMARY_FIELDS_NOT_SHOWN = frozenset({"score"})
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a page shows its cards (the card template's hide_paper, full and title_tag)."""
+
+    full: bool = False
+    hide_paper: bool = False
+    title_tag: str = "h2"
+
+
+def prepare(cards: Iterable[Summary], variant: Variant = Variant()) -> None:
+    """Typeset the cards' paper titles, then fetch the shared part of every card in one round trip.
+
+    Each card remembers its key and what was found. Typesetting first keeps a card's key and its HTML made
+    from the same, final values (typesetting stores the titles on the paper's row, which the key reads).
+    """
+    cards = list(cards)
+    typesetting.typeset_papers(cards)
+    if settings.CARD_CACHE_SECONDS <= 0:
+        return
+    keys = {card.pk: key(card, variant) for card in cards}
+    found = cache.get_many(list(keys.values()))
+    for card in cards:
+        card.shared_card_key, card.shared_card_variant = keys[card.pk], variant
+        card.shared_card_html = found.get(keys[card.pk])
+
+
+def key(card: Summary, variant: Variant) -> str:
+    paper, deferred = card.paper, card.get_deferred_fields()
+    shown = [
+        [(field.attname, getattr(card, field.attname)) for field in card._meta.concrete_fields
+         if field.attname not in deferred and field.attname not in _SUMMARY_FIELDS_NOT_SHOWN],
+        [(field.attname, getattr(paper, field.attname)) for field in paper._meta.concrete_fields
+         if field.attname not in paper.get_deferred_fields()],
+        card.byline, card.byline_url, getattr(card, "comment_count", None), variant, _templates_digest(),
+    ]  # fmt: skip
+    return "card:" + hashlib.blake2b(repr(shown).encode(), digest_size=20).hexdigest()
+
+
+def store(card_key: str, html: str) -> None:
+    cache.set(card_key, html, timeout=settings.CARD_CACHE_SECONDS)
+
+
+@functools.cache
+def _templates_digest() -> str:
+    engine = engines["django"].engine
+    sources = [engine.find_template(name)[0].source for name in CARD_TEMPLATES]
+    return hashlib.blake2b(repr((CARD_CODE_VERSION, sources)).encode(), digest_size=8).hexdigest()

@@ -1,0 +1,33 @@
+"""{% shared_card %}: the part of a summary card that every reader sees alike, from the cache when the page
+prefetched it (summaries.card_fragments)."""
+
+from django import template
+
+from summaries import card_fragments
+
+register = template.Library()
+
+
+class SharedCardNode(template.Node):
+    def __init__(self, nodelist: template.NodeList):
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        card = context["summary"]
+        variant = card_fragments.Variant(
+            full=bool(context.get("full")), hide_paper=bool(context.get("hide_paper")), title_tag=context.get("title_tag") or "h2"
+        )
+        # Not prefetched, or prefetched for another variant than this page shows: rendered, and nothing stored.
+        if getattr(card, "shared_card_variant", None) != variant:
+            return self.nodelist.render(context)
+        if card.shared_card_html is None:
+            card.shared_card_html = self.nodelist.render(context)
+            card_fragments.store(card.shared_card_key, card.shared_card_html)
+        return card.shared_card_html
+
+
+@register.tag
+def shared_card(parser, token) -> SharedCardNode:
+    nodelist = parser.parse(("end_shared_card",))
+    parser.delete_first_token()
+    return SharedCardNode(nodelist)
