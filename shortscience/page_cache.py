@@ -88,13 +88,15 @@ def _cacheable_response(request, response) -> bool:
     )
 
 
-def anonymous_page_cache(view=None, *, on_hit=None):
+def anonymous_page_cache(view=None, *, on_hit=None, hit_keys=None):
     """Serve the view's page from the cache to anonymous readers (see the module's docstring).
 
-    `on_hit(request, *args, **kwargs)` runs when the cache answers instead of the view (e.g. counting a view).
+    `on_hit(request, found, *args, **kwargs)` runs when the cache answers instead of the view (e.g. counting a
+    view); `found` holds whichever of the keys `hit_keys(request, *args, **kwargs)` names the cache had, fetched
+    in the same round trip as the page.
     """
     if view is None:
-        return functools.partial(anonymous_page_cache, on_hit=on_hit)
+        return functools.partial(anonymous_page_cache, on_hit=on_hit, hit_keys=hit_keys)
 
     @functools.wraps(view)
     def cached_view(request, *args, **kwargs):
@@ -102,12 +104,13 @@ def anonymous_page_cache(view=None, *, on_hit=None):
             return _vary_on_cookie(view(request, *args, **kwargs))
         key = "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
         # One round trip for both: the page is good only if stored under the current version.
-        found = cache.get_many([VERSION_KEY, key])
+        extra_keys = hit_keys(request, *args, **kwargs) if hit_keys is not None else []
+        found = cache.get_many([VERSION_KEY, key, *extra_keys])
         version = found.get(VERSION_KEY) or content_version()
         stored = found.get(key)
         if stored is not None and stored[0] == version:
             if on_hit is not None:
-                on_hit(request, *args, **kwargs)
+                on_hit(request, {name: found[name] for name in extra_keys if name in found}, *args, **kwargs)
             return _vary_on_cookie(_response_from(stored, gzip_ok=_accepts_gzip(request)))
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):

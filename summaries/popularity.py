@@ -104,6 +104,11 @@ def reader_key(request) -> str:
     return "visitor:" + hashlib.sha256(fingerprint).hexdigest()[:24]
 
 
+def view_key(*, summary_id: int, reader: str) -> str:
+    """Where the cache remembers that `reader` was counted reading the summary today."""
+    return f"summaries:viewed:{summary_id}:{reader}:{timezone.localdate().isoformat()}"
+
+
 def summary_view_record(*, summary_id: int, reader: str) -> bool:
     """Count `reader`'s view of the summary unless they were counted today; True when it counted.
 
@@ -111,7 +116,7 @@ def summary_view_record(*, summary_id: int, reader: str) -> bool:
     when the cache is away or forgot), and the count lives in a narrow row of its own.
     """
     today = timezone.localdate()
-    if not cache.add(f"summaries:viewed:{summary_id}:{reader}:{today.isoformat()}", 1, timeout=SECONDS_PER_DAY):
+    if not cache.add(view_key(summary_id=summary_id, reader=reader), 1, timeout=SECONDS_PER_DAY):
         return False
     try:
         with transaction.atomic():

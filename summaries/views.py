@@ -277,9 +277,18 @@ def _count_view(request, pk: int, *, author_id: int | None = None) -> None:
         popularity.summary_view_record(summary_id=pk, reader=popularity.reader_key(request))
 
 
-# A page served from the cache was readable by this visitor when it was stored, and still is (or it would have
-# been invalidated); visitors are never its author.
-@anonymous_page_cache(on_hit=_count_view)
+def _view_key(request, pk: int) -> list[str]:
+    return [popularity.view_key(summary_id=pk, reader=popularity.reader_key(request))]
+
+
+def _count_view_on_hit(request, found: dict, pk: int) -> None:
+    # A page served from the cache was readable by this visitor when it was stored, and still is (or it would
+    # have been invalidated); visitors are never its author. A reader counted today costs no second round trip.
+    if not found:
+        _count_view(request, pk)
+
+
+@anonymous_page_cache(on_hit=_count_view_on_hit, hit_keys=_view_key)
 def summary_detail(request, pk: int):
     try:
         summary = selectors.summary_card(pk=pk, viewer=request.user, share_token=_share_token(request))

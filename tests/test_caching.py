@@ -3,7 +3,7 @@
 import gzip
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -42,6 +42,37 @@ def test_an_anonymous_reader_gets_the_page_from_the_cache(client, summary, page)
     assert again_count == 0
     assert again == first
     assert client.get(url)["Vary"] == "Cookie"
+
+
+def _record_round_trips(monkeypatch) -> list[str]:
+    """The cache calls the site makes, in order (not those one call makes of another, as locmem's get_many does)."""
+    backend, calls, depth = caches["default"], [], []
+
+    def recording(name, real):
+        def call(*args, **kwargs):
+            if not depth:
+                calls.append(name)
+            depth.append(name)
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth.pop()
+
+        return call
+
+    for name in ("get", "get_many", "set", "set_many", "add", "incr", "delete"):
+        monkeypatch.setattr(backend, name, recording(name, getattr(backend, name)))
+    return calls
+
+
+def test_a_cached_permalink_costs_one_cache_round_trip_once_the_reader_was_counted_today(client, summary, monkeypatch):
+    url = summary.get_absolute_url()
+    client.get(url, HTTP_USER_AGENT=BROWSER)  # rendered, stored, and this reader's view counted
+    round_trips = _record_round_trips(monkeypatch)
+    assert client.get(url, HTTP_USER_AGENT=BROWSER).status_code == 200
+    assert round_trips == ["get_many"]
+    client.get(url, HTTP_USER_AGENT="Mozilla/5.0 (Macintosh) Safari/605")  # another reader: counted, so one more
+    assert round_trips[1:] == ["get_many", "add"]
 
 
 def test_browsers_that_accept_gzip_get_the_cached_page_compressed(client, summary):
