@@ -169,6 +169,8 @@ def test_caching_can_be_switched_off(client, summary, settings):
         ("papers:detail", {"identifier": "10.1007/978-3-319-24574-4_28"}),
         ("papers:detail", {"identifier": "journals/jmlr/LarochelleM11"}),
         ("papers:detail", {"identifier": "10.1000/a b<c>#d?e%f"}),
+        ("papers:author", {"name": "Jürgen Schmidhuber"}),
+        ("papers:author", {"name": "O'Neil/Smith, J. & Co. #1 100%"}),
     ],
 )
 def test_card_urls_are_what_reverse_gives(viewname, kwargs):

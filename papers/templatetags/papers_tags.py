@@ -1,13 +1,13 @@
 """Template filters for showing paper metadata compactly, and for the metadata reference managers read."""
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from papers import typesetting
 
 from papers import metadata
+from shortscience.url_templates import url_for
 
 register = template.Library()
 
@@ -31,7 +31,7 @@ def author_names(authors, limit: int = 4) -> str:
 def author_links(authors, limit: int = 4) -> SafeString:
     """The paper's authors, shortened past `limit`, each name (escaped) linking to its author page."""
     links = [
-        format_html('<a class="author" href="{}">{}</a>', reverse("papers:author", kwargs={"name": name}), name)
+        format_html('<a class="author" href="{}">{}</a>', url_for("papers:author", name=name), name)
         for name in list(authors or [])[: limit + 1]  # one past the limit is enough to say "et al."
     ]
     return mark_safe(_joined(links, limit))
