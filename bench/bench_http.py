@@ -9,8 +9,8 @@ renderer), 20,000 votes and 500 readers into its own PostgreSQL database (shorts
 site's own is never touched), then serves, on loopback only, with the gunicorn settings `make serve` uses
 (shortscience/gunicorn.conf.py, WEB_CONCURRENCY workers):
   - the site in production mode (DJANGO_DEBUG=0) with Redis as its cache (Redis database 9, flushed here);
-  - the same site with its page and card caches off (PAGE_CACHE_SECONDS=0): every request runs every
-    query and renders every template, as if the caches were cleared before each request;
+  - the same site with its page and card caches off (PAGE_CACHE_SECONDS=0, CARD_CACHE_SECONDS=0): every
+    request runs every query and renders every template, as if the caches were cleared before each request;
   - bench/hello_world.py, a Django hello-world view.
 Debian's `wrk` (2 connections per core, 2 threads) loads each page in turn and the table gives req/s,
 p50/p99 latency and each page's share of hello-world's req/s (hello-world is measured first and last;
@@ -109,7 +109,7 @@ def load(args) -> None:
     from django.db import connection
 
     from papers.models import Paper
-    from summaries import rendering
+    from summaries import excerpts, rendering
     from summaries.models import Profile, Summary, Vote
 
     rng = random.Random(SEED)
@@ -136,6 +136,7 @@ def load(args) -> None:
     )
     bodies = [body_text(rng) for _ in range(40)]
     rendered = [rendering.render(body).html for body in bodies]
+    cut = [excerpts.excerpt(html) for html in rendered]  # what cards show, as summaries.services stores it
     # Paper 0 has the six summaries the paper-page benchmark reads; the others one each.
     pairs = [(papers[0], users[n]) for n in range(6)] + [
         (papers[n], users[n % len(users)]) for n in range(1, args.summaries - 5)
@@ -143,6 +144,7 @@ def load(args) -> None:
     Summary.objects.bulk_create(
         (
             Summary(paper=paper, author=author, body=bodies[n % 40], body_html=rendered[n % 40],
+                    excerpt_html=cut[n % 40].html, excerpt_is_whole=cut[n % 40].is_whole,
                     rendered_version=rendering.RENDERER_VERSION)
             for n, (paper, author) in enumerate(pairs)
         ),
@@ -233,7 +235,7 @@ def measure(args) -> None:
     cookie = session_cookie()
     servers = [
         serve("shortscience.wsgi:application", PORTS["site"], site_env()),
-        serve("shortscience.wsgi:application", PORTS["cold"], site_env(PAGE_CACHE_SECONDS="0")),
+        serve("shortscience.wsgi:application", PORTS["cold"], site_env(PAGE_CACHE_SECONDS="0", CARD_CACHE_SECONDS="0")),
         serve("bench.hello_world:application", PORTS["hello"], site_env()),
     ]
     from summaries.models import Summary

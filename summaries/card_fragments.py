@@ -11,6 +11,7 @@ reader's pages use the cache too.
 
 import functools
 import hashlib
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -25,8 +26,9 @@ from summaries.models import Summary
 CARD_TEMPLATES = ("includes/_summary_card.html", "includes/_coins.html", "includes/_version_note.html")
 # Bump when a filter or model property the shared part uses changes what it prints.
 CARD_CODE_VERSION = 1
-# The vote score is shown only in the viewer's part: a vote leaves the shared part's key alone.
-_SUMMARY_FIELDS_NOT_SHOWN = frozenset({"score"})
+# Left out of the key: the vote score, shown only in the reader's part (so a vote leaves the shared part's key
+# alone), and the typeset title and abstract, which typeset_key, title and abstract (all in the key) determine.
+_NOT_SHOWN = frozenset({"score", "title_typeset", "abstract_typeset"})
 
 
 @dataclass(frozen=True)
@@ -56,15 +58,20 @@ def prepare(cards: Iterable[Summary], variant: Variant = Variant()) -> None:
 
 
 def key(card: Summary, variant: Variant) -> str:
-    paper, deferred = card.paper, card.get_deferred_fields()
-    shown = [
-        [(field.attname, getattr(card, field.attname)) for field in card._meta.concrete_fields
-         if field.attname not in deferred and field.attname not in _SUMMARY_FIELDS_NOT_SHOWN],
-        [(field.attname, getattr(paper, field.attname)) for field in paper._meta.concrete_fields
-         if field.attname not in paper.get_deferred_fields()],
+    paper = card.paper
+    shown = (
+        _shown_fields(Summary, frozenset(card.get_deferred_fields()))(card),
+        _shown_fields(type(paper), frozenset(paper.get_deferred_fields()))(paper),
         card.byline, card.byline_url, getattr(card, "comment_count", None), variant, _templates_digest(),
-    ]  # fmt: skip
+    )  # fmt: skip
     return "card:" + hashlib.blake2b(repr(shown).encode(), digest_size=20).hexdigest()
+
+
+@functools.cache
+def _shown_fields(model, deferred: frozenset) -> operator.attrgetter:
+    """Every loaded column of the model's row but those a card does not show, read in one C call."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    return operator.attrgetter(*(name for name in names if name not in deferred and name not in _NOT_SHOWN))
 
 
 def store(card_key: str, html: str) -> None:
