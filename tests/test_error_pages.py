@@ -1,6 +1,7 @@
 """Error pages speak to readers in the site's own words, never in Django's."""
 
 import pytest
+from django.test import Client
 
 from tests.factories import SummaryFactory
 
@@ -67,3 +68,11 @@ def test_a_doi_longer_than_any_paper_can_hold_is_not_found_in_words(client, user
     response = client.get("/lookup/", {"q": "10.1234/" + "x" * 400})
     assert response.status_code == 404
     assert "is not a valid DOI" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/tools/", "/search/?q=attention", "/accounts/login/"])
+def test_a_host_the_site_does_not_serve_is_a_bad_request_not_a_server_error(db, path):
+    client = Client(raise_request_exception=False)  # as the server answers
+    response = client.get(path, HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode() and "attacker.example" not in response.content.decode()

@@ -5,9 +5,10 @@ import re
 
 from django import template
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 
 from papers import metadata
-from summaries import katex
+from summaries import katex, site_address
 
 register = template.Library()
 
@@ -20,7 +21,11 @@ def absolute_url(context, path: str = "") -> str:
     request = context.get("request")
     if request is None:
         return path
-    return request.build_absolute_uri(path or request.path)
+    try:
+        return request.build_absolute_uri(path or request.path)
+    except DisallowedHost:
+        # The 400 page for a host the site does not serve: its links name the site's own address instead.
+        return site_address.absolute_url(path or request.path)
 
 
 # Stored HTML is sanitized, so a tag is "<...>" and nothing else; the result is escaped wherever it is shown.
