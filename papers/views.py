@@ -14,7 +14,7 @@ from papers.identifiers import is_arxiv_category
 from papers.models import Paper
 from papers.templatetags.papers_tags import author_names
 from papers.services import PaperNotFound, paper_lookup
-from shortscience.page_cache import anonymous_page_cache
+from shortscience.page_cache import cached_page
 from shortscience.pagination import page_or_404
 from summaries import card_fragments, limits, selectors
 
@@ -54,7 +54,7 @@ def _canonical_paper_or_response(request, identifier: str, viewname: str):
     return paper, None
 
 
-@anonymous_page_cache
+@cached_page
 def paper_detail(request, identifier: str):
     paper, response = _canonical_paper_or_response(request, identifier, "papers:detail")
     if response:

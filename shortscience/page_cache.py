@@ -4,7 +4,12 @@ Every cached page's key carries one content version, a counter in the cache. Any
 show (summaries, votes, comments, papers, profiles, summary requests: see `content_changed` and the receivers
 in `connect_content_signals`) bumps it, so every reader, on every server sharing the cache, gets a freshly
 rendered page on their next request. Writes are rare next to reads, and a miss is cheap because cards are cached
-one by one (summaries.cache), so one version for the whole site is both simple and obviously fresh.
+one by one (summaries.card_fragments), so one version for the whole site is both simple and obviously fresh.
+
+Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip and
+skips sessions, CSRF, authentication and URL routing, and is stored with the headers the middleware inside it
+add (CSP, X-Frame-Options, Vary). Views opt in with `@cached_page`. The API, which rate-limits every request
+first, caches its answers with `anonymous_page_cache` instead.
 
 Only anonymous GETs without cookies that could change the page (a session, pending messages) are served from
 or stored in it, only 200 responses that set no cookie and used no CSRF token, and responses say `Vary: Cookie`
@@ -22,7 +27,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.module_loading import import_string
+
+from shortscience.readers import reader_key
 
 VERSION_KEY = "pages:content-version"
 # Models whose rows appear on cached pages; their saves and deletes bump the version.
@@ -88,29 +97,77 @@ def _cacheable_response(request, response) -> bool:
     )
 
 
-def anonymous_page_cache(view=None, *, on_hit=None, hit_keys=None):
-    """Serve the view's page from the cache to anonymous readers (see the module's docstring).
+def read_today_key(request) -> str:
+    """Where the cache remembers that this reader asked for this address today.
 
-    `on_hit(request, found, *args, **kwargs)` runs when the cache answers instead of the view (e.g. counting a
-    view); `found` holds whichever of the keys `hit_keys(request, *args, **kwargs)` names the cache had, fetched
-    in the same round trip as the page.
+    Fetched with every cached page, so that what counts a reader once a day (a permalink's views) knows on a
+    hit, without a second round trip, whether this one counted already.
+    """
+    return f"pages:read:{timezone.localdate().isoformat()}:{reader_key(request)}:{request.path}"
+
+
+@functools.cache
+def _never_cached_prefixes() -> tuple[str, ...]:
+    # Files and the API (which caches behind its rate limit) would only cost a round trip that always misses.
+    return tuple(prefix for prefix in (settings.STATIC_URL, settings.MEDIA_URL, "/api/") if prefix.startswith("/"))
+
+
+def serve_cached_pages(get_response):
+    """Middleware: anonymous readers' pages from the cache, stored as the site sent them (see the module's docstring)."""
+
+    def middleware(request):
+        if not _cacheable_request(request) or request.path.startswith(_never_cached_prefixes()):
+            return get_response(request)
+        key, read_key = _page_key(request), read_today_key(request)
+        found = cache.get_many([VERSION_KEY, key, read_key])
+        version = found.get(VERSION_KEY) or content_version()
+        stored = found.get(key)
+        if stored is not None and stored[0] == version:
+            on_hit = stored[4]
+            if on_hit is not None:
+                hook, view_kwargs = on_hit
+                import_string(hook)(request, read_today=read_key in found, **view_kwargs)
+            return _response_from(stored, gzip_ok=_accepts_gzip(request))
+        response = get_response(request)
+        if getattr(response, "page_cacheable", False) and _cacheable_response(request, response):
+            cache.set(key, _stored(version, response, on_hit=response.page_cache_on_hit), settings.PAGE_CACHE_SECONDS)
+        return response
+
+    return middleware
+
+
+def cached_page(view=None, *, on_hit=None):
+    """Let serve_cached_pages store the view's pages for anonymous readers.
+
+    `on_hit(request, *, read_today, **view_kwargs)` runs when the cache answers instead of the view (counting a
+    view); `read_today` says whether this reader asked for the same address earlier today (read_today_key).
     """
     if view is None:
-        return functools.partial(anonymous_page_cache, on_hit=on_hit, hit_keys=hit_keys)
+        return functools.partial(cached_page, on_hit=on_hit)
+
+    @functools.wraps(view)
+    def cacheable_view(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.page_cacheable = True
+        response.page_cache_on_hit = (f"{on_hit.__module__}.{on_hit.__qualname__}", kwargs) if on_hit else None
+        return _vary_on_cookie(response)
+
+    return cacheable_view
+
+
+def anonymous_page_cache(view):
+    """Cache the view's answers for anonymous readers where it is called (the API, behind its rate limit)."""
 
     @functools.wraps(view)
     def cached_view(request, *args, **kwargs):
         if not _cacheable_request(request):
             return _vary_on_cookie(view(request, *args, **kwargs))
-        key = "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        # One round trip for both: the page is good only if stored under the current version.
-        extra_keys = hit_keys(request, *args, **kwargs) if hit_keys is not None else []
-        found = cache.get_many([VERSION_KEY, key, *extra_keys])
+        key = _page_key(request)
+        # One round trip for both: the answer is good only if stored under the current version.
+        found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY) or content_version()
         stored = found.get(key)
         if stored is not None and stored[0] == version:
-            if on_hit is not None:
-                on_hit(request, {name: found[name] for name in extra_keys if name in found}, *args, **kwargs)
             return _vary_on_cookie(_response_from(stored, gzip_ok=_accepts_gzip(request)))
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
@@ -122,14 +179,20 @@ def anonymous_page_cache(view=None, *, on_hit=None, hit_keys=None):
     return cached_view
 
 
-def _stored(version: int, response) -> tuple:
+def _page_key(request) -> str:
+    # The host too: pages hold absolute addresses (canonical links), and get_host() refuses a host not in
+    # ALLOWED_HOSTS (a 400) before any cached page is served to it.
+    return "page:" + hashlib.sha256(f"{request.get_host()}{request.get_full_path()}".encode()).hexdigest()
+
+
+def _stored(version: int, response, *, on_hit: tuple | None = None) -> tuple:
     # Gzipped once when stored: Redis copies a tenth of the bytes, and readers whose browser accepts gzip (all of
     # them) get it as it is. A cached page holds no secret (no CSRF token, no session), so compressing it is safe.
-    return (version, response.status_code, list(response.items()), gzip.compress(response.content, mtime=0))
+    return (version, response.status_code, list(response.items()), gzip.compress(response.content, mtime=0), on_hit)
 
 
 def _response_from(stored: tuple, *, gzip_ok: bool) -> HttpResponse:
-    _, status, headers, body = stored
+    _, status, headers, body, _ = stored
     if not gzip_ok:
         return HttpResponse(gzip.decompress(body), status=status, headers=dict(headers))
     response = HttpResponse(body, status=status, headers={**dict(headers), "Content-Encoding": "gzip"})

@@ -15,11 +15,9 @@ every public summary on each request (recent upvotes come from a correlated subq
 voter index); if that ever shows up in profiles, store the value in a column refreshed every few minutes.
 """
 
-import hashlib
 import re
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FloatField, Func, IntegerField, OuterRef, Subquery, Value
@@ -89,34 +87,22 @@ def is_countable_view(request, *, author_id: int | None) -> bool:
     """A page view counts unless it is the author's own, a robot's, or not a plain GET."""
     if request.method != "GET":
         return False
-    if request.user.is_authenticated and request.user.pk == author_id:
+    user = getattr(request, "user", None)  # none yet where the page cache answers: an anonymous reader
+    if user is not None and user.is_authenticated and user.pk == author_id:
         return False
     user_agent = request.headers.get("User-Agent", "")
     return bool(user_agent) and not BOT_USER_AGENT.search(user_agent)
 
 
-def reader_key(request) -> str:
-    """Who is reading, for counting their views once a day: their account, or a hash of address and browser."""
-    if request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    address = request.META.get(settings.CLIENT_IP_META_KEY, "").split(",")[-1].strip()
-    fingerprint = f"{address} {request.headers.get('User-Agent', '')}".encode()
-    return "visitor:" + hashlib.sha256(fingerprint).hexdigest()[:24]
-
-
-def view_key(*, summary_id: int, reader: str) -> str:
-    """Where the cache remembers that `reader` was counted reading the summary today."""
-    return f"summaries:viewed:{summary_id}:{reader}:{timezone.localdate().isoformat()}"
-
-
-def summary_view_record(*, summary_id: int, reader: str) -> bool:
+def summary_view_record(*, summary_id: int, reader: str, read_key: str) -> bool:
     """Count `reader`'s view of the summary unless they were counted today; True when it counted.
 
-    The cache answers "seen today" without touching the database; the unique SummaryView row decides (also
-    when the cache is away or forgot), and the count lives in a narrow row of its own.
+    The cache answers "read today" under `read_key` (shortscience.page_cache.read_today_key, which a cached
+    permalink fetches in its own round trip) without touching the database; the unique SummaryView row decides
+    (also when the cache is away or forgot), and the count lives in a narrow row of its own.
     """
     today = timezone.localdate()
-    if not cache.add(view_key(summary_id=summary_id, reader=reader), 1, timeout=SECONDS_PER_DAY):
+    if not cache.add(read_key, 1, timeout=SECONDS_PER_DAY):
         return False
     try:
         with transaction.atomic():

@@ -79,17 +79,27 @@ def call_within_budget(function: Callable[[], Result], seconds: float | None) ->
         return function()
     worker = _Budgeted(function)
     worker.start()
+    try:
+        kind, payload = _serve_until_done(worker, seconds)
+    except BaseException:
+        worker.stop()  # over budget, or the caller itself interrupted (Ctrl-C): no thread is left running
+        raise
+    worker.join()  # it has sent its outcome and is ending
+    if kind == "raised":
+        raise payload
+    return payload
+
+
+def _serve_until_done(worker: _Budgeted, seconds: float) -> tuple[str, Any]:
+    """Answer the worker's calls until it sends its outcome; RenderingTooSlow once `seconds` have passed."""
     deadline = time.monotonic() + seconds
     while True:
         try:
             kind, payload = worker.messages.get(timeout=max(deadline - time.monotonic(), 0))
         except queue.Empty:
-            worker.stop()
             raise RenderingTooSlow(seconds) from None
-        if kind == "returned":
-            return payload
-        if kind == "raised":
-            raise payload
+        if kind != "call":
+            return kind, payload
         call, reply = payload
         try:
             reply.put(("returned", call()))

@@ -17,7 +17,9 @@ from papers import search, typesetting
 from papers.identifiers import Kind, parse_or_none
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
-from shortscience.page_cache import anonymous_page_cache
+from shortscience import page_cache
+from shortscience.page_cache import cached_page
+from shortscience.readers import reader_key
 from shortscience.pagination import page_or_404
 from summaries import (
     card_fragments,
@@ -50,7 +52,7 @@ def _page(request, queryset):
     return page
 
 
-@anonymous_page_cache
+@cached_page
 def feed(request):
     order = request.GET.get("order", "recent")
     if order not in selectors.FEED_ORDERINGS:
@@ -274,21 +276,17 @@ def _share_query(request, summary: Summary) -> str:
 
 def _count_view(request, pk: int, *, author_id: int | None = None) -> None:
     if popularity.is_countable_view(request, author_id=author_id):
-        popularity.summary_view_record(summary_id=pk, reader=popularity.reader_key(request))
+        popularity.summary_view_record(summary_id=pk, reader=reader_key(request), read_key=page_cache.read_today_key(request))
 
 
-def _view_key(request, pk: int) -> list[str]:
-    return [popularity.view_key(summary_id=pk, reader=popularity.reader_key(request))]
-
-
-def _count_view_on_hit(request, found: dict, pk: int) -> None:
-    # A page served from the cache was readable by this visitor when it was stored, and still is (or it would
-    # have been invalidated); visitors are never its author. A reader counted today costs no second round trip.
-    if not found:
+def count_cached_view(request, *, read_today: bool, pk: int) -> None:
+    """The permalink served from the page cache: readable by this visitor when stored, and still (or it would
+    have been invalidated); visitors are never its author. One counted today costs nothing more."""
+    if not read_today:
         _count_view(request, pk)
 
 
-@anonymous_page_cache(on_hit=_count_view_on_hit, hit_keys=_view_key)
+@cached_page(on_hit=count_cached_view)
 def summary_detail(request, pk: int):
     try:
         summary = selectors.summary_card(pk=pk, viewer=request.user, share_token=_share_token(request))

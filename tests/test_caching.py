@@ -5,6 +5,7 @@ import gzip
 import pytest
 from django.core.cache import cache, caches
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -73,6 +74,21 @@ def test_a_cached_permalink_costs_one_cache_round_trip_once_the_reader_was_count
     assert round_trips == ["get_many"]
     client.get(url, HTTP_USER_AGENT="Mozilla/5.0 (Macintosh) Safari/605")  # another reader: counted, so one more
     assert round_trips[1:] == ["get_many", "add"]
+
+
+@pytest.mark.parametrize("page", ["feed", "paper", "permalink"])
+def test_a_cached_page_keeps_every_header_the_site_sent_with_it(client, summary, page):
+    url = {"feed": "/", "paper": summary.paper.get_absolute_url(), "permalink": summary.get_absolute_url()}[page]
+    rendered = client.get(url, HTTP_USER_AGENT=BROWSER)
+    cached = client.get(url, HTTP_USER_AGENT=BROWSER)
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Content-Type", "Vary"):
+        assert cached[header] == rendered[header], header
+
+
+def test_a_cached_page_is_not_served_to_a_host_the_site_does_not_serve(summary):
+    client = Client(raise_request_exception=False)  # as the server answers: a 400, not the exception
+    assert client.get("/").status_code == 200
+    assert client.get("/", HTTP_HOST="attacker.example").status_code == 400
 
 
 def test_browsers_that_accept_gzip_get_the_cached_page_compressed(client, summary):
