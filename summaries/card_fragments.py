@@ -12,6 +12,7 @@ reader's pages use the cache too.
 import functools
 import hashlib
 import operator
+import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -64,7 +65,8 @@ def key(card: Summary, variant: Variant) -> str:
         _shown_fields(type(paper), frozenset(paper.get_deferred_fields()))(paper),
         card.byline, card.byline_url, getattr(card, "comment_count", None), variant, _templates_digest(),
     )  # fmt: skip
-    return "card:" + hashlib.blake2b(repr(shown).encode(), digest_size=20).hexdigest()
+    # pickle, not repr: an excerpt with typeset math is ~20 KB, which pickle copies and repr escapes char by char.
+    return "card:" + hashlib.blake2b(pickle.dumps(shown, protocol=5), digest_size=20).hexdigest()
 
 
 @functools.cache
