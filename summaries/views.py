@@ -46,8 +46,15 @@ VOTE_VALUES = {"up": Vote.UP, "down": Vote.DOWN, "clear": 0}
 
 
 def _page(request, queryset):
-    """page_or_404, its cards ready to show (card_fragments.prepare)."""
+    """page_or_404, with the titles of the page's papers typeset (papers.typesetting)."""
     page = page_or_404(request, queryset)
+    typesetting.typeset_papers(page)
+    return page
+
+
+def _card_page(request, cards):
+    """page_or_404 of summary cards, ready to show (card_fragments.prepare)."""
+    page = page_or_404(request, cards)
     card_fragments.prepare(page)
     return page
 
@@ -61,7 +68,7 @@ def feed(request):
     period = request.GET.get("period", "all") if order == "top" else "all"
     if period not in selectors.FEED_PERIODS:
         period = "all"
-    page = _page(request, selectors.feed_cards(order=order, period=period, viewer=request.user))
+    page = _card_page(request, selectors.feed_cards(order=order, period=period, viewer=request.user))
     choices = {"order": order} if order != "recent" else {}
     if period != "all":
         choices["period"] = period
@@ -444,7 +451,7 @@ def summary_vote(request, pk: int):
 
 def profile_detail(request, username: str):
     person = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
-    page = _page(request, selectors.summaries_by_author(author=person, viewer=request.user))
+    page = _card_page(request, selectors.summaries_by_author(author=person, viewer=request.user))
     return render(
         request, "summaries/profile.html", {"person": person, "profile": services.profile_for(person), "page": page}
     )
@@ -702,7 +709,7 @@ def unfollow(request):
 @login_required
 def following_feed(request):
     follows = following.follows_of(request.user)
-    page = _page(request, following.following_cards(viewer=request.user, follows=follows))
+    page = _card_page(request, following.following_cards(viewer=request.user, follows=follows))
     return render(request, "summaries/following.html", {"page": page, "follows": follows})
 
 
