@@ -16,15 +16,17 @@ max_requests = 5000
 max_requests_jitter = 500
 # The site is imported once, in the master: a recycled or replaced worker starts by forking instead of importing
 # Django and every app again (over a second of CPU, during which its requests wait: p99s of 1.2-1.4 s in
-# bench/bench_http.py's warm runs, where each worker is recycled every few seconds). Deploys restart gunicorn.
+# bench/bench_http.py's warm runs, where each worker is recycled every few seconds). So a deploy restarts
+# gunicorn: a HUP alone would fork new workers from the old code.
 preload_app = True
+
+# The reverse proxy in front sets X-Forwarded-Proto; trust it only from the addresses named here.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
 
 
 def when_ready(server):
     # What the master imported is never freed: keep the collector from touching (and so copying) it in every
     # forked worker.
     gc.freeze()
-# The reverse proxy in front sets X-Forwarded-Proto; trust it only from the addresses named here.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
-errorlog = "-"

@@ -19,7 +19,9 @@ so a proxy never hands a reader's page to someone else.
 import functools
 import gzip
 import hashlib
+import logging
 import secrets
+from collections.abc import Callable
 
 from django.apps import apps
 from django.conf import settings
@@ -29,9 +31,12 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.module_loading import import_string
+from django.urls import get_resolver
 
+from shortscience import release
 from shortscience.readers import reader_key
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "pages:content-version"
 # Models whose rows appear on cached pages; their saves and deletes bump the version.
@@ -97,13 +102,19 @@ def _cacheable_response(request, response) -> bool:
     )
 
 
-def read_today_key(request) -> str:
-    """Where the cache remembers that this reader asked for this address today.
+def read_today_key(*, reader: str, path: str) -> str:
+    """Where the cache remembers that `reader` (shortscience.readers) asked for the address `path` today.
 
     Fetched with every cached page, so that what counts a reader once a day (a permalink's views) knows on a
     hit, without a second round trip, whether this one counted already.
     """
-    return f"pages:read:{timezone.localdate().isoformat()}:{reader_key(request)}:{request.path}"
+    address = hashlib.blake2b(path.encode(), digest_size=12).hexdigest()
+    return f"pages:read:{timezone.localdate().isoformat()}:{reader}:{address}"
+
+
+# What a cached page runs when it is served from the cache, by name: a stored entry names a hook, and only
+# hooks registered here by @cached_page can run (never whatever a cache entry names).
+_ON_HIT_HOOKS: dict[str, Callable] = {}
 
 
 @functools.cache
@@ -115,18 +126,18 @@ def _never_cached_prefixes() -> tuple[str, ...]:
 def serve_cached_pages(get_response):
     """Middleware: anonymous readers' pages from the cache, stored as the site sent them (see the module's docstring)."""
 
+    get_resolver().url_patterns  # imports every view now, so their hooks are registered before the first hit
+
     def middleware(request):
         if not _cacheable_request(request) or request.path.startswith(_never_cached_prefixes()):
             return get_response(request)
-        key, read_key = _page_key(request), read_today_key(request)
+        key, read_key = _page_key(request), read_today_key(reader=reader_key(request), path=request.path)
         found = cache.get_many([VERSION_KEY, key, read_key])
         version = found.get(VERSION_KEY) or content_version()
         stored = found.get(key)
         if stored is not None and stored[0] == version:
-            on_hit = stored[4]
-            if on_hit is not None:
-                hook, view_kwargs = on_hit
-                import_string(hook)(request, read_today=read_key in found, **view_kwargs)
+            if stored[4] is not None:
+                _run_hook(request, *stored[4], read_today=read_key in found)
             return _response_from(stored, gzip_ok=_accepts_gzip(request))
         response = get_response(request)
         if getattr(response, "page_cacheable", False) and _cacheable_response(request, response):
@@ -144,15 +155,30 @@ def cached_page(view=None, *, on_hit=None):
     """
     if view is None:
         return functools.partial(cached_page, on_hit=on_hit)
+    hook_name = f"{on_hit.__module__}.{on_hit.__qualname__}" if on_hit else None
+    if on_hit:
+        _ON_HIT_HOOKS[hook_name] = on_hit
 
     @functools.wraps(view)
     def cacheable_view(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response.page_cacheable = True
-        response.page_cache_on_hit = (f"{on_hit.__module__}.{on_hit.__qualname__}", kwargs) if on_hit else None
+        response.page_cache_on_hit = (hook_name, kwargs) if on_hit else None
         return _vary_on_cookie(response)
 
     return cacheable_view
+
+
+def _run_hook(request, name: str, view_kwargs: dict, *, read_today: bool) -> None:
+    hook = _ON_HIT_HOOKS.get(name)
+    if hook is None:
+        logger.error("A cached page names the on-hit hook %r, which no view registers; served without it.", name)
+        return
+    try:
+        hook(request, read_today=read_today, **view_kwargs)
+    except Exception:
+        # Counting a view is worth less than the page: the reader still gets it.
+        logger.exception("The on-hit hook %s failed; the cached page is served anyway.", name)
 
 
 def anonymous_page_cache(view):
@@ -180,9 +206,10 @@ def anonymous_page_cache(view):
 
 
 def _page_key(request) -> str:
-    # The host too: pages hold absolute addresses (canonical links), and get_host() refuses a host not in
-    # ALLOWED_HOSTS (a 400) before any cached page is served to it.
-    return "page:" + hashlib.sha256(f"{request.get_host()}{request.get_full_path()}".encode()).hexdigest()
+    # Scheme and host too: pages hold absolute addresses (canonical links), and get_host() refuses a host not in
+    # ALLOWED_HOSTS (a 400) before any cached page is served to it. The code's digest: see shortscience.release.
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return f"page:{release.code_digest()}:" + hashlib.sha256(address.encode()).hexdigest()
 
 
 def _stored(version: int, response, *, on_hit: tuple | None = None) -> tuple:

@@ -1,8 +1,9 @@
 """The part of a summary card every reader sees alike, cached under a key made of what it shows.
 
 A card's key digests the values its shared part is made from (the summary's row but its score, the paper's
-row, the byline, the comment count), the card's variant and its templates' source. Any change to any of them
-is a new key, so nothing is ever invalidated and a stale card cannot be served; old entries just expire.
+row, the byline, the comment count), the card's variant and the site's code and templates (shortscience.release).
+Any change to any of them is a new key, so nothing is ever invalidated and a stale card cannot be served; old
+entries just expire.
 A page asks for all its cards in one round trip (`prepare`); the `{% shared_card %}` tag
 (summaries/templatetags/card_tags.py) renders and stores the ones missing. The viewer's own part of a card
 (their vote, Save, report and edit links) is rendered on every request, which is what lets a logged-in
@@ -18,15 +19,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.template import engines
 
 from papers import typesetting
+from shortscience import release
 from summaries.models import Summary
 
-# The card and the partials its shared part includes: editing one makes every key new.
-CARD_TEMPLATES = ("includes/_summary_card.html", "includes/_coins.html", "includes/_version_note.html")
-# Bump when a filter or model property the shared part uses changes what it prints.
-CARD_CODE_VERSION = 1
 # Left out of the key: the vote score, shown only in the reader's part (so a vote leaves the shared part's key
 # alone), and the typeset title and abstract, which typeset_key, title and abstract (all in the key) determine.
 _NOT_SHOWN = frozenset({"score", "title_typeset", "abstract_typeset"})
@@ -63,7 +60,7 @@ def key(card: Summary, variant: Variant) -> str:
     shown = (
         _shown_fields(Summary, frozenset(card.get_deferred_fields()))(card),
         _shown_fields(type(paper), frozenset(paper.get_deferred_fields()))(paper),
-        card.byline, card.byline_url, getattr(card, "comment_count", None), variant, _templates_digest(),
+        card.byline, card.byline_url, getattr(card, "comment_count", None), variant, release.code_digest(),
     )  # fmt: skip
     # pickle, not repr: an excerpt with typeset math is ~20 KB, which pickle copies and repr escapes char by char.
     return "card:" + hashlib.blake2b(pickle.dumps(shown, protocol=5), digest_size=20).hexdigest()
@@ -78,10 +75,3 @@ def _shown_fields(model, deferred: frozenset) -> operator.attrgetter:
 
 def store(card_key: str, html: str) -> None:
     cache.set(card_key, html, timeout=settings.CARD_CACHE_SECONDS)
-
-
-@functools.cache
-def _templates_digest() -> str:
-    engine = engines["django"].engine
-    sources = [engine.find_template(name)[0].source for name in CARD_TEMPLATES]
-    return hashlib.blake2b(repr((CARD_CODE_VERSION, sources)).encode(), digest_size=8).hexdigest()

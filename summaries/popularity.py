@@ -24,6 +24,7 @@ from django.db.models import Count, F, FloatField, Func, IntegerField, OuterRef,
 from django.db.models.functions import Cast, Coalesce, Greatest, Now, Power
 from django.utils import timezone
 
+from shortscience import page_cache
 from summaries.models import SummaryView, SummaryViewCount, Vote
 
 SECONDS_PER_DAY = 24 * 60 * 60
@@ -94,15 +95,15 @@ def is_countable_view(request, *, author_id: int | None) -> bool:
     return bool(user_agent) and not BOT_USER_AGENT.search(user_agent)
 
 
-def summary_view_record(*, summary_id: int, reader: str, read_key: str) -> bool:
-    """Count `reader`'s view of the summary unless they were counted today; True when it counted.
+def summary_view_record(*, summary_id: int, reader: str, path: str) -> bool:
+    """Count `reader`'s view of the summary (read at `path`) unless they were counted today; True when it counted.
 
-    The cache answers "read today" under `read_key` (shortscience.page_cache.read_today_key, which a cached
-    permalink fetches in its own round trip) without touching the database; the unique SummaryView row decides
-    (also when the cache is away or forgot), and the count lives in a narrow row of its own.
+    The cache answers "read today" (shortscience.page_cache.read_today_key, which a cached permalink fetches
+    in its own round trip) without touching the database; the unique SummaryView row decides (also when the
+    cache is away or forgot), and the count lives in a narrow row of its own.
     """
     today = timezone.localdate()
-    if not cache.add(read_key, 1, timeout=SECONDS_PER_DAY):
+    if not cache.add(page_cache.read_today_key(reader=reader, path=path), 1, timeout=SECONDS_PER_DAY):
         return False
     try:
         with transaction.atomic():

@@ -17,7 +17,6 @@ from papers import search, typesetting
 from papers.identifiers import Kind, parse_or_none
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
-from shortscience import page_cache
 from shortscience.page_cache import cached_page
 from shortscience.readers import reader_key
 from shortscience.pagination import page_or_404
@@ -283,7 +282,7 @@ def _share_query(request, summary: Summary) -> str:
 
 def _count_view(request, pk: int, *, author_id: int | None = None) -> None:
     if popularity.is_countable_view(request, author_id=author_id):
-        popularity.summary_view_record(summary_id=pk, reader=reader_key(request), read_key=page_cache.read_today_key(request))
+        popularity.summary_view_record(summary_id=pk, reader=reader_key(request), path=request.path)
 
 
 def count_cached_view(request, *, read_today: bool, pk: int) -> None:

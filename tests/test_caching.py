@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from papers import typesetting
 from papers.models import Paper
-from shortscience import page_cache
+from shortscience import page_cache, release
 from shortscience.url_templates import url_for
-from summaries import card_fragments, selectors
+from summaries import card_fragments, selectors, views
 from summaries.models import Profile, Summary, Vote
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
@@ -80,9 +80,31 @@ def test_a_cached_permalink_costs_one_cache_round_trip_once_the_reader_was_count
 def test_a_cached_page_keeps_every_header_the_site_sent_with_it(client, summary, page):
     url = {"feed": "/", "paper": summary.paper.get_absolute_url(), "permalink": summary.get_absolute_url()}[page]
     rendered = client.get(url, HTTP_USER_AGENT=BROWSER)
-    cached = client.get(url, HTTP_USER_AGENT=BROWSER)
+    with CaptureQueriesContext(connection) as queries:
+        cached = client.get(url, HTTP_USER_AGENT=BROWSER)
+    assert len(queries) == 0  # from the cache
     for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Content-Type", "Vary"):
         assert cached[header] == rendered[header], header
+
+
+def test_each_host_the_site_serves_gets_its_own_cached_page(client, summary, settings):
+    settings.ALLOWED_HOSTS = ["shortscience.org", "www.shortscience.org"]
+    for host in ("shortscience.org", "www.shortscience.org"):
+        for _ in range(2):  # rendered, then from the cache
+            page = client.get("/", HTTP_HOST=host).content.decode()
+            assert f'<link rel="canonical" href="http://{host}/">' in page
+
+
+def test_a_cached_page_whose_hook_no_view_registers_is_still_served(client, summary, caplog):
+    url = summary.get_absolute_url()
+    first = client.get(url, HTTP_USER_AGENT=BROWSER).content
+    page_cache._ON_HIT_HOOKS.pop("summaries.views.count_cached_view")  # as if a deploy had renamed it
+    try:
+        again = client.get(url, HTTP_USER_AGENT="Mozilla/5.0 (Macintosh) Safari/605")
+    finally:
+        page_cache._ON_HIT_HOOKS["summaries.views.count_cached_view"] = views.count_cached_view
+    assert again.status_code == 200 and again.content == first
+    assert "which no view registers" in caplog.text
 
 
 def test_a_cached_page_is_not_served_to_a_host_the_site_does_not_serve(summary):
@@ -240,6 +262,16 @@ def test_a_logged_in_reader_gets_the_shared_part_of_each_card_from_the_cache(cli
     assert "Straight from the cache" in again and rendered not in again
 
 
+def test_what_only_the_author_sees_never_reaches_another_reader_through_a_cached_card(client, paper, other_user):
+    mine = SummaryFactory(paper=paper, author=other_user, body="Signed by nobody.", is_anonymous=True)
+    client.force_login(other_user)  # the author renders the card first: its shared part is cached now
+    assert "badge-anonymous" in client.get("/").content.decode()
+    client.force_login(UserFactory(username="bystander"))
+    page = client.get("/").content.decode()
+    assert "Signed by nobody." in page
+    assert "badge-anonymous" not in page and other_user.username not in page and f"/summary/{mine.pk}/edit/" not in page
+
+
 def test_the_reader_s_own_part_of_a_cached_card_is_theirs(client, summary, user):
     client.force_login(user)
     client.post(f"/summary/{summary.pk}/vote/", {"value": "up"})
@@ -302,3 +334,26 @@ def test_card_caching_can_be_switched_off(client, summary, user, settings):
     client.force_login(user)
     assert "Pixels, one at a time" in client.get("/").content.decode()
     assert cache.get(_card_key(summary, user, "feed")) is None
+
+
+def test_a_deploy_that_changes_code_or_a_template_starts_with_new_cache_keys(tmp_path, settings):
+    (tmp_path / "summaries").mkdir()
+    (tmp_path / "summaries" / "__init__.py").write_text("")
+    (tmp_path / "templates").mkdir()
+    card = tmp_path / "templates" / "card.html"
+    card.write_text("<article>{{ summary }}</article>")
+    (tmp_path / "tests").mkdir()
+    settings.BASE_DIR = tmp_path
+
+    def digest() -> str:
+        release.code_digest.cache_clear()
+        return release.code_digest()
+
+    try:
+        before = digest()
+        (tmp_path / "tests" / "test_new.py").write_text("def test(): pass")
+        assert digest() == before  # tests render no page
+        card.write_text("<article class='card'>{{ summary }}</article>")
+        assert digest() != before
+    finally:
+        release.code_digest.cache_clear()

@@ -148,7 +148,7 @@ def test_three_hundred_reloads_do_not_move_a_summary_up_popular(client):
 def test_the_database_decides_when_the_cache_forgot_or_is_away():
     summary = SummaryFactory()
     def view_by(reader: str) -> bool:
-        return popularity.summary_view_record(summary_id=summary.pk, reader=reader, read_key=f"read:{reader}")
+        return popularity.summary_view_record(summary_id=summary.pk, reader=reader, path=summary.get_absolute_url())
 
     assert view_by("user:7")
     caches["default"].clear()

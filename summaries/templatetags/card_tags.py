@@ -19,11 +19,16 @@ class SharedCardNode(template.Node):
         )
         # Not prefetched, or prefetched for another variant than this page shows: rendered, and nothing stored.
         if getattr(card, "shared_card_variant", None) != variant:
-            return self.nodelist.render(context)
+            return self._render(card, variant, context)
         if card.shared_card_html is None:
-            card.shared_card_html = self.nodelist.render(context)
+            card.shared_card_html = self._render(card, variant, context)
             card_fragments.store(card.shared_card_key, card.shared_card_html)
         return card.shared_card_html
+
+    def _render(self, card, variant: card_fragments.Variant, context) -> str:
+        # Only what the key is made of: no reader (user, request, their vote) can reach what every reader is served.
+        shown = {"summary": card, "full": variant.full, "hide_paper": variant.hide_paper, "title_tag": variant.title_tag}
+        return self.nodelist.render(context.new(shown))
 
 
 @register.tag
