@@ -22,6 +22,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
+from importlib import import_module
 
 from django.apps import apps
 from django.conf import settings
@@ -31,7 +32,6 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.urls import get_resolver
 
 from shortscience import release
 from shortscience.readers import reader_key
@@ -125,8 +125,8 @@ def _never_cached_prefixes() -> tuple[str, ...]:
 
 def serve_cached_pages(get_response):
     """Middleware: anonymous readers' pages from the cache, stored as the site sent them (see the module's docstring)."""
-
-    get_resolver().url_patterns  # imports every view now, so their hooks are registered before the first hit
+    # Every view, and so every on-hit hook, is registered before the first hit (Django imports the URLconf lazily).
+    import_module(settings.ROOT_URLCONF)
 
     def middleware(request):
         if not _cacheable_request(request) or request.path.startswith(_never_cached_prefixes()):
