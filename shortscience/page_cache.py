@@ -20,6 +20,7 @@ import functools
 import gzip
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from importlib import import_module
@@ -131,7 +132,10 @@ def serve_cached_pages(get_response):
     def middleware(request):
         if not _cacheable_request(request) or request.path.startswith(_never_cached_prefixes()):
             return get_response(request)
-        key, read_key = _page_key(request), read_today_key(reader=reader_key(request), path=request.path)
+        query = _cached_query(request)
+        if query is None:
+            return get_response(request)
+        key, read_key = _page_key(request, query), read_today_key(reader=reader_key(request), path=request.path)
         found = cache.get_many([VERSION_KEY, key, read_key])
         version = found.get(VERSION_KEY) or content_version()
         stored = found.get(key)
@@ -205,10 +209,30 @@ def anonymous_page_cache(view):
     return cached_view
 
 
-def _page_key(request) -> str:
+def _cached_query(request) -> str | None:
+    """The request's query as a cached page's key holds it (settings.PAGE_CACHE_QUERY), or None: not cacheable."""
+    kept = []
+    for name, values in sorted(request.GET.lists()):
+        if name in settings.PAGE_CACHE_IGNORED_QUERY:
+            continue
+        allowed = _query_patterns().get(name)
+        if allowed is None or len(values) != 1 or not allowed.fullmatch(values[0]):
+            return None
+        kept.append(f"{name}={values[0]}")
+    return "&".join(kept)
+
+
+@functools.cache
+def _query_patterns() -> dict[str, re.Pattern]:
+    return {name: re.compile(pattern) for name, pattern in settings.PAGE_CACHE_QUERY.items()}
+
+
+def _page_key(request, query: str | None = None) -> str:
     # Scheme and host too: pages hold absolute addresses (canonical links), and get_host() refuses a host not in
     # ALLOWED_HOSTS (a 400) before any cached page is served to it. The code's digest: see shortscience.release.
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    # `query`: the page's own parameters in one order (_cached_query); the API's answers key on their whole query.
+    target = request.get_full_path() if query is None else f"{request.path}?{query}"
+    address = f"{request.scheme}://{request.get_host()}{target}"
     return f"page:{release.code_digest()}:" + hashlib.sha256(address.encode()).hexdigest()
 
 

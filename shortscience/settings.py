@@ -137,6 +137,11 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # How long anonymous pages stay cached (they are invalidated on every change anyway: shortscience.page_cache);
 # 0 turns page caching off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# The query parameters cached pages read, and the values they may take (the feed's: summaries.selectors). A
+# request with any other is rendered and never stored, so made-up query strings can't fill Redis and push out
+# the rate limits kept beside the pages; the parameters links shared elsewhere add are left out of the key.
+PAGE_CACHE_QUERY = {"order": r"recent|top|popular", "period": r"week|month|year|all", "page": r"[1-9][0-9]{0,4}"}
+PAGE_CACHE_IGNORED_QUERY = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "fbclid", "gclid")
 # How long the shared part of a summary card stays cached, for every reader; its key changes with what it
 # shows (summaries.card_fragments), so this only bounds the cache's memory. 0 turns card caching off.
 CARD_CACHE_SECONDS = int(os.environ.get("CARD_CACHE_SECONDS", "86400"))

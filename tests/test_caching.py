@@ -3,6 +3,7 @@
 import gzip
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
@@ -357,3 +358,34 @@ def test_a_deploy_that_changes_code_or_a_template_starts_with_new_cache_keys(tmp
         assert digest() != before
     finally:
         release.code_digest.cache_clear()
+
+
+# ---- What a cached page's key holds of the query --------------------------------------------------------
+
+
+def test_made_up_query_strings_are_rendered_and_never_stored(client, summary):
+    for url in ("/?x=1", "/?order=newest", "/?page=01", "/?order=top&order=recent"):
+        client.get(url, HTTP_USER_AGENT=BROWSER)
+        count, _ = _queries(client, url)
+        assert count > 0, url
+
+
+def test_the_feed_s_own_parameters_share_one_entry_in_any_order_and_shared_links_tags_are_ignored(client, summary):
+    client.get("/?order=top&period=week", HTTP_USER_AGENT=BROWSER)
+    assert _queries(client, "/?period=week&order=top")[0] == 0
+    client.get("/", HTTP_USER_AGENT=BROWSER)
+    assert _queries(client, "/?utm_source=mastodon&fbclid=abc")[0] == 0
+
+
+def test_the_cached_query_values_are_the_feeds_own():
+    assert set(settings.PAGE_CACHE_QUERY["order"].split("|")) == set(selectors.FEED_ORDERINGS)
+    assert set(settings.PAGE_CACHE_QUERY["period"].split("|")) == set(selectors.FEED_PERIODS)
+
+
+def test_a_private_summary_read_by_its_share_link_is_never_stored(client, paper, other_user):
+    private = SummaryFactory(paper=paper, author=other_user, body="For my group only.", is_private=True)
+    shared = f"{private.get_absolute_url()}?share={private.share_token}"
+    for _ in range(2):
+        count, page = _queries(client, shared)
+        assert count > 0 and "For my group only." in page
+    assert client.get(private.get_absolute_url()).status_code == 404
