@@ -136,10 +136,8 @@ def serve_cached_pages(get_response):
         if query is None:
             return get_response(request)
         key, read_key = _page_key(request, query), read_today_key(reader=reader_key(request), path=request.path)
-        found = cache.get_many([VERSION_KEY, key, read_key])
-        version = found.get(VERSION_KEY) or content_version()
-        stored = found.get(key)
-        if stored is not None and stored[0] == version:
+        version, stored, found = _lookup(key, read_key)
+        if stored is not None:
             if stored[4] is not None:
                 _run_hook(request, *stored[4], read_today=read_key in found)
             return _response_from(stored, gzip_ok=_accepts_gzip(request))
@@ -193,11 +191,8 @@ def anonymous_page_cache(view):
         if not _cacheable_request(request):
             return _vary_on_cookie(view(request, *args, **kwargs))
         key = _page_key(request)
-        # One round trip for both: the answer is good only if stored under the current version.
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY) or content_version()
-        stored = found.get(key)
-        if stored is not None and stored[0] == version:
+        version, stored, _ = _lookup(key)
+        if stored is not None:
             return _vary_on_cookie(_response_from(stored, gzip_ok=_accepts_gzip(request)))
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
@@ -207,6 +202,15 @@ def anonymous_page_cache(view):
         return _vary_on_cookie(response)
 
     return cached_view
+
+
+def _lookup(key: str, *also: str) -> tuple[int, tuple | None, dict]:
+    """One round trip: the content version, the entry under `key` if it was stored under that version (else
+    None), and whichever of the `also` keys the cache had."""
+    found = cache.get_many([VERSION_KEY, key, *also])
+    version = found.get(VERSION_KEY) or content_version()
+    stored = found.get(key)
+    return version, stored if stored is not None and stored[0] == version else None, found
 
 
 def _cached_query(request) -> str | None:
