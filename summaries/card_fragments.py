@@ -4,7 +4,7 @@ A card's key digests the values its shared part is made from (the summary's row 
 row, the byline, the comment count), the card's variant and the site's code and templates (shortscience.release).
 Any change to any of them is a new key, so nothing is ever invalidated and a stale card cannot be served; old
 entries just expire.
-A page asks for all its cards in one round trip (`prepare`); the `{% shared_card %}` tag
+A page asks for each list of its cards in one round trip (`prepare`); the `{% shared_card %}` tag
 (summaries/templatetags/card_tags.py) renders and stores the ones missing. The viewer's own part of a card
 (their vote, Save, report and edit links) is rendered on every request, which is what lets a logged-in
 reader's pages use the cache too.

@@ -273,6 +273,27 @@ def test_what_only_the_author_sees_never_reaches_another_reader_through_a_cached
     assert "badge-anonymous" not in page and other_user.username not in page and f"/summary/{mine.pk}/edit/" not in page
 
 
+def test_every_page_that_lists_cards_finds_them_in_the_cache(client, paper, other_user, user):
+    """Each view prepares its cards for the variant its template shows; were they to disagree, every card
+    would be rendered and never stored, a slowdown no other test would see."""
+    cited = PaperFactory(title="Conditional image generation", arxiv_id="1606.05328", authors=["Aaron van den Oord"])
+    citing = SummaryFactory(paper=paper, author=other_user, body="Builds on \\cite{1606.05328}.")
+    pages = {
+        "profile": (f"/user/{other_user.username}/", card_fragments.Variant(),
+                    selectors.summaries_by_author(author=other_user, viewer=user)),
+        "author": (f"/author/{paper.authors[0]}/", card_fragments.Variant(title_tag="h3"),
+                   selectors.summaries_of_papers(papers=Paper.objects.filter(pk=paper.pk), viewer=user)),
+        "cited by": (f"{cited.get_absolute_url()}cited-by/", card_fragments.Variant(),
+                     selectors.summaries_citing(paper=cited, viewer=user)),
+    }  # fmt: skip
+    client.force_login(user)
+    for name, (url, variant, cards) in pages.items():
+        assert client.get(url).status_code == 200, name
+        card = cards.get(pk=citing.pk)
+        typesetting.typeset_papers([card])
+        assert cache.get(card_fragments.key(card, variant)) is not None, name
+
+
 def test_the_reader_s_own_part_of_a_cached_card_is_theirs(client, summary, user):
     client.force_login(user)
     client.post(f"/summary/{summary.pk}/vote/", {"value": "up"})
