@@ -1,0 +1,30 @@
+"""shortscience.gzip_pieces: a gzip body assembled from pieces compressed apart is one valid gzip stream."""
+
+import gzip
+import random
+import subprocess
+
+import pytest
+
+from shortscience import gzip_pieces
+
+SIZES = [0, 1, 10, 1_000, 70_000, 140_000]  # past one stored block's 65,535 bytes too
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_compressed_pieces_and_plain_bytes_in_any_order_make_the_gzip_of_their_concatenation(seed):
+    rng = random.Random(seed)
+    contents, parts = [], []
+    for number in range(rng.randint(0, 6)):
+        size = rng.choice(SIZES)
+        data = rng.randbytes(size) if size < 2_000 else f"<p>card {number}</p>".encode() * (size // 14)
+        contents.append(data)
+        parts.append(gzip_pieces.compress(data) if rng.random() < 0.5 else data)
+    body = gzip_pieces.assemble(parts)
+    assert gzip.decompress(body) == b"".join(contents)
+    assert subprocess.run(["gzip", "--test"], input=body).returncode == 0  # its own check of CRC and length
+
+
+def test_a_compressed_piece_is_much_smaller_than_its_bytes():
+    page = b"<article class='card'>" + b"typeset math " * 5_000 + b"</article>"
+    assert len(gzip_pieces.compress(page).deflated) < len(page) / 20
