@@ -19,6 +19,7 @@ so a proxy never hands a reader's page to someone else.
 import functools
 import gzip
 import hashlib
+import itertools
 import logging
 import re
 import secrets
@@ -34,7 +35,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from shortscience import release
+from shortscience import gzip_pieces, reader_parts, release
 from shortscience.readers import reader_key
 
 logger = logging.getLogger(__name__)
@@ -149,26 +150,54 @@ def serve_cached_pages(get_response):
     return middleware
 
 
-def cached_page(view=None, *, on_hit=None):
+def cached_page(view=None, *, on_hit=None, readers: bool = False):
     """Let serve_cached_pages store the view's pages for anonymous readers.
 
     `on_hit(request, *, read_today, **view_kwargs)` runs when the cache answers instead of the view (counting a
     view); `read_today` says whether this reader asked for the same address earlier today (read_today_key).
+    `readers`: logged-in readers share the page too, each with their own parts filled in (shortscience.reader_parts;
+    only for pages where nothing but `{% reader_part %}`s depends on who reads them).
     """
     if view is None:
-        return functools.partial(cached_page, on_hit=on_hit)
+        return functools.partial(cached_page, on_hit=on_hit, readers=readers)
     hook_name = f"{on_hit.__module__}.{on_hit.__qualname__}" if on_hit else None
     if on_hit:
         _ON_HIT_HOOKS[hook_name] = on_hit
 
     @functools.wraps(view)
     def cacheable_view(request, *args, **kwargs):
+        if readers and request.method in ("GET", "HEAD") and settings.PAGE_CACHE_SECONDS > 0 and reader_parts.may_share(request):
+            shared = _shared_page_for_reader(request, functools.partial(view, request, *args, **kwargs))
+            if shared is not None:
+                return _vary_on_cookie(shared)
         response = view(request, *args, **kwargs)
         response.page_cacheable = True
         response.page_cache_on_hit = (hook_name, kwargs) if on_hit else None
         return _vary_on_cookie(response)
 
     return cacheable_view
+
+
+def _shared_page_for_reader(request, render) -> HttpResponse | None:
+    """The page logged-in readers share, its reader parts filled for this one; None if it can't be shared.
+
+    Stored gzipped a piece at a time (shortscience.gzip_pieces), so each request adds only its reader's parts."""
+    query = _cached_query(request)
+    if query is None:
+        return None
+    key = _page_key(request, query, audience="readers")
+    version, stored, _ = _lookup(key)
+    if stored is None:
+        shared = reader_parts.render_shared(request, render)
+        if shared is None:
+            return None
+        status, headers, chunks, holes = shared
+        stored = (version, status, headers, [gzip_pieces.compress(chunk) for chunk in chunks], holes)
+        cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+    version, status, headers, pieces, holes = stored
+    filled = reader_parts.fill(request, holes, version=version)
+    body = gzip_pieces.assemble(itertools.chain.from_iterable(zip(pieces, [*filled, b""])))
+    return _response_from((version, status, headers, body, None), gzip_ok=_accepts_gzip(request))
 
 
 def _run_hook(request, name: str, view_kwargs: dict, *, read_today: bool) -> None:
@@ -231,13 +260,13 @@ def _query_patterns() -> dict[str, re.Pattern]:
     return {name: re.compile(pattern) for name, pattern in settings.PAGE_CACHE_QUERY.items()}
 
 
-def _page_key(request, query: str | None = None) -> str:
+def _page_key(request, query: str | None = None, *, audience: str = "visitors") -> str:
     # Scheme and host too: pages hold absolute addresses (canonical links), and get_host() refuses a host not in
     # ALLOWED_HOSTS (a 400) before any cached page is served to it. The code's digest: see shortscience.release.
     # `query`: the page's own parameters in one order (_cached_query); the API's answers key on their whole query.
     target = request.get_full_path() if query is None else f"{request.path}?{query}"
     address = f"{request.scheme}://{request.get_host()}{target}"
-    return f"page:{release.code_digest()}:" + hashlib.sha256(address.encode()).hexdigest()
+    return f"page:{audience}:{release.code_digest()}:" + hashlib.sha256(address.encode()).hexdigest()
 
 
 def _stored(version: int, response, *, on_hit: tuple | None = None) -> tuple:

@@ -8,7 +8,7 @@ class SummariesConfig(AppConfig):
 
     def ready(self):
         from shortscience import page_cache
-        from summaries import signals  # noqa: F401  (connects the receivers)
+        from summaries import card_fragments, signals  # noqa: F401  (connect the receivers; register the card's reader part)
         from summaries.site_address import site_row_sync
 
         # Sent for each app in INSTALLED_APPS order: this runs after the sites app has created its row.

@@ -6,22 +6,25 @@ Any change to any of them is a new key, so nothing is ever invalidated and a sta
 entries just expire.
 A page asks for each list of its cards in one round trip (`prepare`); the `{% shared_card %}` tag
 (summaries/templatetags/card_tags.py) renders and stores the ones missing. The viewer's own part of a card
-(their vote, Save, report and edit links) is rendered on every request, which is what lets a logged-in
-reader's pages use the cache too.
+(their vote, Save, report and edit links) is `CardViewer`, a reader part: rendered on every request, or filled
+into a page that logged-in readers share (shortscience.reader_parts).
 """
 
 import functools
 import hashlib
 import operator
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
 
 from papers import typesetting
-from shortscience import release
+from shortscience import reader_parts, release
+from shortscience.url_templates import url_for
+from summaries import selectors
 from summaries.models import Summary
 
 # Left out of the key: the vote score, shown only in the reader's part (so a vote leaves the shared part's key
@@ -75,3 +78,74 @@ def _shown_fields(model, deferred: frozenset) -> operator.attrgetter:
 
 def store(card_key: str, html: str) -> None:
     cache.set(card_key, html, timeout=settings.CARD_CACHE_SECONDS)
+
+
+@dataclass(frozen=True)
+class CardState:
+    """What a card's reader part shows every reader alike (includes/_card_viewer.html reads no more)."""
+
+    summary_id: int
+    author_id: int | None
+    is_anonymous: bool
+    is_public: bool
+    score: int
+    paper_id: int
+    paper_title: str
+    hide_paper: bool
+
+
+@dataclass(frozen=True)
+class CardReader:
+    """What the part shows of the reader: whether they wrote the summary, their vote, their library, staff."""
+
+    is_author: bool
+    vote: int | None
+    saved: bool
+    is_staff: bool
+
+
+@reader_parts.register("card")
+class CardViewer(reader_parts.ReaderPart):
+    """A card's reader part (includes/_card_viewer.html): their vote, Save button, report and edit links."""
+
+    template_name = "includes/_card_viewer.html"
+
+    def shared_state(self, context) -> CardState:
+        summary = context["summary"]
+        return CardState(
+            summary.pk, summary.author_id, summary.is_anonymous, summary.is_public, summary.score, summary.paper_id,
+            summary.paper.title, bool(context.get("hide_paper")),
+        )  # fmt: skip
+
+    def fill(self, request, states: Sequence[CardState], *, version: int) -> list[str]:
+        reader = request.user
+        votes, saved = selectors.reader_card_state(
+            reader=reader,
+            summary_ids=[state.summary_id for state in states],
+            paper_ids=[state.paper_id for state in states if not state.hide_paper],
+        )
+        path = request.get_full_path()
+        return [
+            _card_viewer_html(
+                state, CardReader(state.author_id == reader.pk, votes.get(state.summary_id), state.paper_id in saved, reader.is_staff), path
+            )
+            for state in states
+        ]  # fmt: skip
+
+
+_NO_ONE = -1  # a user id no account has
+
+
+# A reader's part depends only on these values, so readers in the same state share what was rendered.
+@functools.lru_cache(maxsize=8192)
+def _card_viewer_html(state: CardState, reader: CardReader, path: str) -> str:
+    summary = SimpleNamespace(
+        pk=state.summary_id, author_id=state.author_id, is_anonymous=state.is_anonymous, is_public=state.is_public,
+        score=state.score, paper=SimpleNamespace(pk=state.paper_id, title=state.paper_title),
+        report_url=url_for("summaries:summary_report", pk=state.summary_id),
+        viewer_vote=reader.vote, viewer_saved=reader.saved,
+    )  # fmt: skip
+    # Stand-ins with nothing but what the template asks of the reader and the page: no name, no session.
+    user = SimpleNamespace(pk=state.author_id if reader.is_author else _NO_ONE, is_authenticated=True, is_staff=reader.is_staff)
+    page = SimpleNamespace(get_full_path=lambda: path)
+    return reader_parts.render_part("card", {"summary": summary, "user": user, "request": page, "hide_paper": state.hide_paper})

@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from library.models import SavedPaper
 from library.selectors import saved_annotation, saved_entry
 from summaries.models import Comment, Summary, SummaryRevision, Vote
 from summaries.popularity import POPULAR_ORDERING
@@ -58,6 +60,36 @@ def feed_cards(*, order: str = "recent", period: str = "all", viewer=None) -> Qu
     cards = _cards(viewer).order_by(*FEED_ORDERINGS.get(order, FEED_ORDERINGS["recent"]))
     since = FEED_PERIODS.get(period)
     return cards.filter(created_at__gte=timezone.now() - since) if since else cards
+
+
+def reader_card_state(*, reader, summary_ids: list[int], paper_ids: list[int]) -> tuple[dict[int, int], set[int]]:
+    """The reader's vote (1 or -1) on each of the summaries they voted on, and which of the papers they saved.
+
+    One round trip in SQL of its own: a logged-in reader's shared page (summaries.card_fragments.CardViewer)
+    runs it on every request, where building two ORM queries would cost more than running them.
+    """
+    votes, saved = {}, set()
+    if not summary_ids and not paper_ids:
+        return votes, saved
+    vote, saved_paper = Vote._meta, SavedPaper._meta
+    sql = (
+        f"SELECT 0, {vote.get_field('summary').column}, {vote.get_field('value').column} FROM {vote.db_table}"
+        f" WHERE {vote.get_field('voter').column} = %s AND {vote.get_field('summary').column} IN {_placeholders(summary_ids)}"
+        f" UNION ALL SELECT 1, {saved_paper.get_field('paper').column}, 1 FROM {saved_paper.db_table}"
+        f" WHERE {saved_paper.get_field('reader').column} = %s AND {saved_paper.get_field('paper').column} IN {_placeholders(paper_ids)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [reader.pk, *summary_ids, reader.pk, *paper_ids])
+        for is_saved, row_id, value in cursor.fetchall():
+            if is_saved:
+                saved.add(row_id)
+            else:
+                votes[row_id] = value
+    return votes, saved
+
+
+def _placeholders(values: list) -> str:
+    return "(" + ", ".join(["%s"] * len(values)) + ")" if values else "(NULL)"
 
 
 def summaries_for_paper(*, paper, viewer=None) -> QuerySet[Summary]:

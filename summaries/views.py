@@ -58,7 +58,7 @@ def _card_page(request, cards):
     return page
 
 
-@cached_page
+@cached_page(readers=True)
 def feed(request):
     order = request.GET.get("order", "recent")
     if order not in selectors.FEED_ORDERINGS:

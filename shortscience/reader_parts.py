@@ -1,0 +1,144 @@
+"""Pages logged-in readers share: rendered once for everyone, then each reader's own parts filled in.
+
+A logged-in reader's page differs from a visitor's only where templates say `{% reader_part "name" %}`: the
+header's account links, and on each card the reader's vote, Save button, report and edit links. For a view
+that opts in (`@cached_page(readers=True)`, shortscience.page_cache), the page is rendered once *as a visitor*
+with each reader part left as a hole, stored beside visitors' pages under the same content version (so it is
+as fresh as theirs), and every logged-in request fills the holes for its reader:
+
+- each kind of part reads the reader's state for all its holes at once (one query for the votes and one for
+  the saved papers of every card on the page), whatever the page's length;
+- each hole is rendered from plain values only (the card's state and the reader's vote, saved flag,
+  authorship and staff flag), so a kind can remember what it rendered for the next reader in the same state;
+- the CSRF token goes in last, one per request.
+
+Nothing of one reader can reach another: the shared page is rendered for no one (an anonymous user, with no
+CSRF token: a page that used one is not shared), and a hole's HTML is made from the values above only.
+"""
+
+import functools
+import re
+import secrets
+from collections.abc import Callable, Hashable, Sequence
+from contextlib import contextmanager
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+
+# Where a reader's CSRF token goes in a part's HTML: parts are rendered with this for a token, once per state.
+CSRF_PLACEHOLDER = "readerpartcsrf" + secrets.token_hex(16)
+# How a shared page marks its holes: NUL never appears in a page (PostgreSQL text holds none, and
+# shortscience.input_guard refuses control characters), and the random part is this process's own.
+_HOLE = "\x00hole" + secrets.token_hex(6) + ":"
+_HOLES = re.compile(re.escape(_HOLE).encode() + rb"(\d+)\x00")
+
+
+class ReaderPart:
+    """A kind of reader part: its template, what a shared page records of each hole, and how a reader's HTML
+    for its holes is made."""
+
+    template_name: str
+
+    def shared_state(self, context) -> Hashable:
+        """What the hole shows every reader alike, read from the visitor's rendering of the page (picklable)."""
+        raise NotImplementedError
+
+    def fill(self, request, states: Sequence[Hashable], *, version: int) -> list[str]:
+        """The HTML of each hole for request.user, with CSRF_PLACEHOLDER where the CSRF token goes.
+
+        `version`: the content version the page was rendered at (shortscience.page_cache), which any change to
+        what pages show bumps."""
+        raise NotImplementedError
+
+
+PARTS: dict[str, ReaderPart] = {}
+
+
+def register(name: str) -> Callable[[type[ReaderPart]], type[ReaderPart]]:
+    def registered(part_class: type[ReaderPart]) -> type[ReaderPart]:
+        PARTS[name] = part_class()
+        return part_class
+
+    return registered
+
+
+def render_part(name: str, values: dict) -> str:
+    """The part's template rendered from `values` only (no context processors, so nothing else reaches it)."""
+    return get_template(PARTS[name].template_name).render({**values, "csrf_token": CSRF_PLACEHOLDER})
+
+
+def hole(context, name: str) -> str | None:
+    """While a shared page is rendered, record the hole and return its mark; otherwise None (render the part)."""
+    holes = getattr(context.get("request"), "reader_part_holes", None)
+    if holes is None:
+        return None
+    holes.append((name, PARTS[name].shared_state(context)))
+    return f"{_HOLE}{len(holes) - 1}\x00"
+
+
+def may_share(request) -> bool:
+    """A logged-in reader whose page holds nothing of theirs beyond its reader parts (no pending messages)."""
+    return request.user.is_authenticated and len(get_messages(request)) == 0
+
+
+def render_shared(request, render: Callable) -> tuple[int, list, list[bytes], list] | None:
+    """The page as every reader shares it: (status, headers, the bytes between holes, the holes), or None
+    when it cannot be shared (not a 200, a cookie set, a CSRF token used outside the reader parts)."""
+    with _as_visitor(request) as (holes, used_csrf):
+        response = render()
+        used_csrf = used_csrf()
+    if response.status_code != 200 or getattr(response, "streaming", False) or response.cookies or used_csrf:
+        return None
+    pieces = _HOLES.split(response.content)
+    chunks, numbers = pieces[::2], [int(number) for number in pieces[1::2]]
+    if numbers != list(range(len(holes))):
+        return None  # a part rendered twice, or not where it was recorded: render it for the reader instead
+    return response.status_code, list(response.items()), chunks, holes
+
+
+@contextmanager
+def _as_visitor(request):
+    reader, csrf_flag = request.user, request.META.pop("CSRF_COOKIE_NEEDS_UPDATE", None)
+    request.user, request.reader_part_holes = AnonymousUser(), []
+    try:
+        yield request.reader_part_holes, lambda: "CSRF_COOKIE_NEEDS_UPDATE" in request.META
+    finally:
+        request.user = reader
+        del request.reader_part_holes
+        if csrf_flag is not None:
+            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = csrf_flag
+
+
+def fill(request, holes: list, *, version: int) -> list[bytes]:
+    """Every hole's HTML for request.user, in the page's order."""
+    html: list[str] = [""] * len(holes)
+    for name in {name for name, _ in holes}:
+        numbers = [number for number, (kind, _) in enumerate(holes) if kind == name]
+        states = [holes[number][1] for number in numbers]
+        for number, part_html in zip(numbers, PARTS[name].fill(request, states, version=version), strict=True):
+            html[number] = part_html
+    token = get_token(request)
+    return [part_html.replace(CSRF_PLACEHOLDER, token).encode() for part_html in html]
+
+
+@register("account")
+class AccountLinks(ReaderPart):
+    """The header's account links: the reader's name and, for staff, Moderate."""
+
+    template_name = "includes/_account_nav.html"
+
+    def shared_state(self, context) -> None:
+        return None
+
+    def fill(self, request, states, *, version: int) -> list[str]:
+        reader = request.user
+        return [_account_links_html(reader, reader.get_username(), reader.is_staff, version)] * len(states)
+
+
+# Remembered per reader (users compare by id) until what it shows changes: the username and staff flag are in
+# the key, and the name shown is the profile's, whose every change bumps the content version.
+@functools.lru_cache(maxsize=4096)
+def _account_links_html(reader, username: str, is_staff: bool, version: int) -> str:
+    return render_part("account", {"user": reader, "request": None})

@@ -1,0 +1,210 @@
+"""Pages logged-in readers share (shortscience.reader_parts): rendered once for everyone, each reader's own parts
+filled in, so a logged-in reader gets exactly the page rendered for them, and nothing of anyone else's."""
+
+import gzip
+import re
+
+import pytest
+from django.contrib.messages import constants, get_messages
+from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from library.models import SavedPaper
+from shortscience import reader_parts
+from summaries.models import Profile, Vote
+from tests.factories import PaperFactory, SummaryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+_TOKENS = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}"')
+
+
+def _without_tokens(html: str) -> str:
+    """Masked CSRF tokens differ on every call; everything else must be the same byte for byte."""
+    return _TOKENS.sub(r'\1TOKEN"', html)
+
+
+def _page(client, url: str = "/") -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.fixture
+def cards(other_user, staff_user):
+    """Cards in every state a reader part can show: anonymous, hidden from the feed, voted on, saved, one of a kind."""
+    writer = UserFactory(username="writer")
+    return [
+        SummaryFactory(author=other_user, body="Grace's summary, with $x_{i,j}$."),
+        SummaryFactory(author=writer, body="Writer's anonymous summary.", is_anonymous=True),
+        SummaryFactory(author=staff_user, body="A moderator's summary."),
+        SummaryFactory(author=writer, body="Private: never on the feed.", is_private=True),
+        *[SummaryFactory(author=writer, body=f"Filler {n}.") for n in range(3)],
+    ]
+
+
+def _readers(cards, other_user, staff_user):
+    """Readers who each see the feed differently."""
+    voter = UserFactory(username="voter")
+    Vote.objects.create(summary=cards[0], voter=voter, value=1)
+    Vote.objects.create(summary=cards[2], voter=voter, value=-1)
+    SavedPaper.objects.create(reader=voter, paper=cards[1].paper)
+    Profile.objects.update_or_create(user=voter, defaults={"display_name": "Vera Voter"})
+    return {
+        "a reader who voted and saved": voter,
+        "the author of one card": other_user,
+        "the author of an anonymous card": cards[1].author,
+        "a moderator": staff_user,
+        "a reader with nothing": UserFactory(username="newcomer"),
+    }
+
+
+@pytest.mark.parametrize("url", ["/", "/?order=top", "/?order=top&period=week", "/?order=popular"])
+def test_each_reader_gets_the_shared_page_exactly_as_it_would_be_rendered_for_them(client, settings, cards, other_user, staff_user, url):
+    readers = _readers(cards, other_user, staff_user)
+    Client().get(url)  # a visitor's page is cached too: the readers' is a different entry
+    for who, reader in readers.items():
+        client.force_login(reader)
+        settings.PAGE_CACHE_SECONDS = 600
+        _page(client, url)  # the first reader renders the shared page; the rest are filled from it
+        _, shared = _page(client, url)
+        settings.PAGE_CACHE_SECONDS = 0
+        _, rendered = _page(client, url)
+        assert _without_tokens(shared) == _without_tokens(rendered), who
+
+
+def test_a_reader_gets_their_own_name_votes_and_library_never_another_readers(client, cards, other_user, staff_user):
+    readers = _readers(cards, other_user, staff_user)
+    client.force_login(readers["a reader who voted and saved"])
+    _, voter_page = _page(client)
+    assert "Vera Voter" in voter_page and voter_page.count('aria-pressed="true"') == 3  # an up, a down, a Saved
+    client.force_login(readers["a reader with nothing"])
+    _, newcomer_page = _page(client)
+    assert "Vera Voter" not in newcomer_page and "newcomer" in newcomer_page
+    assert 'aria-pressed="true"' not in newcomer_page
+    assert "Moderate" not in newcomer_page and "badge-anonymous" not in newcomer_page
+    client.force_login(readers["a moderator"])
+    assert 'href="/admin/"' in _page(client)[1]
+
+
+def test_a_shared_page_costs_the_same_few_queries_however_many_cards_it_has(client, user, make_summaries):
+    make_summaries(2)
+    client.force_login(UserFactory(username="first"))
+    _page(client)
+    client.force_login(user)
+    _page(client)  # this reader's session and user rows are read once
+    few, _ = _page(client)
+    make_summaries(15)
+    client.force_login(UserFactory(username="second"))
+    _page(client)
+    client.force_login(user)
+    _page(client)
+    many, html = _page(client)
+    assert html.count('class="card-viewer"') == 17
+    # The user (their session is in the cache), then their votes and saved papers together: no card query, no render.
+    assert few == many == 2
+
+
+def test_what_a_reader_does_shows_on_their_next_page_at_once(client, user, cards):
+    client.force_login(user)
+    _page(client)
+    assert client.post(f"/summary/{cards[0].pk}/vote/", {"value": "up"}).status_code in (200, 302)
+    assert client.post("/library/save/", {"paper": cards[2].paper_id, "next": "/"}).status_code == 302
+    _, html = _page(client)
+    card = html[html.index(f'id="summary-{cards[0].pk}"') :]
+    assert 'class="vote-up active"' in card[: card.index("</article>")]
+    saved_card = html[html.index(f'id="summary-{cards[2].pk}"') :]
+    assert "★ Saved" in saved_card[: saved_card.index("</article>")]
+
+
+def test_another_readers_vote_shows_on_every_readers_shared_page(client, user, cards):
+    client.force_login(user)
+    _page(client)
+    for name in ("v1", "v2"):
+        voter = Client()
+        voter.force_login(UserFactory(username=name))
+        voter.post(f"/summary/{cards[0].pk}/vote/", {"value": "up"})
+    _, html = _page(client)
+    card = html[html.index(f'id="summary-{cards[0].pk}"') :]
+    assert '<span class="score">2<' in card[: card.index("</article>")]
+
+
+def test_the_forms_of_a_shared_page_carry_a_csrf_token_that_works(user, cards):
+    reader = Client(enforce_csrf_checks=True)
+    reader.force_login(UserFactory(username="first"))
+    reader.get("/")
+    reader.force_login(user)
+    html = reader.get("/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"', html).group(1)
+    response = reader.post(f"/summary/{cards[0].pk}/vote/", {"value": "up", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and Vote.objects.filter(voter=user, summary=cards[0]).exists()
+    assert reader.post(f"/summary/{cards[2].pk}/vote/", {"value": "up", "csrfmiddlewaretoken": "x" * 64}).status_code == 403
+
+
+def test_a_reader_with_a_message_waiting_gets_it(client, user, cards):
+    client.force_login(user)
+    _page(client)
+    client.post("/library/save/", {"paper": cards[0].paper_id, "next": "/"})  # says "Saved to your library"
+    html = client.get("/").content.decode()
+    assert 'class="messages"' in html
+
+
+def test_a_page_that_uses_a_csrf_token_outside_its_reader_parts_is_not_shared(user):
+    request = RequestFactory().get("/")
+    request.user, request.session = user, {}
+    request._messages = type("NoMessages", (list,), {})()
+
+    def page_with_a_form():
+        return HttpResponse(f'<form method="post"><input value="{get_token(request)}"></form>')
+
+    assert reader_parts.render_shared(request, page_with_a_form) is None
+    assert reader_parts.render_shared(request, lambda: HttpResponse("<p>the same for all</p>")) is not None
+    assert request.user == user  # the reader is back once the shared page is rendered
+
+
+def test_a_visitor_never_gets_a_readers_page_nor_a_reader_a_visitors(client, user, cards):
+    visitor = Client()
+    client.force_login(user)
+    _page(client)
+    assert "Log in" in visitor.get("/").content.decode()
+    visitor.get("/")
+    assert "Log out" in _page(client)[1]
+
+
+def test_pending_messages_are_counted_without_being_used(user):
+    request = RequestFactory().get("/")
+    request.user, request.session = user, {}
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    request._messages = FallbackStorage(request)
+    request._messages.add(constants.INFO, "Welcome back")
+    assert not reader_parts.may_share(request)
+    assert [str(message) for message in get_messages(request)] == ["Welcome back"]
+
+
+def test_a_new_name_or_a_staff_flag_shows_in_the_header_at_once(client, user, cards):
+    client.force_login(user)
+    assert "Moderate" not in _page(client)[1]
+    profile, _ = Profile.objects.get_or_create(user=user)
+    profile.display_name = "Ada Lovelace"
+    profile.save()
+    assert '<a class="profile-link" href="/user/ada/">Ada Lovelace</a>' in _page(client)[1]
+    user.is_staff = True
+    user.save()
+    assert 'href="/admin/"' in _page(client)[1]
+
+
+def test_browsers_get_the_shared_page_gzipped_with_their_parts_left_uncompressed(client, user, cards):
+    client.force_login(user)
+    _page(client)
+    plain = client.get("/").content
+    response = client.get("/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert response["Content-Encoding"] == "gzip" and "Accept-Encoding" in response["Vary"]
+    assert int(response["Content-Length"]) == len(response.content) < len(plain)
+    assert _without_tokens(gzip.decompress(response.content).decode()) == _without_tokens(plain.decode())
+    # The CSRF token, a secret, travels in the clear inside the stream: never compressed beside the page (BREACH).
+    assert re.search(rb'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', response.content)
