@@ -7,7 +7,8 @@ bench_http.py's "caches off" and "logged-in" rows.
 It reads bench_http.py's database (shortscience_bench_http) with Redis database 9 as the cache, in production
 mode, and times each part of a feed page for an anonymous reader: the cards' query, typesetting the titles and
 fetching the cards' shared parts (card_fragments.prepare), and rendering the template with the shared parts
-from the cache and without it. Then whole requests through Django's WSGI handler, every middleware included.
+from the cache and without it. Then whole requests through Django's WSGI handler, every middleware included,
+the last one a logged-in reader's feed filled into the page readers share (shortscience.reader_parts).
 """
 
 import argparse
@@ -82,6 +83,10 @@ def main() -> None:
         with override_settings(CARD_CACHE_SECONDS=0):
             whole_request()
 
+    def shared_feed_for_reader():
+        with override_settings(PAGE_CACHE_SECONDS=600):
+            whole_request(cookie)
+
     parts = {
         "the cards' query (20 rows, 4 tables, 3 annotations)": lambda: list(selectors.feed_cards(viewer=reader)[:20]),
         "card_fragments.prepare (typeset check, keys, one get_many)": lambda: card_fragments.prepare(cards),
@@ -89,7 +94,8 @@ def main() -> None:
         "feed.html, every card rendered": cards_rendered,
         "whole request, anonymous, card cache off (bench: caches off)": whole_request_cards_off,
         "whole request, anonymous, card cache on (a page-cache miss)": whole_request,
-        "whole request, logged-in reader, card cache on": lambda: whole_request(cookie),
+        "whole request, logged-in reader, page cache off, card cache on": lambda: whole_request(cookie),
+        "whole request, logged-in reader, the feed readers share (bench: logged-in)": shared_feed_for_reader,
     }
     print(f"median of {args.repeat} runs, ms\n\n| part | ms |\n|---|---:|")
     for label, function in parts.items():

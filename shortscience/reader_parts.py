@@ -6,8 +6,8 @@ that opts in (`@cached_page(readers=True)`, shortscience.page_cache), the page i
 with each reader part left as a hole, stored beside visitors' pages under the same content version (so it is
 as fresh as theirs), and every logged-in request fills the holes for its reader:
 
-- each kind of part reads the reader's state for all its holes at once (one query for the votes and one for
-  the saved papers of every card on the page), whatever the page's length;
+- each kind of part reads the reader's state for all its holes at once, whatever the page's length (the cards:
+  one query for the reader's votes and saved papers among them; the account links: none, once rendered);
 - each hole is rendered from plain values only (the card's state and the reader's vote, saved flag,
   authorship and staff flag), so a kind can remember what it rendered for the next reader in the same state;
 - the CSRF token goes in last, one per request.
