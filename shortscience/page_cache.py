@@ -1,4 +1,5 @@
-"""Whole pages for readers who are not logged in, from the shared cache, fresh the moment anything they show changes.
+"""Whole pages from the shared cache, fresh the moment anything they show changes: visitors' pages, and pages
+logged-in readers share with their own parts filled in (shortscience.reader_parts).
 
 Every cached page's key carries one content version, a counter in the cache. Any committed write to what pages
 show (summaries, votes, comments, papers, profiles, summary requests: see `content_changed` and the receivers
@@ -12,8 +13,9 @@ add (CSP, X-Frame-Options, Vary). Views opt in with `@cached_page`. The API, whi
 first, caches its answers with `anonymous_page_cache` instead.
 
 Only anonymous GETs without cookies that could change the page (a session, pending messages) are served from
-or stored in it, only 200 responses that set no cookie and used no CSRF token, and responses say `Vary: Cookie`
-so a proxy never hands a reader's page to someone else.
+or stored in it, only 200 responses that set no cookie and used no CSRF token, and responses say
+`Vary: Cookie, Accept-Encoding`, so a proxy never hands a reader's page to someone else, nor gzip to a client
+that did not ask for it. Links on cached pages leave tracking parameters out (shortscience.tracking_params).
 """
 
 import functools
@@ -151,7 +153,7 @@ def serve_cached_pages(get_response):
 
 
 def cached_page(view=None, *, on_hit=None, readers: bool = False):
-    """Let serve_cached_pages store the view's pages for anonymous readers.
+    """Let serve_cached_pages store the view's pages for visitors (readers who are not logged in).
 
     `on_hit(request, *, read_today, **view_kwargs)` runs when the cache answers instead of the view (counting a
     view); `read_today` says whether this reader asked for the same address earlier today (read_today_key).
@@ -169,11 +171,11 @@ def cached_page(view=None, *, on_hit=None, readers: bool = False):
         if readers and request.method in ("GET", "HEAD") and settings.PAGE_CACHE_SECONDS > 0 and reader_parts.may_share(request):
             shared = _shared_page_for_reader(request, functools.partial(view, request, *args, **kwargs))
             if shared is not None:
-                return _vary_on_cookie(shared)
+                return _vary(shared)
         response = view(request, *args, **kwargs)
         response.page_cacheable = True
         response.page_cache_on_hit = (hook_name, kwargs) if on_hit else None
-        return _vary_on_cookie(response)
+        return _vary(response)
 
     return cacheable_view
 
@@ -181,22 +183,29 @@ def cached_page(view=None, *, on_hit=None, readers: bool = False):
 def _shared_page_for_reader(request, render) -> HttpResponse | None:
     """The page logged-in readers share, its reader parts filled for this one; None if it can't be shared.
 
-    Stored gzipped a piece at a time (shortscience.gzip_pieces), so each request adds only its reader's parts."""
+    Stored gzipped a piece at a time (shortscience.gzip_pieces), so each request adds only its reader's parts.
+    A page found not shareable is remembered as such (until the next write), so it is not rendered twice again."""
     query = _cached_query(request)
     if query is None:
         return None
     key = _page_key(request, query, audience="readers")
     version, stored, _ = _lookup(key)
+    if not version:
+        return None  # the cache is away (content_version's 0): nothing to share, nor to key a reader's parts on
     if stored is None:
         shared = reader_parts.render_shared(request, render)
         if shared is None:
+            logger.warning("%s can't be shared by logged-in readers; rendered for each of them.", request.path)
+            cache.set(key, (version, None), settings.PAGE_CACHE_SECONDS)
             return None
         status, headers, chunks, holes = shared
         stored = (version, status, headers, [gzip_pieces.compress(chunk) for chunk in chunks], holes)
         cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+    if stored[1] is None:
+        return None
     version, status, headers, pieces, holes = stored
     filled = reader_parts.fill(request, holes, version=version)
-    body = gzip_pieces.assemble(itertools.chain.from_iterable(zip(pieces, [*filled, b""])))
+    body = gzip_pieces.assemble(itertools.chain.from_iterable(zip(pieces, [*filled, b""], strict=True)))
     return _response_from((version, status, headers, body, None), gzip_ok=_accepts_gzip(request))
 
 
@@ -218,17 +227,17 @@ def anonymous_page_cache(view):
     @functools.wraps(view)
     def cached_view(request, *args, **kwargs):
         if not _cacheable_request(request):
-            return _vary_on_cookie(view(request, *args, **kwargs))
+            return _vary(view(request, *args, **kwargs))
         key = _page_key(request)
         version, stored, _ = _lookup(key)
         if stored is not None:
-            return _vary_on_cookie(_response_from(stored, gzip_ok=_accepts_gzip(request)))
+            return _vary(_response_from(stored, gzip_ok=_accepts_gzip(request)))
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if _cacheable_response(request, response):
             cache.set(key, _stored(version, response), settings.PAGE_CACHE_SECONDS)
-        return _vary_on_cookie(response)
+        return _vary(response)
 
     return cached_view
 
@@ -289,6 +298,8 @@ def _accepts_gzip(request) -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
-def _vary_on_cookie(response):
-    patch_vary_headers(response, ("Cookie",))
+def _vary(response):
+    """What a cacheable page's answer depends on, for proxies: who asks (their cookies), and whether it came
+    gzipped from the cache (Accept-Encoding)."""
+    patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
     return response

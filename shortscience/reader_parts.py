@@ -8,22 +8,27 @@ as fresh as theirs), and every logged-in request fills the holes for its reader:
 
 - each kind of part reads the reader's state for all its holes at once, whatever the page's length (the cards:
   one query for the reader's votes and saved papers among them; the account links: none, once rendered);
-- each hole is rendered from plain values only (the card's state and the reader's vote, saved flag,
-  authorship and staff flag), so a kind can remember what it rendered for the next reader in the same state;
+- a card's hole is rendered from plain values only (the card's state and the reader's vote, saved flag,
+  authorship and staff flag), so it is remembered for the next reader in the same state; the account links
+  are rendered from the reader's own user row and remembered for them until their name or staff flag changes;
 - the CSRF token goes in last, one per request.
 
-Nothing of one reader can reach another: the shared page is rendered for no one (an anonymous user, with no
-CSRF token: a page that used one is not shared), and a hole's HTML is made from the values above only.
+Nothing of one reader can reach another: the shared page is rendered for no one (an anonymous user, an empty
+session and no messages; a page that used a CSRF token or wrote a cookie, the session or a message is not
+shared), and a hole's HTML is made from the values above only.
 """
 
-import functools
 import re
 import secrets
 from collections.abc import Callable, Hashable, Sequence
 from contextlib import contextmanager
+from importlib import import_module
+from types import SimpleNamespace
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage import default_storage
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 
@@ -85,11 +90,15 @@ def may_share(request) -> bool:
 
 def render_shared(request, render: Callable) -> tuple[int, list, list[bytes], list] | None:
     """The page as every reader shares it: (status, headers, the bytes between holes, the holes), or None
-    when it cannot be shared (not a 200, a cookie set, a CSRF token used outside the reader parts)."""
-    with _as_visitor(request) as (holes, used_csrf):
+    when it cannot be shared (not a 200; a cookie, the session or a message written; a CSRF token used outside
+    the reader parts)."""
+    with _as_visitor(request) as (holes, visitor):
         response = render()
-        used_csrf = used_csrf()
-    if response.status_code != 200 or getattr(response, "streaming", False) or response.cookies or used_csrf:
+        if callable(getattr(response, "render", None)):
+            response = response.render()  # a TemplateResponse renders now, while the request is the visitor's
+        wrote_something = response.cookies or visitor.session.modified or visitor.messages.added_new
+        used_csrf = "CSRF_COOKIE_NEEDS_UPDATE" in request.META
+    if response.status_code != 200 or getattr(response, "streaming", False) or wrote_something or used_csrf:
         return None
     pieces = _HOLES.split(response.content)
     chunks, numbers = pieces[::2], [int(number) for number in pieces[1::2]]
@@ -100,15 +109,25 @@ def render_shared(request, render: Callable) -> tuple[int, list, list[bytes], li
 
 @contextmanager
 def _as_visitor(request):
-    reader, csrf_flag = request.user, request.META.pop("CSRF_COOKIE_NEEDS_UPDATE", None)
-    request.user, request.reader_part_holes = AnonymousUser(), []
+    """The request as a visitor's: no user, an empty session and no messages; the reader's back afterwards."""
+    reader = (request.user, request.auser, request.session, request._messages)
+    csrf_flag = request.META.pop("CSRF_COOKIE_NEEDS_UPDATE", None)
+    visitor = SimpleNamespace(session=import_module(settings.SESSION_ENGINE).SessionStore())
+    request.user, request.session, request.reader_part_holes = AnonymousUser(), visitor.session, []
+    request.auser = _anonymous_user
+    request._messages = visitor.messages = default_storage(request)
     try:
-        yield request.reader_part_holes, lambda: "CSRF_COOKIE_NEEDS_UPDATE" in request.META
+        yield request.reader_part_holes, visitor
     finally:
-        request.user = reader
+        request.user, request.auser, request.session, request._messages = reader
         del request.reader_part_holes
+        request.META.pop("CSRF_COOKIE_NEEDS_UPDATE", None)
         if csrf_flag is not None:
             request.META["CSRF_COOKIE_NEEDS_UPDATE"] = csrf_flag
+
+
+async def _anonymous_user():
+    return AnonymousUser()
 
 
 def fill(request, holes: list, *, version: int) -> list[bytes]:
@@ -134,11 +153,17 @@ class AccountLinks(ReaderPart):
 
     def fill(self, request, states, *, version: int) -> list[str]:
         reader = request.user
-        return [_account_links_html(reader, reader.get_username(), reader.is_staff, version)] * len(states)
+        remembered = (reader.pk, reader.get_username(), reader.is_staff, version)
+        html = _account_links.get(remembered)
+        if html is None:
+            html = _account_links[remembered] = render_part("account", {"user": reader, "request": None})
+            if len(_account_links) > _ACCOUNT_LINKS_KEPT:
+                del _account_links[next(iter(_account_links))]  # the oldest
+        return [html] * len(states)
 
 
-# Remembered per reader (users compare by id) until what it shows changes: the username and staff flag are in
-# the key, and the name shown is the profile's, whose every change bumps the content version.
-@functools.lru_cache(maxsize=4096)
-def _account_links_html(reader, username: str, is_staff: bool, version: int) -> str:
-    return render_part("account", {"user": reader, "request": None})
+# Each reader's account links, kept per process until what they show changes: the username and staff flag are in
+# the key, and the name shown is the profile's, whose every change bumps the content version. Keyed on plain
+# values, never on the user object (request.user is a lazy object that holds on to the whole request).
+_account_links: dict[tuple, str] = {}
+_ACCOUNT_LINKS_KEPT = 4096

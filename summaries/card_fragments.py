@@ -118,6 +118,7 @@ class CardViewer(reader_parts.ReaderPart):
         )  # fmt: skip
 
     def fill(self, request, states: Sequence[CardState], *, version: int) -> list[str]:
+        # `version` is not needed: the states come from the page rendered at it, and the reader's are read now.
         reader = request.user
         votes, saved = selectors.reader_card_state(
             reader=reader,
@@ -147,5 +148,5 @@ def _card_viewer_html(state: CardState, reader: CardReader, path: str) -> str:
     )  # fmt: skip
     # Stand-ins with nothing but what the template asks of the reader and the page: no name, no session.
     user = SimpleNamespace(pk=state.author_id if reader.is_author else _NO_ONE, is_authenticated=True, is_staff=reader.is_staff)
-    page = SimpleNamespace(get_full_path=lambda: path)
-    return reader_parts.render_part("card", {"summary": summary, "user": user, "request": page, "hide_paper": state.hide_paper})
+    request = SimpleNamespace(get_full_path=lambda: path)
+    return reader_parts.render_part("card", {"summary": summary, "user": user, "request": request, "hide_paper": state.hide_paper})

@@ -63,7 +63,8 @@ def feed_cards(*, order: str = "recent", period: str = "all", viewer=None) -> Qu
 
 
 def reader_card_state(*, reader, summary_ids: list[int], paper_ids: list[int]) -> tuple[dict[int, int], set[int]]:
-    """The reader's vote (1 or -1) on each of the summaries they voted on, and which of the papers they saved.
+    """The reader's vote (1 or -1) on each of the summaries they voted on, and which of the papers they saved:
+    what _cards annotates as viewer_vote and viewer_saved, for cards read without the reader.
 
     One round trip in SQL of its own: a logged-in reader's shared page (summaries.card_fragments.CardViewer)
     runs it on every request, where building two ORM queries would cost more than running them.
@@ -71,12 +72,15 @@ def reader_card_state(*, reader, summary_ids: list[int], paper_ids: list[int]) -
     votes, saved = {}, set()
     if not summary_ids and not paper_ids:
         return votes, saved
+    quote = connection.ops.quote_name
     vote, saved_paper = Vote._meta, SavedPaper._meta
+    vote_summary, vote_value, voter = (quote(vote.get_field(name).column) for name in ("summary", "value", "voter"))
+    saved_reader, saved_paper_id = (quote(saved_paper.get_field(name).column) for name in ("reader", "paper"))
     sql = (
-        f"SELECT 0, {vote.get_field('summary').column}, {vote.get_field('value').column} FROM {vote.db_table}"
-        f" WHERE {vote.get_field('voter').column} = %s AND {vote.get_field('summary').column} IN {_placeholders(summary_ids)}"
-        f" UNION ALL SELECT 1, {saved_paper.get_field('paper').column}, 1 FROM {saved_paper.db_table}"
-        f" WHERE {saved_paper.get_field('reader').column} = %s AND {saved_paper.get_field('paper').column} IN {_placeholders(paper_ids)}"
+        f"SELECT 0, {vote_summary}, {vote_value} FROM {quote(vote.db_table)}"
+        f" WHERE {voter} = %s AND {vote_summary} IN {_placeholders(summary_ids)}"
+        f" UNION ALL SELECT 1, {saved_paper_id}, 1 FROM {quote(saved_paper.db_table)}"
+        f" WHERE {saved_reader} = %s AND {saved_paper_id} IN {_placeholders(paper_ids)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [reader.pk, *summary_ids, reader.pk, *paper_ids])

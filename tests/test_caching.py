@@ -43,7 +43,7 @@ def test_an_anonymous_reader_gets_the_page_from_the_cache(client, summary, page)
     # The permalink still counts the view, but this reader was counted already: nothing else reaches the database.
     assert again_count == 0
     assert again == first
-    assert client.get(url)["Vary"] == "Cookie"
+    assert client.get(url)["Vary"] == "Cookie, Accept-Encoding"  # what a proxy must key a copy on
 
 
 def _record_round_trips(monkeypatch) -> list[str]:
@@ -400,6 +400,12 @@ def test_the_feed_s_own_parameters_share_one_entry_in_any_order_and_shared_links
     assert _queries(client, "/?period=week&order=top")[0] == 0
     client.get("/", HTTP_USER_AGENT=BROWSER)
     assert _queries(client, "/?utm_source=mastodon&fbclid=abc")[0] == 0
+
+
+def test_links_to_the_next_page_never_carry_the_first_readers_tracking_tags(client, make_summaries):
+    make_summaries(settings.FEED_PAGE_SIZE + 1)
+    first = client.get("/?order=top&utm_source=mastodon&gclid=abc", HTTP_USER_AGENT=BROWSER).content.decode()
+    assert 'href="?order=top&amp;page=2"' in first and "mastodon" not in first and "gclid" not in first
 
 
 def test_the_cached_query_values_are_the_feeds_own():

@@ -2,10 +2,15 @@
 filled in, so a logged-in reader gets exactly the page rendered for them, and nothing of anyone else's."""
 
 import gzip
+import itertools
 import re
+from importlib import import_module
 
 import pytest
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.messages import constants, get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -13,7 +18,8 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from library.models import SavedPaper
-from shortscience import reader_parts
+from shortscience import page_cache, reader_parts
+from summaries import card_fragments
 from summaries.models import Profile, Vote
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
@@ -153,17 +159,59 @@ def test_a_reader_with_a_message_waiting_gets_it(client, user, cards):
     assert 'class="messages"' in html
 
 
-def test_a_page_that_uses_a_csrf_token_outside_its_reader_parts_is_not_shared(user):
-    request = RequestFactory().get("/")
-    request.user, request.session = user, {}
-    request._messages = type("NoMessages", (list,), {})()
+def _reader_request(user, path: str = "/"):
+    """A logged-in reader's request, as the middleware leaves it for the view."""
+    request = RequestFactory().get(path)
+    request.user, request.session = user, import_module(settings.SESSION_ENGINE).SessionStore()
+    request.session["kept"] = "the reader's"
+    request.auser, request._messages = None, FallbackStorage(request)
+    return request
+
+
+def test_a_page_that_uses_a_token_or_writes_the_session_or_a_message_is_not_shared(user):
+    request = _reader_request(user)
 
     def page_with_a_form():
         return HttpResponse(f'<form method="post"><input value="{get_token(request)}"></form>')
 
-    assert reader_parts.render_shared(request, page_with_a_form) is None
-    assert reader_parts.render_shared(request, lambda: HttpResponse("<p>the same for all</p>")) is not None
-    assert request.user == user  # the reader is back once the shared page is rendered
+    def page_that_remembers_something():
+        request.session["seen"] = True
+        return HttpResponse(f"<p>{request.session.get('kept')}</p>")
+
+    def page_that_says_something():
+        messages.info(request, "Welcome")
+        return HttpResponse("<p>the same for all</p>")
+
+    for page in (page_with_a_form, page_that_remembers_something, page_that_says_something):
+        assert reader_parts.render_shared(request, page) is None, page.__name__
+    shared = reader_parts.render_shared(request, lambda: HttpResponse(f"<p>{request.session.get('kept')}</p>"))
+    assert shared is not None and shared[2] == [b"<p>None</p>"]  # rendered with no session of the reader's
+    # The reader is back once the shared page is rendered, their session as it was.
+    assert request.user == user and dict(request.session) == {"kept": "the reader's"}
+    assert len(request._messages) == 0
+
+
+def test_a_page_found_not_shareable_is_rendered_once_per_request_and_logged(user, caplog):
+    request, renders = _reader_request(user), []
+
+    def page_with_a_form():
+        renders.append(1)
+        return HttpResponse(f'<form method="post"><input value="{get_token(request)}"></form>')
+
+    assert page_cache._shared_page_for_reader(request, page_with_a_form) is None
+    assert page_cache._shared_page_for_reader(request, page_with_a_form) is None
+    assert renders == [1]  # the second request knows, and renders only for its reader
+    assert "can't be shared by logged-in readers" in caplog.text
+
+
+def test_the_card_part_reads_nothing_its_stand_ins_lack(settings, cards, other_user, staff_user):
+    """The part is filled from plain values: a field the template read and the values lacked would go blank."""
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {**settings.TEMPLATES[0]["OPTIONS"], "string_if_invalid": "MISSING:%s"}}]
+    for card in cards[:3]:
+        state = card_fragments.CardViewer().shared_state({"summary": card, "hide_paper": False})
+        for reader in itertools.product((True, False), (1, -1, None), (True, False), (True, False)):
+            html = card_fragments._card_viewer_html.__wrapped__(state, card_fragments.CardReader(*reader), "/?order=top")
+            assert "MISSING" not in html
 
 
 def test_a_visitor_never_gets_a_readers_page_nor_a_reader_a_visitors(client, user, cards):
@@ -176,11 +224,7 @@ def test_a_visitor_never_gets_a_readers_page_nor_a_reader_a_visitors(client, use
 
 
 def test_pending_messages_are_counted_without_being_used(user):
-    request = RequestFactory().get("/")
-    request.user, request.session = user, {}
-    from django.contrib.messages.storage.fallback import FallbackStorage
-
-    request._messages = FallbackStorage(request)
+    request = _reader_request(user)
     request._messages.add(constants.INFO, "Welcome back")
     assert not reader_parts.may_share(request)
     assert [str(message) for message in get_messages(request)] == ["Welcome back"]
@@ -204,6 +248,7 @@ def test_browsers_get_the_shared_page_gzipped_with_their_parts_left_uncompressed
     plain = client.get("/").content
     response = client.get("/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
     assert response["Content-Encoding"] == "gzip" and "Accept-Encoding" in response["Vary"]
+    assert "Accept-Encoding" in client.get("/")["Vary"]  # the plain answer depends on it too
     assert int(response["Content-Length"]) == len(response.content) < len(plain)
     assert _without_tokens(gzip.decompress(response.content).decode()) == _without_tokens(plain.decode())
     # The CSRF token, a secret, travels in the clear inside the stream: never compressed beside the page (BREACH).

@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.cache import cache, caches
 
 from shortscience import cache as resilient
-from summaries.models import Comment, Vote
+from summaries.models import Comment, Profile, Vote
 from tests.factories import SummaryFactory, UserFactory
 from tests.servers import RedisServer
 
@@ -97,6 +97,17 @@ def test_with_redis_down_the_site_keeps_serving_and_accepting_writes(client, sum
     outages = [record for record in caplog.records if "unavailable" in record.getMessage()]
     assert len(outages) == 1, "the outage is logged once, not once per call"
     assert elapsed < 10, "a down Redis must not cost a connect timeout on every call"
+
+
+def test_with_redis_down_a_logged_in_reader_sees_their_new_name_at_once(client, summary, redis_server):
+    """The page logged-in readers share keys their parts on the content version, which has no value while Redis
+    is down: their pages are then rendered for them, so nothing of theirs is stuck at an old version."""
+    redis_server.stop()
+    reader = UserFactory(username="renamed")
+    client.force_login(reader)
+    assert client.get("/").status_code == 200
+    Profile.objects.update_or_create(user=reader, defaults={"display_name": "A New Name"})
+    assert "A New Name" in client.get("/").content.decode()
 
 
 def test_an_unreachable_redis_address_is_an_outage_too(client, summary, settings, arxiv_answers):
