@@ -253,3 +253,12 @@ def test_browsers_get_the_shared_page_gzipped_with_their_parts_left_uncompressed
     assert _without_tokens(gzip.decompress(response.content).decode()) == _without_tokens(plain.decode())
     # The CSRF token, a secret, travels in the clear inside the stream: never compressed beside the page (BREACH).
     assert re.search(rb'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', response.content)
+
+
+def test_account_links_are_remembered_by_plain_values_never_by_the_request(client, user, cards):
+    """request.user is a lazy object holding the whole request: remembered, it would keep every request alive."""
+    client.force_login(user)
+    _page(client)
+    _page(client)
+    remembered = [value for key in reader_parts._account_links for value in key]
+    assert remembered and all(type(value) in (int, str, bool) for value in remembered)
