@@ -23,6 +23,7 @@ import random
 import re
 import shutil
 import signal
+import string
 import subprocess
 import sys
 import time
@@ -170,7 +171,8 @@ def load(args) -> None:
 
 
 def session_cookie() -> str:
-    """A logged-in reader's session, made the way log-in makes it (stored where the site reads sessions)."""
+    """A logged-in reader's cookies: the session, made the way log-in makes it (stored where the site reads
+    sessions), and the CSRF cookie the log-in form left in their browser."""
     os.environ.update(site_env())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shortscience.settings")
     import django
@@ -186,7 +188,8 @@ def session_cookie() -> str:
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = reader.get_session_auth_hash()
     session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    csrf_secret = "".join(random.Random(SEED).choices(string.ascii_letters + string.digits, k=32))
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
 
 
 def serve(app: str, port: int, env: dict) -> subprocess.Popen:
