@@ -20,6 +20,7 @@ shared), and a hole's HTML is made from the values above only.
 
 import re
 import secrets
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
 from contextlib import contextmanager
 from importlib import import_module
@@ -40,22 +41,22 @@ _HOLE = "\x00hole" + secrets.token_hex(6) + ":"
 _HOLES = re.compile(re.escape(_HOLE).encode() + rb"(\d+)\x00")
 
 
-class ReaderPart:
+class ReaderPart(ABC):
     """A kind of reader part: its template, what a shared page records of each hole, and how a reader's HTML
     for its holes is made."""
 
     template_name: str
 
+    @abstractmethod
     def shared_state(self, context) -> Hashable:
         """What the hole shows every reader alike, read from the visitor's rendering of the page (picklable)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def fill(self, request, states: Sequence[Hashable], *, version: int) -> list[str]:
         """The HTML of each hole for request.user, with CSRF_PLACEHOLDER where the CSRF token goes.
 
         `version`: the content version the page was rendered at (shortscience.page_cache), which any change to
         what pages show bumps."""
-        raise NotImplementedError
 
 
 PARTS: dict[str, ReaderPart] = {}
