@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from papers import typesetting
-from shortscience import reader_parts, release
+from shortscience import reader_parts, release, tracking_params
 from shortscience.url_templates import url_for
 from summaries import selectors
 from summaries.models import Summary
@@ -125,7 +125,8 @@ class CardViewer(reader_parts.ReaderPart):
             summary_ids=[state.summary_id for state in states],
             paper_ids=[state.paper_id for state in states if not state.hide_paper],
         )
-        path = request.get_full_path()
+        # The template drops tracking parameters from its links: keyed without them, utm_* variants share one entry.
+        path = tracking_params.address_without_tracking(request.get_full_path())
         return [
             _card_viewer_html(
                 state, CardReader(state.author_id == reader.pk, votes.get(state.summary_id), state.paper_id in saved, reader.is_staff), path

@@ -262,3 +262,12 @@ def test_account_links_are_remembered_by_plain_values_never_by_the_request(clien
     _page(client)
     remembered = [value for key in reader_parts._account_links for value in key]
     assert remembered and all(type(value) in (int, str, bool) for value in remembered)
+
+
+def test_tracking_tags_neither_reach_a_readers_links_nor_multiply_what_is_remembered(client, user, cards):
+    client.force_login(user)
+    _page(client, "/?utm_source=first")
+    remembered = card_fragments._card_viewer_html.cache_info().currsize
+    _, html = _page(client, "/?utm_source=second&gclid=abc")
+    assert card_fragments._card_viewer_html.cache_info().currsize == remembered
+    assert "second" not in html and "gclid" not in html
