@@ -24,7 +24,6 @@ import hashlib
 import itertools
 import logging
 import re
-import secrets
 from collections.abc import Callable
 from importlib import import_module
 
@@ -37,7 +36,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from shortscience import gzip_pieces, reader_parts, release
+from shortscience import generations, gzip_pieces, reader_parts, release
 from shortscience.readers import reader_key
 
 logger = logging.getLogger(__name__)
@@ -51,12 +50,7 @@ CONTENT_MODELS = (
 
 
 def content_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # First use, or an evicted counter: start anywhere new, never at a number pages were cached under.
-        cache.add(VERSION_KEY, secrets.randbits(48), timeout=None)
-        version = cache.get(VERSION_KEY, 0)
-    return version
+    return generations.current(VERSION_KEY)
 
 
 def content_changed() -> None:
@@ -70,12 +64,7 @@ def content_changed() -> None:
 
 
 def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        # Missing (or the cache is away): a fresh random start is as good as an increment.
-        cache.delete(VERSION_KEY)
-        content_version()
+    generations.bump(VERSION_KEY)
 
 
 def _content_saved(sender, **kwargs) -> None:
