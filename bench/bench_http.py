@@ -185,7 +185,7 @@ def session_cookie() -> str:
     reader = get_user_model().objects.get(username="reader7")
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(reader.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = reader.get_session_auth_hash()
     session.save()
     csrf_secret = "".join(random.Random(SEED).choices(string.ascii_letters + string.digits, k=32))

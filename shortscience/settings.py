@@ -132,8 +132,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Sessions read from the cache first and are kept in the database, so a Redis outage logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions read from the cache first and are kept in the database, so a Redis outage logs nobody out
+# (Django's cached_db engine; shortscience.sessions lets a cached page fetch them in its own round trip).
+SESSION_ENGINE = "shortscience.sessions"
 # How long anonymous pages stay cached (they are invalidated on every change anyway: shortscience.page_cache);
 # 0 turns page caching off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
@@ -153,9 +154,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Django's and allauth's backends, reading the logged-in user from the cache (shortscience.auth_backends).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "shortscience.auth_backends.ModelBackend",
+    "shortscience.auth_backends.AccountBackend",
 ]
 
 LANGUAGE_CODE = "en-us"

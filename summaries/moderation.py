@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from shortscience import page_cache
+from shortscience import auth_backends, page_cache
 from summaries import services
 from summaries.models import Comment, ModerationAction, Profile, Report, Summary
 
@@ -167,6 +167,7 @@ def users_suspend(*, users, moderator: AbstractBaseUser, hide_content: bool = Fa
     suspending = [user for user in suspendable if user.is_active]
     now = timezone.now()
     User.objects.filter(pk__in=[user.pk for user in suspending]).update(is_active=False)
+    auth_backends.users_changed(user.pk for user in suspending)
     for user in suspending:
         Profile.objects.update_or_create(user=user, defaults={"suspended_at": now})
     _log(moderator=moderator, action="suspend user", targets=suspending, note=note)
@@ -183,6 +184,7 @@ def users_unsuspend(*, users, moderator: AbstractBaseUser, note: str = "") -> in
     """Let suspended accounts log in again; content hidden with them stays hidden until restored."""
     suspended = list(User.objects.filter(pk__in=[user.pk for user in users], is_active=False))
     User.objects.filter(pk__in=[user.pk for user in suspended]).update(is_active=True)
+    auth_backends.users_changed(user.pk for user in suspended)
     Profile.objects.filter(user__in=suspended).update(suspended_at=None)
     _log(moderator=moderator, action="unsuspend user", targets=suspended, note=note)
     return len(suspended)

@@ -1,0 +1,93 @@
+"""Who is logged in, read from the shared cache: a logged-in request costs no query for its user.
+
+Django's and allauth's backends load the user's row on every request, so that django.contrib.auth.get_user can
+check the session against the password hash and refuse inactive users. These are the same backends with
+`get_user` reading a copy of the row from the cache instead, as fresh as the row itself:
+
+- each user has a generation counter in the cache (shortscience.generations); a copy is used only if it was
+  stored under the current one;
+- every save or delete of a user bumps it, now and again once the transaction commits, so a copy another request
+  read from the old row in between is dropped too; writes that bypass signals (QuerySet.update) call
+  `users_changed`;
+- the checks stay Django's: get_user verifies the session hash and `user_can_authenticate` runs on the copy, so a
+  password change ends other sessions and a suspension locks the account out at their next request.
+
+With the cache away every request reads the row, as before.
+"""
+
+from collections.abc import Iterable
+
+from allauth.account import auth_backends as allauth_backends
+from django.contrib.auth import backends, get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from shortscience import generations
+
+# A copy is dropped by its generation, not by age; this only bounds the cache's memory.
+CACHE_SECONDS = 60 * 60
+
+
+def _keys(user_id) -> tuple[str, str]:
+    return f"users:row:{user_id}", f"users:generation:{user_id}"
+
+
+def cached_user(user_id):
+    """The user's row from the cache if it holds a current copy, else from the database (and cached); None if
+    there is no such user. One round trip to the cache on a hit."""
+    row_key, generation_key = _keys(user_id)
+    found = cache.get_many([row_key, generation_key])
+    generation, stored = found.get(generation_key), found.get(row_key)
+    if generation is not None and stored is not None and stored[0] == generation:
+        return stored[1]
+    # The generation is read before the row: a write committed after this read bumps it past what is stored.
+    generation = generation or generations.current(generation_key)
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if user is not None and generation:
+        cache.set(row_key, (generation, user), CACHE_SECONDS)
+    return user
+
+
+def users_changed(user_ids: Iterable) -> None:
+    """The users' rows changed (or are about to, in this transaction): drop their cached copies everywhere."""
+    for user_id in user_ids:
+        _forget(user_id)
+
+
+def _forget(user_id) -> None:
+    generation_key = _keys(user_id)[1]
+    generations.bump(generation_key)
+    transaction.on_commit(lambda: generations.bump(generation_key), robust=True)
+
+
+def _user_saved(sender, instance, **kwargs) -> None:
+    _forget(instance.pk)
+
+
+def connect_user_signals() -> None:
+    model = get_user_model()
+    post_save.connect(_user_saved, sender=model, dispatch_uid="auth_backends:save")
+    post_delete.connect(_user_saved, sender=model, dispatch_uid="auth_backends:delete")
+
+
+class CachedUserMixin:
+    def get_user(self, user_id):
+        user = cached_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class ModelBackend(CachedUserMixin, backends.ModelBackend):
+    """Django's ModelBackend (usernames and passwords, permissions) with the user read from the cache."""
+
+
+class AccountBackend(CachedUserMixin, allauth_backends.AuthenticationBackend):
+    """allauth's backend (log-in by username or email) with the user read from the cache."""
+
+
+# Sessions opened before these backends name the ones they extend: read as naming these (shortscience.sessions),
+# they stay logged in (Django ignores a session whose backend is not in AUTHENTICATION_BACKENDS).
+RENAMED = {
+    "django.contrib.auth.backends.ModelBackend": f"{__name__}.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend": f"{__name__}.AccountBackend",
+}

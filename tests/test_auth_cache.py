@@ -1,0 +1,122 @@
+"""Who is logged in comes from the cache (shortscience.auth_backends, shortscience.sessions): a logged-in request
+reads neither its session nor its user from PostgreSQL, and is never a moment behind the user's row."""
+
+from importlib import import_module
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from shortscience import auth_backends
+from summaries import moderation
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _user_queries(client, url="/") -> tuple[list[str], str]:
+    """The page's queries and its HTML."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [query["sql"] for query in queries], response.content.decode()
+
+
+def _reads_of_row(queries: list[str], user) -> int:
+    """How many of the queries read the user's row by its id (as logging them in does)."""
+    return sum(f'FROM "auth_user" WHERE "auth_user"."id" = {user.pk} ' in sql for sql in queries)
+
+
+def test_a_logged_in_reader_s_user_row_is_read_once_then_comes_from_the_cache(client, user, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # the feed rendered for the reader, as every page not shared is
+    client.force_login(user)
+    first, _ = _user_queries(client)
+    again, html = _user_queries(client)
+    assert _reads_of_row(first, user) == 1 and _reads_of_row(again, user) == 0
+    assert "Log out" in html and "ada" in html
+
+
+def test_a_password_changed_elsewhere_ends_other_sessions_at_their_next_request(user):
+    user.set_password("first-password-1")
+    user.save()
+    laptop, phone = Client(), Client()
+    laptop.force_login(user)
+    phone.force_login(user)
+    assert "Log out" in _user_queries(phone)[1]  # the user's row is in the cache now
+    user.set_password("second-password-2")
+    user.save()
+    html = _user_queries(phone)[1]
+    assert "Log out" not in html and "Log in" in html
+
+
+def test_a_suspension_by_update_locks_the_reader_out_at_their_next_request(user, staff_user):
+    reader = Client()
+    reader.force_login(user)
+    assert "Log out" in _user_queries(reader)[1]
+    moderation.users_suspend(users=[user], moderator=staff_user)  # QuerySet.update: no signal
+    assert "Log in" in _user_queries(reader)[1]
+    moderation.users_unsuspend(users=[user], moderator=staff_user)
+    assert "Log out" in _user_queries(reader)[1]
+
+
+def test_a_copy_read_before_the_write_commits_is_dropped_when_it_does(user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        user.first_name = "Ada"
+        user.save()
+        # Another request may read the row between the save and the commit, and cache it.
+        assert auth_backends.cached_user(user.pk).first_name == "Ada"
+    with CaptureQueriesContext(connection) as queries:
+        assert auth_backends.cached_user(user.pk).first_name == "Ada"
+    assert len(queries) == 1  # the copy was stored under the generation the commit bumped: read again
+
+
+def test_a_deleted_user_is_gone_at_once(client, user):
+    client.force_login(user)
+    _user_queries(client)
+    user.delete()
+    assert "Log in" in _user_queries(client)[1]
+    assert auth_backends.cached_user(user.pk) is None
+
+
+@pytest.mark.parametrize(
+    "old_backend",
+    ["django.contrib.auth.backends.ModelBackend", "allauth.account.auth_backends.AuthenticationBackend"],
+)
+def test_sessions_opened_before_the_cached_backends_stay_logged_in(client, user, old_backend):
+    client.force_login(user)
+    session = import_module(settings.SESSION_ENGINE).SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    session[BACKEND_SESSION_KEY] = old_backend
+    session.save()
+    html = _user_queries(client)[1]
+    assert "Log out" in html and "ada" in html
+
+
+def test_a_session_naming_an_unknown_backend_is_a_visitor_not_an_error(client, user):
+    client.force_login(user)
+    session = import_module(settings.SESSION_ENGINE).SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    session[BACKEND_SESSION_KEY] = "somewhere.removed.Backend"
+    session.save()
+    assert "Log in" in _user_queries(client)[1]
+
+
+def test_staff_status_given_in_the_admin_shows_at_once(client, user, admin_client):
+    client.force_login(user)
+    assert 'href="/admin/"' not in _user_queries(client)[1]
+    user.is_staff = True
+    user.save()
+    assert 'href="/admin/"' in _user_queries(client)[1]
+
+
+def test_a_new_account_logs_in_by_username_or_email_through_the_cached_backends(client):
+    account = UserFactory(username="grace", email="grace@example.org")
+    account.set_password("a-long-password-9")
+    account.save()
+    for login in ("grace", "grace@example.org"):
+        fresh = Client()
+        response = fresh.post("/accounts/login/", {"login": login, "password": "a-long-password-9"})
+        assert response.status_code == 302
+        assert fresh.session[BACKEND_SESSION_KEY] in settings.AUTHENTICATION_BACKENDS
+        assert "Log out" in _user_queries(fresh)[1]
