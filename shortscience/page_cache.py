@@ -157,7 +157,7 @@ def cached_page(view=None, *, on_hit=None, readers: bool = False):
 
     @functools.wraps(view)
     def cacheable_view(request, *args, **kwargs):
-        if readers and request.method in ("GET", "HEAD") and settings.PAGE_CACHE_SECONDS > 0 and reader_parts.may_share(request):
+        if readers and _may_share_with_reader(request):
             shared = _shared_page_for_reader(request, functools.partial(view, request, *args, **kwargs))
             if shared is not None:
                 return _vary(shared)
@@ -169,6 +169,15 @@ def cached_page(view=None, *, on_hit=None, readers: bool = False):
     return cacheable_view
 
 
+def _may_share_with_reader(request) -> bool:
+    # A reader with no session cookie is a visitor: their page is served, or stored, by serve_cached_pages.
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.PAGE_CACHE_SECONDS > 0
+        and settings.SESSION_COOKIE_NAME in request.COOKIES
+    )
+
+
 def _shared_page_for_reader(request, render) -> HttpResponse | None:
     """The page logged-in readers share, its reader parts filled for this one; None if it can't be shared.
 
@@ -178,7 +187,13 @@ def _shared_page_for_reader(request, render) -> HttpResponse | None:
     if query is None:
         return None
     key = _page_key(request, query, audience="readers")
-    version, stored, _ = _lookup(key)
+    # The reader's session comes in the same round trip as the page, before anything asks who they are.
+    session_key = getattr(request.session, "cache_key_for", lambda: None)()
+    version, stored, found = _lookup(key, *([session_key] if session_key else []))
+    if session_key:
+        request.session.use_cached(found.get(session_key))
+    if not reader_parts.may_share(request):
+        return None
     if not version:
         return None  # the cache is away (content_version's 0): nothing to share, nor to key a reader's parts on
     if stored is None:

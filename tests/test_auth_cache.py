@@ -2,10 +2,12 @@
 reads neither its session nor its user from PostgreSQL, and is never a moment behind the user's row."""
 
 from importlib import import_module
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -102,6 +104,20 @@ def test_a_session_naming_an_unknown_backend_is_a_visitor_not_an_error(client, u
     assert "Log in" in _user_queries(client)[1]
 
 
+def test_a_session_the_cache_lost_is_read_from_the_database(client, user):
+    client.force_login(user)
+    _user_queries(client)
+    store = import_module(settings.SESSION_ENGINE).SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    cache.delete(store.cache_key_for())
+    _, html = _user_queries(client)  # the shared feed, which asks for the session with the page
+    assert "Log out" in html and "ada" in html
+    assert cache.get(store.cache_key_for()) is not None  # and cached again
+
+
+def test_a_visitor_s_session_store_never_makes_a_key_to_look_up():
+    assert import_module(settings.SESSION_ENGINE).SessionStore().cache_key_for() is None
+
+
 def test_staff_status_given_in_the_admin_shows_at_once(client, user, admin_client):
     client.force_login(user)
     assert 'href="/admin/"' not in _user_queries(client)[1]
@@ -120,3 +136,16 @@ def test_a_new_account_logs_in_by_username_or_email_through_the_cached_backends(
         assert response.status_code == 302
         assert fresh.session[BACKEND_SESSION_KEY] in settings.AUTHENTICATION_BACKENDS
         assert "Log out" in _user_queries(fresh)[1]
+
+
+def test_a_shared_page_fetches_the_reader_s_session_in_its_own_round_trip(client, user, make_summaries):
+    make_summaries(3)
+    client.force_login(user)
+    _user_queries(client)  # stores the page readers share, and the reader's user row
+    session_key = import_module(settings.SESSION_ENGINE).SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value).cache_key_for()
+    with mock.patch.object(cache, "get", wraps=cache.get) as single_gets, mock.patch.object(cache, "get_many", wraps=cache.get_many) as many:
+        queries, html = _user_queries(client)
+    assert "Log out" in html and len(queries) == 1  # the reader's votes and saves
+    # Not looked up on its own, as a session loads itself (a local-memory cache's get_many calls get() with more).
+    assert [call for call in single_gets.call_args_list if call.args == (session_key,)] == []
+    assert any(session_key in call.args[0] for call in many.call_args_list)
