@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from allauth.account import auth_backends as allauth_backends
 from django.contrib.auth import backends, get_user_model
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from shortscience import generations
@@ -56,9 +55,7 @@ def users_changed(user_ids: Iterable) -> None:
 
 
 def _forget(user_id) -> None:
-    generation_key = _keys(user_id)[1]
-    generations.bump(generation_key)
-    transaction.on_commit(lambda: generations.bump(generation_key), robust=True)
+    generations.bump_now_and_on_commit(_keys(user_id)[1])
 
 
 def _user_saved(sender, instance, **kwargs) -> None:

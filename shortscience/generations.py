@@ -8,6 +8,7 @@ under; with the cache away it reads 0, which callers take as "nothing cached can
 import secrets
 
 from django.core.cache import cache
+from django.db import transaction
 
 
 def current(key: str) -> int:
@@ -25,3 +26,10 @@ def bump(key: str) -> None:
         # Missing (or the cache is away): a fresh random start is as good as an increment.
         cache.delete(key)
         current(key)
+
+
+def bump_now_and_on_commit(key: str) -> None:
+    """What was stored under `key`'s generation is stale, now and again once the transaction commits: the second
+    bump drops what another request may have stored from the old rows in between."""
+    bump(key)
+    transaction.on_commit(lambda: bump(key), robust=True)

@@ -30,7 +30,6 @@ from importlib import import_module
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
@@ -54,17 +53,11 @@ def content_version() -> int:
 
 
 def content_changed() -> None:
-    """Pages show something new: every cached page is stale, now and again once the transaction commits.
+    """Pages show something new: every cached page is stale (generations.bump_now_and_on_commit).
 
-    The second bump drops a page another reader may have rendered from the old rows in between.
     Call it from any write that bypasses model signals (QuerySet.update, bulk_create, COPY).
     """
-    _bump()
-    transaction.on_commit(_bump, robust=True)
-
-
-def _bump() -> None:
-    generations.bump(VERSION_KEY)
+    generations.bump_now_and_on_commit(VERSION_KEY)
 
 
 def _content_saved(sender, **kwargs) -> None:
