@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from allauth.account import auth_backends as allauth_backends
 from django.contrib.auth import backends, get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
@@ -62,10 +63,16 @@ def _user_saved(sender, instance, **kwargs) -> None:
     _forget(instance.pk)
 
 
+def _logged_in(sender, user, **kwargs) -> None:
+    # Cached now (after Django's receiver saved last_login), the reader's first page costs what every later one does.
+    cached_user(user.pk)
+
+
 def connect_user_signals() -> None:
     model = get_user_model()
     post_save.connect(_user_saved, sender=model, dispatch_uid="auth_backends:save")
     post_delete.connect(_user_saved, sender=model, dispatch_uid="auth_backends:delete")
+    user_logged_in.connect(_logged_in, dispatch_uid="auth_backends:logged_in")
 
 
 class CachedUserMixin:
