@@ -64,7 +64,8 @@ def _user_saved(sender, instance, **kwargs) -> None:
 
 
 def _logged_in(sender, user, **kwargs) -> None:
-    # Cached now (after Django's receiver saved last_login), the reader's first page costs what every later one does.
+    # Cached now, so the reader's first page costs what every later one does. Read again rather than stored as
+    # log-in holds it: the row as saved (Django's receiver has just written last_login), without log-in's extras.
     cached_user(user.pk)
 
 

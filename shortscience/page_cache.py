@@ -150,7 +150,7 @@ def cached_page(view=None, *, on_hit=None, readers: bool = False):
 
     @functools.wraps(view)
     def cacheable_view(request, *args, **kwargs):
-        if readers and _may_share_with_reader(request):
+        if readers and _may_be_a_logged_in_reader(request):
             shared = _shared_page_for_reader(request, functools.partial(view, request, *args, **kwargs))
             if shared is not None:
                 return _vary(shared)
@@ -162,8 +162,9 @@ def cached_page(view=None, *, on_hit=None, readers: bool = False):
     return cacheable_view
 
 
-def _may_share_with_reader(request) -> bool:
-    # A reader with no session cookie is a visitor: their page is served, or stored, by serve_cached_pages.
+def _may_be_a_logged_in_reader(request) -> bool:
+    # Who they are is known only once their session is read (with the shared page); no session cookie is a
+    # visitor, whose page serve_cached_pages serves or stores.
     return (
         request.method in ("GET", "HEAD")
         and settings.PAGE_CACHE_SECONDS > 0
