@@ -12,10 +12,16 @@ check the session against the password hash and refuse inactive users. These are
 - the checks stay Django's: get_user verifies the session hash and `user_can_authenticate` runs on the copy, so a
   password change ends other sessions and a suspension locks the account out at their next request.
 
+Other things a page needs about its reader on every request (their votes and saved papers among the cards:
+summaries.selectors.reader_card_state) are kept the same way, as **user copies** (`user_copy`): fetched in the
+row's round trip, stored under the same generation, so `users_changed` drops them with the row. Whatever
+changes one calls `users_changed` for the user (their votes' and saves' signals do).
+
 With the cache away every request reads the row, as before.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from allauth.account import auth_backends as allauth_backends
 from django.contrib.auth import backends, get_user_model
@@ -29,28 +35,65 @@ from shortscience import generations
 CACHE_SECONDS = 60 * 60
 
 
+# The names of the user copies (`user_copy`) a request may need: each is fetched with the user's row.
+USER_COPIES: set[str] = set()
+
+T = TypeVar("T")
+
+
 def _keys(user_id) -> tuple[str, str]:
     return f"users:row:{user_id}", f"users:generation:{user_id}"
 
 
+def _copy_key(user_id, name: str) -> str:
+    return f"users:copy:{name}:{user_id}"
+
+
 def cached_user(user_id):
     """The user's row from the cache if it holds a current copy, else from the database (and cached); None if
-    there is no such user. One round trip to the cache on a hit."""
+    there is no such user. One round trip to the cache on a hit, which also brings the user's copies."""
     row_key, generation_key = _keys(user_id)
-    found = cache.get_many([row_key, generation_key])
+    copy_keys = {name: _copy_key(user_id, name) for name in USER_COPIES}
+    found = cache.get_many([row_key, generation_key, *copy_keys.values()])
     generation, stored = found.get(generation_key), found.get(row_key)
     if generation is not None and stored is not None and stored[0] == generation:
-        return stored[1]
-    # The generation is read before the row: a write committed after this read bumps it past what is stored.
-    generation = generation or generations.current(generation_key)
-    user = get_user_model()._default_manager.filter(pk=user_id).first()
-    if user is not None and generation:
-        cache.set(row_key, (generation, user), CACHE_SECONDS)
+        user = stored[1]
+    else:
+        # The generation is read before the row: a write committed after this read bumps it past what is stored.
+        generation = generation or generations.current(generation_key)
+        user = get_user_model()._default_manager.filter(pk=user_id).first()
+        if user is not None and generation:
+            cache.set(row_key, (generation, user), CACHE_SECONDS)
+    if user is not None:
+        user.cached_generation = generation
+        user.cached_copies = {
+            name: found[key][1] for name, key in copy_keys.items() if key in found and found[key][0] == generation
+        }
     return user
 
 
+def user_copy(user, name: str, load: Callable[[], T]) -> T:
+    """What `load()` reads about `user` from the database, kept in the cache beside their row and as fresh.
+
+    `name` must be in USER_COPIES, so that it comes in the row's round trip; a user not read by cached_user
+    (a test's, a form's) just loads it. Anything that changes what `load` reads must call `users_changed`.
+    """
+    if name not in USER_COPIES:
+        raise ValueError(f"{name!r} is not in USER_COPIES, so it would never come with the user's row")
+    copies = getattr(user, "cached_copies", None)
+    if copies is None:
+        return load()
+    if name not in copies:
+        # Loaded after the generation was read (with the row), so a write committing meanwhile outdates it.
+        copies[name] = load()
+        if user.cached_generation:
+            cache.set(_copy_key(user.pk, name), (user.cached_generation, copies[name]), CACHE_SECONDS)
+    return copies[name]
+
+
 def users_changed(user_ids: Iterable) -> None:
-    """The users' rows changed (or are about to, in this transaction): drop their cached copies everywhere."""
+    """The users' rows or what their user copies read changed (or are about to, in this transaction): drop
+    their cached row and copies everywhere."""
     for user_id in user_ids:
         _forget(user_id)
 

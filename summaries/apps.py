@@ -8,10 +8,11 @@ class SummariesConfig(AppConfig):
 
     def ready(self):
         from shortscience import auth_backends, page_cache
-        from summaries import card_fragments, signals  # noqa: F401  (connect the receivers; register the card's reader part)
+        from summaries import card_fragments, selectors, signals  # noqa: F401  (connect the receivers; register the card's reader part)
         from summaries.site_address import site_row_sync
 
         # Sent for each app in INSTALLED_APPS order: this runs after the sites app has created its row.
         post_migrate.connect(site_row_sync, sender=self)
         page_cache.connect_content_signals()
         auth_backends.connect_user_signals()
+        auth_backends.USER_COPIES.add(selectors.READER_CARD_STATE)

@@ -1,5 +1,6 @@
 """Every read of summaries for a page: each selector owns its query shape, so cards cost no extra queries."""
 
+import functools
 from datetime import timedelta
 
 from django.db import connection
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from library.models import SavedPaper
+from shortscience import auth_backends
 from library.selectors import saved_annotation, saved_entry
 from summaries.models import Comment, Summary, SummaryRevision, Vote
 from summaries.popularity import POPULAR_ORDERING
@@ -62,28 +64,57 @@ def feed_cards(*, order: str = "recent", period: str = "all", viewer=None) -> Qu
     return cards.filter(created_at__gte=timezone.now() - since) if since else cards
 
 
+# A reader's votes and saved papers, as cards show them, kept beside their user row in the cache
+# (shortscience.auth_backends.user_copy); votes' and saves' signals drop it (summaries.signals).
+READER_CARD_STATE = "reader-card-state"
+# A reader with more votes and saves than this is asked about each page's cards instead: every request would
+# fetch the whole copy.
+CARD_STATE_COPIED_UP_TO = 2_000
+
+
 def reader_card_state(*, reader, summary_ids: list[int], paper_ids: list[int]) -> tuple[dict[int, int], set[int]]:
     """The reader's vote (1 or -1) on each of the summaries they voted on, and which of the papers they saved:
     what _cards annotates as viewer_vote and viewer_saved, for cards read without the reader.
 
-    One round trip in SQL of its own: a logged-in reader's shared page (summaries.card_fragments.CardViewer)
-    runs it on every request, where building two ORM queries would cost more than running them.
+    A logged-in reader's shared page (summaries.card_fragments.CardViewer) asks on every request: it comes from
+    the reader's copy of all their votes and saves, fetched with their user row, and is read from the database
+    only after it changed.
     """
+    everything = auth_backends.user_copy(reader, READER_CARD_STATE, functools.partial(_all_card_state, reader))
+    if everything is None:
+        return _card_state_rows(reader, summary_ids=summary_ids, paper_ids=paper_ids)
+    votes, saved = everything
+    return {pk: votes[pk] for pk in summary_ids if pk in votes}, {pk for pk in paper_ids if pk in saved}
+
+
+def _all_card_state(reader) -> tuple[dict[int, int], set[int]] | None:
+    """All the reader's votes and saved papers, or None when there are more than a copy should hold."""
+    votes, saved = _card_state_rows(reader, limit=CARD_STATE_COPIED_UP_TO + 1)
+    return None if len(votes) + len(saved) > CARD_STATE_COPIED_UP_TO else (votes, saved)
+
+
+def _card_state_rows(reader, *, summary_ids=None, paper_ids=None, limit=None) -> tuple[dict[int, int], set[int]]:
+    """The reader's votes (among `summary_ids`, if given) and saved papers (among `paper_ids`), in one round trip:
+    raw SQL, since building two ORM queries would cost more than running them."""
     votes, saved = {}, set()
-    if not summary_ids and not paper_ids:
+    if summary_ids == [] and paper_ids == []:
         return votes, saved
     quote = connection.ops.quote_name
     vote, saved_paper = Vote._meta, SavedPaper._meta
     vote_summary, vote_value, voter = (quote(vote.get_field(name).column) for name in ("summary", "value", "voter"))
     saved_reader, saved_paper_id = (quote(saved_paper.get_field(name).column) for name in ("reader", "paper"))
+    among_summaries = "" if summary_ids is None else f" AND {vote_summary} IN {_placeholders(summary_ids)}"
+    among_papers = "" if paper_ids is None else f" AND {saved_paper_id} IN {_placeholders(paper_ids)}"
     sql = (
-        f"SELECT 0, {vote_summary}, {vote_value} FROM {quote(vote.db_table)}"
-        f" WHERE {voter} = %s AND {vote_summary} IN {_placeholders(summary_ids)}"
+        f"SELECT 0, {vote_summary}, {vote_value} FROM {quote(vote.db_table)} WHERE {voter} = %s{among_summaries}"
         f" UNION ALL SELECT 1, {saved_paper_id}, 1 FROM {quote(saved_paper.db_table)}"
-        f" WHERE {saved_reader} = %s AND {saved_paper_id} IN {_placeholders(paper_ids)}"
+        f" WHERE {saved_reader} = %s{among_papers}"
     )
+    params = [reader.pk, *(summary_ids or []), reader.pk, *(paper_ids or [])]
+    if limit is not None:
+        sql, params = sql + " LIMIT %s", [*params, limit]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [reader.pk, *summary_ids, reader.pk, *paper_ids])
+        cursor.execute(sql, params)
         for is_saved, row_id, value in cursor.fetchall():
             if is_saved:
                 saved.add(row_id)

@@ -1,23 +1,40 @@
 """Receivers: every user gets a profile (so pages can show display names without checking), readers who
 asked for a summary hear when a public one appears, a "Follow" pressed or a vote clicked before logging in is
-made at log-in, and summaries citing a paper that arrives are healed."""
+made at log-in, a reader's votes and saves drop their cached card state, and summaries citing a paper that
+arrives are healed."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from library.models import SavedPaper
 from papers.signals import papers_written
+from shortscience import auth_backends
 from shortscience.background import enqueue_on_commit
 from summaries import citations, following, tasks, versions, votes_after_login
-from summaries.models import Profile, Summary
+from summaries.models import Profile, Summary, Vote
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
 def create_profile(sender, instance, created, **kwargs):
     if created:
         Profile.objects.get_or_create(user=instance)
+
+
+@receiver(post_save, sender=Vote, dispatch_uid="card_state:vote_saved")
+@receiver(post_delete, sender=Vote, dispatch_uid="card_state:vote_deleted")
+def forget_voters_card_state(sender, instance, **kwargs):
+    """The voter's copy of their votes (selectors.reader_card_state) is stale."""
+    auth_backends.users_changed([instance.voter_id])
+
+
+@receiver(post_save, sender=SavedPaper, dispatch_uid="card_state:save_saved")
+@receiver(post_delete, sender=SavedPaper, dispatch_uid="card_state:save_deleted")
+def forget_readers_card_state(sender, instance, **kwargs):
+    """The reader's copy of their saved papers (selectors.reader_card_state) is stale."""
+    auth_backends.users_changed([instance.reader_id])
 
 
 @receiver(post_save, sender=Summary)
