@@ -1,7 +1,9 @@
 """Who is logged in comes from the cache (shortscience.auth_backends, shortscience.sessions): a logged-in request
 reads neither its session nor its user from PostgreSQL, and is never a moment behind the user's row."""
 
+import ast
 from importlib import import_module
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -158,3 +160,48 @@ def test_a_shared_page_fetches_the_reader_s_session_in_its_own_round_trip(client
     # Not looked up on its own, as a session loads itself (a local-memory cache's get_many calls get() with more).
     assert [call for call in single_gets.call_args_list if call.args == (session_key,)] == []
     assert any(session_key in call.args[0] for call in many.call_args_list)
+
+
+# Rows whose cached copies only model signals drop: a write that skips the signals must call users_changed.
+_COPIED_MODELS = {"User", "Vote", "SavedPaper"}
+_SIGNAL_FREE_WRITES = {"update", "bulk_create", "bulk_update"}
+
+
+def _signal_free_writes_of_copied_rows(tree: ast.AST):
+    """Each function that writes a copied model's rows by QuerySet.update or bulk_*, with whether it calls
+    users_changed."""
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        calls = [node for node in ast.walk(function) if isinstance(node, ast.Call)]
+        drops_copies = any(getattr(call.func, "attr", getattr(call.func, "id", None)) == "users_changed" for call in calls)
+        for call in calls:
+            if isinstance(call.func, ast.Attribute) and call.func.attr in _SIGNAL_FREE_WRITES:
+                root = call.func.value
+                while isinstance(root, ast.Attribute | ast.Call):
+                    root = root.func if isinstance(root, ast.Call) else root.value
+                if isinstance(root, ast.Name) and (root.id in _COPIED_MODELS or root.id == "get_user_model"):
+                    yield function.name, call.lineno, drops_copies
+
+
+def test_every_write_that_skips_signals_of_users_votes_or_saves_drops_the_cached_copies():
+    root = Path(__file__).resolve().parent.parent
+    sources = [
+        path for path in root.glob("*/**/*.py")
+        if path.parts[len(root.parts)] not in {"tests", "bench", ".venv", "node_modules"} and "migrations" not in path.parts
+    ]  # fmt: skip
+    found, missing = [], []
+    for path in sources:
+        for name, line, drops_copies in _signal_free_writes_of_copied_rows(ast.parse(path.read_text(), str(path))):
+            found.append(f"{path.relative_to(root)}:{line} {name}")
+            if not drops_copies:
+                missing.append(found[-1])
+    assert found, "the check found none of moderation's suspensions: it no longer sees what it looks for"
+    assert missing == [], "call shortscience.auth_backends.users_changed for these rows' users"
+
+
+def test_the_check_catches_an_update_that_forgets_the_copies():
+    forgetful = ast.parse("def f(ids):\n    User.objects.filter(pk__in=ids).update(is_active=False)\n")
+    careful = ast.parse("def f(ids):\n    Vote.objects.filter(voter__in=ids).update(value=1)\n    auth_backends.users_changed(ids)\n")
+    assert list(_signal_free_writes_of_copied_rows(forgetful)) == [("f", 2, False)]
+    assert list(_signal_free_writes_of_copied_rows(careful)) == [("f", 2, True)]
