@@ -21,7 +21,6 @@ With the cache away every request reads the row, as before.
 """
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 from allauth.account import auth_backends as allauth_backends
 from django.contrib.auth import backends, get_user_model
@@ -35,10 +34,14 @@ from shortscience import generations
 CACHE_SECONDS = 60 * 60
 
 
-# The names of the user copies (`user_copy`) a request may need: each is fetched with the user's row.
-USER_COPIES: set[str] = set()
+# The user copies (`user_copy`) a request may need, by name, with what reads each from the database: each is
+# fetched with the user's row.
+USER_COPIES: dict[str, Callable] = {}
 
-T = TypeVar("T")
+
+def register_user_copy(name: str, load: Callable) -> None:
+    """`load(user)` reads something about the user that requests need often: keep it as a user copy."""
+    USER_COPIES[name] = load
 
 
 def _keys(user_id) -> tuple[str, str]:
@@ -72,20 +75,18 @@ def cached_user(user_id):
     return user
 
 
-def user_copy(user, name: str, load: Callable[[], T]) -> T:
-    """What `load()` reads about `user` from the database, kept in the cache beside their row and as fresh.
-
-    `name` must be in USER_COPIES, so that it comes in the row's round trip; a user not read by cached_user
-    (a test's, a form's) just loads it. Anything that changes what `load` reads must call `users_changed`.
-    """
+def user_copy(user, name: str):
+    """What the user copy `name` reads about `user` from the database, kept in the cache beside their row and as
+    fresh; it came with the row (cached_user), else it is read now and kept. A user not read by cached_user (a
+    test's, a form's) just reads it. Anything that changes what it reads must call `users_changed`."""
     if name not in USER_COPIES:
-        raise ValueError(f"{name!r} is not in USER_COPIES, so it would never come with the user's row")
+        raise ValueError(f"{name!r} is not a registered user copy (register_user_copy), so it would never come with the user's row")
     copies = getattr(user, "cached_copies", None)
     if copies is None:
-        return load()
+        return USER_COPIES[name](user)
     if name not in copies:
-        # Loaded after the generation was read (with the row), so a write committing meanwhile outdates it.
-        copies[name] = load()
+        # Read after the generation was (with the row), so a write committing meanwhile outdates what is kept.
+        copies[name] = USER_COPIES[name](user)
         if user.cached_generation:
             cache.set(_copy_key(user.pk, name), (user.cached_generation, copies[name]), CACHE_SECONDS)
     return copies[name]
@@ -109,7 +110,9 @@ def _user_saved(sender, instance, **kwargs) -> None:
 def _logged_in(sender, user, **kwargs) -> None:
     # Cached now, so the reader's first page costs what every later one does. Read again rather than stored as
     # log-in holds it: the row as saved (Django's receiver has just written last_login), without log-in's extras.
-    cached_user(user.pk)
+    copied = cached_user(user.pk)
+    for name in USER_COPIES:
+        user_copy(copied, name)
 
 
 def connect_user_signals() -> None:

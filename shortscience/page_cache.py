@@ -18,6 +18,7 @@ or stored in it, only 200 responses that set no cookie and used no CSRF token, a
 that did not ask for it. Links on cached pages leave tracking parameters out (shortscience.tracking_params).
 """
 
+import copy
 import functools
 import gzip
 import hashlib
@@ -34,6 +35,8 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.module_loading import import_string
 
 from shortscience import generations, gzip_pieces, reader_parts, release
 from shortscience.readers import reader_key
@@ -110,12 +113,18 @@ def _never_cached_prefixes() -> tuple[str, ...]:
 
 
 def serve_cached_pages(get_response):
-    """Middleware: anonymous readers' pages from the cache, stored as the site sent them (see the module's docstring)."""
+    """Middleware: anonymous readers' pages from the cache, stored as the site sent them, and pages logged-in
+    readers share, filled for them (see the module's docstring)."""
     # Every view, and so every on-hit hook, is registered before the first hit (Django imports the URLconf lazily).
     import_module(settings.ROOT_URLCONF)
+    around_shared_pages = _middleware_around_shared_pages(get_response)
 
     def middleware(request):
-        if not _cacheable_request(request) or request.path.startswith(_never_cached_prefixes()):
+        if request.path.startswith(_never_cached_prefixes()):
+            return get_response(request)
+        if request.path in _shared_paths and _may_be_a_logged_in_reader(request):
+            return _shared_page_ahead_of_middleware(request, around_shared_pages) or get_response(request)
+        if not _cacheable_request(request):
             return get_response(request)
         query = _cached_query(request)
         if query is None:
@@ -132,6 +141,56 @@ def serve_cached_pages(get_response):
         return response
 
     return middleware
+
+
+# The middleware below serve_cached_pages that a page logged-in readers share needs, run by their own hooks
+# around it. The rest do nothing for it: CommonMiddleware redirects addresses no page is stored under (its
+# Content-Length is set here), the control-character guard reads a query that _cached_query has allowed, the
+# API's middleware only sees /api/, and allauth's only redirects 404s under /accounts/.
+_NOT_NEEDED_FOR_SHARED_PAGES = frozenset({
+    "django.middleware.common.CommonMiddleware", "shortscience.input_guard.ControlCharacterGuard",
+    "api.middleware.public_api", "allauth.account.middleware.AccountMiddleware",
+})  # fmt: skip
+# Addresses this process has served a shared page at: only these try the shared page ahead of the middleware,
+# so a logged-in reader's other pages never pay for the attempt.
+_shared_paths: set[str] = set()
+_SHARED_PATHS_KEPT = 4096
+
+
+def _middleware_around_shared_pages(get_response) -> list | None:
+    """Instances of the middleware below serve_cached_pages that shared pages need, in settings order; None
+    (shared pages go through the whole stack) if one of them does more than its request and response hooks.
+    (process_view does not run: no view does.)"""
+    names = settings.MIDDLEWARE[settings.MIDDLEWARE.index(f"{__name__}.serve_cached_pages") + 1 :]
+    needed = [import_string(name) for name in names if name not in _NOT_NEEDED_FOR_SHARED_PAGES]
+    if not all(isinstance(kind, type) and issubclass(kind, MiddlewareMixin) and kind.__call__ is MiddlewareMixin.__call__ for kind in needed):
+        logger.warning("Shared pages go through every middleware: one of %s is more than hooks.", needed)
+        return None
+    return [kind(get_response) for kind in needed]
+
+
+def _shared_page_ahead_of_middleware(request, around: list | None) -> HttpResponse | None:
+    """The page logged-in readers share, served before the rest of the middleware with what of it they need
+    (their request hooks, then their response hooks in reverse), as the view would serve it; None if it isn't
+    stored, or this request can't be given it (then the whole stack runs, as for any page).
+
+    The hooks run on a copy of the request: one that can't be given the page goes through the stack as it came
+    (whatever the attempt learnt, its user for one, would otherwise be taken as already known)."""
+    if around is None:
+        return None
+    attempt = copy.copy(request)
+    attempt.META = request.META.copy()
+    for layer in around:
+        if hasattr(layer, "process_request") and layer.process_request(attempt) is not None:
+            return None
+    response = _shared_page_for_reader(attempt, render=None)
+    if response is None:
+        return None
+    response = _vary(response)
+    for layer in reversed(around):
+        if hasattr(layer, "process_response"):
+            response = layer.process_response(attempt, response)
+    return response
 
 
 def cached_page(view=None, *, on_hit=None, readers: bool = False):
@@ -172,8 +231,9 @@ def _may_be_a_logged_in_reader(request) -> bool:
     )
 
 
-def _shared_page_for_reader(request, render) -> HttpResponse | None:
-    """The page logged-in readers share, its reader parts filled for this one; None if it can't be shared.
+def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | None:
+    """The page logged-in readers share, its reader parts filled for this one; None if it can't be shared, or
+    if it isn't stored and there is no `render` to make it.
 
     Stored gzipped a piece at a time (shortscience.gzip_pieces), so each request adds only its reader's parts.
     A page found not shareable is remembered as such (until the next write), so it is not rendered twice again."""
@@ -186,10 +246,12 @@ def _shared_page_for_reader(request, render) -> HttpResponse | None:
     version, stored, found = _lookup(key, *([session_key] if session_key else []))
     if session_key:
         request.session.use_cached(found.get(session_key))
-    if not reader_parts.may_share(request):
-        return None
     if not version:
         return None  # the cache is away (content_version's 0): nothing to share, nor to key a reader's parts on
+    if stored is None and render is None:
+        return None  # before asking who the reader is: the stack that renders the page will ask again
+    if not reader_parts.may_share(request):
+        return None
     if stored is None:
         shared = reader_parts.render_shared(request, render)
         if shared is None:
@@ -202,6 +264,8 @@ def _shared_page_for_reader(request, render) -> HttpResponse | None:
     if stored[1] is None:
         return None
     version, status, headers, pieces, holes = stored
+    if len(_shared_paths) < _SHARED_PATHS_KEPT:
+        _shared_paths.add(request.path)
     filled = reader_parts.fill(request, holes, version=version)
     body = gzip_pieces.assemble(itertools.chain.from_iterable(zip(pieces, [*filled, b""], strict=True)))
     return _response_from((version, status, headers, body, None), gzip_ok=_accepts_gzip(request))
@@ -285,10 +349,11 @@ def _stored(version: int, response, *, on_hit: tuple | None = None) -> tuple:
 def _response_from(stored: tuple, *, gzip_ok: bool) -> HttpResponse:
     _, status, headers, body, _ = stored
     if not gzip_ok:
-        return HttpResponse(gzip.decompress(body), status=status, headers=dict(headers))
-    response = HttpResponse(body, status=status, headers={**dict(headers), "Content-Encoding": "gzip"})
-    response["Content-Length"] = str(len(body))
-    patch_vary_headers(response, ("Accept-Encoding",))
+        response = HttpResponse(gzip.decompress(body), status=status, headers=dict(headers))
+    else:
+        response = HttpResponse(body, status=status, headers={**dict(headers), "Content-Encoding": "gzip"})
+        patch_vary_headers(response, ("Accept-Encoding",))
+    response["Content-Length"] = str(len(response.content))
     return response
 
 

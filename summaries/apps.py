@@ -15,4 +15,4 @@ class SummariesConfig(AppConfig):
         post_migrate.connect(site_row_sync, sender=self)
         page_cache.connect_content_signals()
         auth_backends.connect_user_signals()
-        auth_backends.USER_COPIES.add(selectors.READER_CARD_STATE)
+        auth_backends.register_user_copy(selectors.READER_CARD_STATE, selectors.all_card_state)

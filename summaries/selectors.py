@@ -1,6 +1,5 @@
 """Every read of summaries for a page: each selector owns its query shape, so cards cost no extra queries."""
 
-import functools
 from datetime import timedelta
 
 from django.db import connection
@@ -80,14 +79,14 @@ def reader_card_state(*, reader, summary_ids: list[int], paper_ids: list[int]) -
     the reader's copy of all their votes and saves, fetched with their user row, and is read from the database
     only after it changed.
     """
-    everything = auth_backends.user_copy(reader, READER_CARD_STATE, functools.partial(_all_card_state, reader))
+    everything = auth_backends.user_copy(reader, READER_CARD_STATE)
     if everything is None:
         return _card_state_rows(reader, summary_ids=summary_ids, paper_ids=paper_ids)
     votes, saved = everything
     return {pk: votes[pk] for pk in summary_ids if pk in votes}, {pk for pk in paper_ids if pk in saved}
 
 
-def _all_card_state(reader) -> tuple[dict[int, int], set[int]] | None:
+def all_card_state(reader) -> tuple[dict[int, int], set[int]] | None:
     """All the reader's votes and saved papers, or None when there are more than a copy should hold."""
     votes, saved = _card_state_rows(reader, limit=CARD_STATE_COPIED_UP_TO + 1)
     return None if len(votes) + len(saved) > CARD_STATE_COPIED_UP_TO else (votes, saved)

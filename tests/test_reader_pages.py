@@ -5,6 +5,7 @@ import gzip
 import itertools
 import re
 from importlib import import_module
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls.resolvers import URLResolver
 
 from library.models import SavedPaper
 from shortscience import auth_backends, page_cache, reader_parts
@@ -133,15 +135,22 @@ def _card(html: str, summary) -> str:
     return card[: card.index("</article>")]
 
 
-def test_a_readers_votes_and_saves_are_read_once_then_come_with_their_user_row(client, user, other_user, cards):
+def _reads_of_card_state(queries, user) -> int:
+    return sum(f'WHERE "voter_id" = {user.pk} UNION ALL' in query["sql"] for query in queries)
+
+
+def test_a_readers_votes_and_saves_are_read_at_log_in_then_come_with_their_user_row(client, user, other_user, cards):
     someone = Client()
     someone.force_login(other_user)
     _page(someone)  # stores the page readers share
     client.force_login(user)
     with CaptureQueriesContext(connection) as first:
         client.get("/")
+    auth_backends.users_changed([user.pk])  # their copies are gone (evicted, or something of theirs changed)
+    with CaptureQueriesContext(connection) as after_a_change:
+        client.get("/")
     again, _ = _page(client)
-    assert sum(f'WHERE "voter_id" = {user.pk} UNION ALL' in query["sql"] for query in first) == 1
+    assert _reads_of_card_state(first, user) == 0 and _reads_of_card_state(after_a_change, user) == 1
     assert again == 0
 
 
@@ -170,7 +179,7 @@ def test_a_card_state_read_before_a_vote_commits_is_dropped_when_it_does(client,
     with CaptureQueriesContext(connection) as queries:
         html = client.get("/").content.decode()
     # Read again: what was cached in between went under the generation that the commit bumped.
-    assert sum(f'WHERE "voter_id" = {user.pk} UNION ALL' in query["sql"] for query in queries) == 1
+    assert _reads_of_card_state(queries, user) == 1
     assert 'class="vote-down active"' in _card(html, cards[0])
 
 
@@ -185,9 +194,9 @@ def test_a_reader_with_more_votes_than_a_copy_holds_is_asked_about_each_pages_ca
     assert 'class="vote-up active"' in _card(html, cards[0]) and 'class="vote-down active"' in _card(html, cards[2])
 
 
-def test_a_user_copy_must_be_named_where_the_users_row_is_fetched(user):
-    with pytest.raises(ValueError, match="USER_COPIES"):
-        auth_backends.user_copy(user, "not-registered", dict)
+def test_a_user_copy_must_be_registered_to_come_with_the_users_row(user):
+    with pytest.raises(ValueError, match="register_user_copy"):
+        auth_backends.user_copy(user, "not-registered")
 
 
 def test_another_readers_vote_shows_on_every_readers_shared_page(client, user, cards):
@@ -334,3 +343,69 @@ def test_tracking_tags_neither_reach_a_readers_links_nor_multiply_what_is_rememb
     _, html = _page(client, "/?utm_source=second&gclid=abc")
     assert card_fragments._card_viewer_html.cache_info().currsize == remembered
     assert "second" not in html and "gclid" not in html
+
+
+def _headers(response) -> dict:
+    """Every header, with the CSRF cookie's value (new when a reader has none) left out."""
+    cookies = {name: {key: morsel[key] for key in ("max-age", "path", "samesite", "secure", "httponly")} for name, morsel in response.cookies.items()}
+    return {**dict(response.items()), "cookies": cookies}
+
+
+def test_a_shared_page_is_served_ahead_of_the_middleware_exactly_as_the_whole_stack_serves_it(user, other_user, cards):
+    page_cache._shared_paths.clear()
+    whole_stack, ahead = Client(), Client()
+    whole_stack.force_login(other_user)
+    ahead.force_login(other_user)
+    first = whole_stack.get("/")  # renders and stores the shared page
+    with mock.patch.object(URLResolver, "resolve", wraps=URLResolver.resolve, autospec=True) as routing:
+        response = ahead.get("/")
+    assert routing.call_count == 0  # served before Django routed it: no middleware but the ones it needs ran
+    assert _headers(response) == _headers(first)
+    assert response.cookies[settings.CSRF_COOKIE_NAME].value  # the reader's CSRF cookie, set as the stack sets it
+    assert _without_tokens(response.content.decode()) == _without_tokens(first.content.decode())
+    # The token it carries works like any other.
+    token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"', response.content.decode()).group(1)
+    ahead_checked = Client(enforce_csrf_checks=True)
+    ahead_checked.cookies = ahead.cookies
+    vote = ahead_checked.post(f"/summary/{cards[2].pk}/vote/", {"value": "up", "csrfmiddlewaretoken": token})
+    assert vote.status_code == 302 and Vote.objects.filter(voter=other_user, summary=cards[2]).exists()
+
+
+def test_who_cannot_be_given_the_shared_page_ahead_of_the_middleware_gets_their_own(client, user, cards):
+    page_cache._shared_paths.clear()
+    client.force_login(user)
+    _page(client)
+    _page(client)
+    assert "/" in page_cache._shared_paths
+    # A visitor whose session holds no log-in (a vote kept while they log in): the visitor's page.
+    visitor = Client()
+    visitor.get(f"/summary/{cards[0].pk}/vote/after-login/?value=up&next=/")
+    assert settings.SESSION_COOKIE_NAME in visitor.cookies
+    assert "Log in" in visitor.get("/").content.decode()
+    # A reader logged out elsewhere (their password changed): a visitor's page, and their session cookie ends.
+    user.set_password("changed-elsewhere-1")
+    user.save()
+    response = client.get("/")
+    assert "Log in" in response.content.decode() and response.cookies[settings.SESSION_COOKIE_NAME].value == ""
+    # A reader with a message waiting: rendered for them, the message shown.
+    client.force_login(user)
+    client.post("/library/save/", {"paper": cards[0].paper_id, "next": "/"})
+    assert 'class="messages"' in client.get("/").content.decode()
+
+
+def test_pages_no_reader_shares_never_try_the_shared_page(client, user, cards):
+    client.force_login(user)
+    with mock.patch.object(page_cache, "_shared_page_ahead_of_middleware", wraps=page_cache._shared_page_ahead_of_middleware) as ahead:
+        assert client.get(cards[0].paper.get_absolute_url()).status_code == 200
+        assert client.get(cards[0].get_absolute_url()).status_code == 200
+    assert ahead.call_count == 0
+
+
+def test_a_middleware_that_is_more_than_hooks_sends_shared_pages_through_the_whole_stack(settings, caplog):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "shortscience.input_guard.ControlCharacterGuard", "tests.test_reader_pages.function_middleware"]
+    assert page_cache._middleware_around_shared_pages(lambda request: None) is None
+    assert "more than hooks" in caplog.text
+
+
+def function_middleware(get_response):
+    return get_response
