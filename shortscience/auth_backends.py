@@ -111,8 +111,9 @@ def _logged_in(sender, user, **kwargs) -> None:
     # Cached now, so the reader's first page costs what every later one does. Read again rather than stored as
     # log-in holds it: the row as saved (Django's receiver has just written last_login), without log-in's extras.
     copied = cached_user(user.pk)
-    for name in USER_COPIES:
-        user_copy(copied, name)
+    if copied is not None:
+        for name in USER_COPIES:
+            user_copy(copied, name)
 
 
 def connect_user_signals() -> None:

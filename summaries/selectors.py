@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from library.models import SavedPaper
-from shortscience import auth_backends
 from library.selectors import saved_annotation, saved_entry
+from shortscience import auth_backends
 from summaries.models import Comment, Summary, SummaryRevision, Vote
 from summaries.popularity import POPULAR_ORDERING
 
