@@ -2,6 +2,7 @@
 
 import random
 import re
+import sys
 import threading
 import time
 from functools import partial
@@ -775,9 +776,14 @@ def test_formulas_still_untypeset_when_the_budget_runs_out_are_shown_as_their_so
 
 
 
-def test_the_budget_holds_when_its_interruption_lands_where_python_drops_it():
+def test_the_budget_holds_when_its_interruption_lands_where_python_drops_it(monkeypatch):
     """Python reports and drops an exception raised in a weakref callback; the budget raises again until one lands."""
     import weakref
+
+    # Python reports each dropped exception to sys.unraisablehook, in the budgeted thread. pytest's hook is Python
+    # that formats a traceback, so the budget's next raise can land inside it and fail the test from pytest's own
+    # code (it did, once, in CI). Dropped quietly here; a server's default hook only writes them to stderr.
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: None)
 
     class Holder:
         pass
@@ -791,7 +797,10 @@ def test_the_budget_holds_when_its_interruption_lands_where_python_drops_it():
             del holder  # the callback runs now: nine tenths of the time is spent in callbacks
             sum(range(1_000))
 
-    started = time.monotonic()
+    rounds = 20_000  # seconds of work (2.4 here) against a budget of 0.05
     with pytest.raises(RenderingTooSlow):
-        call_within_budget(partial(spin_mostly_inside_callbacks, rounds=20_000), 0.05)  # seconds of work if never stopped
-    assert time.monotonic() - started < 1.5  # without raising again: the whole loop, 2.4 s here
+        call_within_budget(partial(spin_mostly_inside_callbacks, rounds=rounds), 0.05)
+    # Stopped part way, and gone: raised once and dropped, the loop would have run to its end (or run on after).
+    # Counted in rounds, not seconds, so that a busy machine can't fail it.
+    assert len(references) < rounds
+    assert not any(thread.name == "render-budget" and thread.is_alive() for thread in threading.enumerate())
