@@ -77,8 +77,8 @@ def body_text(rng: random.Random) -> str:
     return text.strip()
 
 
-def sh(*command: str, env: dict | None = None, quiet: bool = True) -> None:
-    subprocess.run(command, check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL if quiet else None)
+def sh(*command: str, env: dict | None = None, quiet: bool = True, cwd: Path = ROOT) -> None:
+    subprocess.run(command, check=True, env=env, cwd=cwd, stdout=subprocess.DEVNULL if quiet else None)
 
 
 def site_env(**extra: str) -> dict:
@@ -192,10 +192,11 @@ def session_cookie() -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
 
 
-def serve(app: str, port: int, env: dict) -> subprocess.Popen:
+def serve(app: str, port: int, env: dict, cwd: Path = ROOT) -> subprocess.Popen:
+    """gunicorn serving `app` from the checkout at `cwd` (bench_side_by_side.py serves an earlier commit's)."""
     command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "shortscience/gunicorn.conf.py", app]
     server = subprocess.Popen(
-        command, cwd=ROOT, env={**env, "HOST": "127.0.0.1", "PORT": str(port)}, start_new_session=True,
+        command, cwd=cwd, env={**env, "HOST": "127.0.0.1", "PORT": str(port)}, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     for _ in range(100):
