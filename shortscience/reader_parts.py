@@ -7,7 +7,8 @@ with each reader part left as a hole, stored beside visitors' pages under the sa
 as fresh as theirs), and every logged-in request fills the holes for its reader:
 
 - each kind of part reads the reader's state for all its holes at once, whatever the page's length (the cards:
-  one query for the reader's votes and saved papers among them; the account links: none, once rendered);
+  the reader's votes and saved papers among them, from their cached copy (auth_backends.user_copy), a query
+  only after it changed; the account links: none, once rendered);
 - a card's hole is rendered from plain values only (the card's state and the reader's vote, saved flag,
   authorship and staff flag), so it is remembered for the next reader in the same state; the account links
   are rendered from the reader's own user row and remembered for them until their name or staff flag changes;

@@ -402,7 +402,7 @@ def test_pages_no_reader_shares_never_try_the_shared_page(client, user, cards):
 
 
 def test_a_middleware_that_is_more_than_hooks_sends_shared_pages_through_the_whole_stack(settings, caplog):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "shortscience.input_guard.ControlCharacterGuard", "tests.test_reader_pages.function_middleware"]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.test_reader_pages.function_middleware"]
     assert page_cache._middleware_around_shared_pages(lambda request: None) is None
     assert "more than hooks" in caplog.text
 
