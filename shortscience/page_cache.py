@@ -7,9 +7,9 @@ in `connect_content_signals`) bumps it, so every reader, on every server sharing
 rendered page on their next request. Writes are rare next to reads, and a miss is cheap because cards are cached
 one by one (summaries.card_fragments), so one version for the whole site is both simple and obviously fresh.
 
-Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip and
-skips sessions, CSRF, authentication and URL routing, and is stored with the headers the middleware inside it
-add (CSP, X-Frame-Options, Vary). Views opt in with `@cached_page`. The API, which rate-limits every request
+Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip (the
+page itself only when this process holds no current copy of it: `_held`) and skips sessions, CSRF, authentication
+and URL routing, and is stored with the headers the middleware inside it add (CSP, X-Frame-Options, Vary). Views opt in with `@cached_page`. The API, which rate-limits every request
 first, caches its answers with `anonymous_page_cache` instead. A page logged-in readers share is served from
 there too, once stored: with the request and response hooks of the middleware it needs (sessions, CSRF,
 authentication, messages, CSP, X-Frame-Options), without routing or the rest.
@@ -27,6 +27,7 @@ import hashlib
 import itertools
 import logging
 import re
+import time
 from collections.abc import Callable
 from importlib import import_module
 
@@ -139,7 +140,7 @@ def serve_cached_pages(get_response):
             return _response_from(stored, gzip_ok=_accepts_gzip(request))
         response = get_response(request)
         if getattr(response, "page_cacheable", False) and _cacheable_response(request, response):
-            cache.set(key, _stored(version, response, on_hit=response.page_cache_on_hit), settings.PAGE_CACHE_SECONDS)
+            _store(key, _stored(version, response, on_hit=response.page_cache_on_hit))
         return response
 
     return middleware
@@ -258,11 +259,11 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
         shared = reader_parts.render_shared(request, render)
         if shared is None:
             logger.warning("%s can't be shared by logged-in readers; rendered for each of them.", request.path)
-            cache.set(key, (version, None), settings.PAGE_CACHE_SECONDS)
+            _store(key, (version, None))
             return None
         status, headers, chunks, holes = shared
         stored = (version, status, headers, [gzip_pieces.compress(chunk) for chunk in chunks], holes)
-        cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+        _store(key, stored)
     if stored[1] is None:
         return None
     version, status, headers, pieces, holes = stored
@@ -300,19 +301,53 @@ def anonymous_page_cache(view):
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if _cacheable_response(request, response):
-            cache.set(key, _stored(version, response), settings.PAGE_CACHE_SECONDS)
+            _store(key, _stored(version, response))
         return _vary(response)
 
     return cached_view
 
 
+# Pages this process fetched or stored lately, by key: (until when, the entry). A busy page is asked for many
+# times a second, and the content version that comes with every lookup says whether a copy is still current, so
+# the page itself (~60 KB for a feed readers share) crosses from Redis once per write, not once per request. The
+# copy is kept only for a moment, so a page no write touches still lives no longer than PAGE_CACHE_SECONDS
+# allows, give or take that moment.
+_held: dict[str, tuple[float, tuple]] = {}
+_HELD_SECONDS = 2.0
+_HELD_PAGES = 64
+
+
 def _lookup(key: str, *also: str) -> tuple[int, tuple | None, dict]:
     """One round trip: the content version, the entry under `key` if it was stored under that version (else
-    None), and whichever of the `also` keys the cache had."""
-    found = cache.get_many([VERSION_KEY, key, *also])
-    version = found.get(VERSION_KEY) or content_version()
-    stored = found.get(key)
-    return version, stored if stored is not None and stored[0] == version else None, found
+    None), and whichever of the `also` keys the cache had. The entry comes from this process's copy when it has
+    a current one (_held), and takes a second round trip when its copy is stale."""
+    held = _held.get(key)
+    if held is not None and held[0] > time.monotonic():
+        found = cache.get_many([VERSION_KEY, *also])
+        version = found.get(VERSION_KEY) or content_version()
+        if not version or held[1][0] == version:
+            return version, held[1] if version else None, found
+        stored = cache.get(key)
+    else:
+        found = cache.get_many([VERSION_KEY, key, *also])
+        version = found.get(VERSION_KEY) or content_version()
+        stored = found.get(key)
+    if stored is None or stored[0] != version:
+        return version, None, found
+    _hold(key, stored)
+    return version, stored, found
+
+
+def _store(key: str, stored: tuple) -> None:
+    cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+    _hold(key, stored)
+
+
+def _hold(key: str, stored: tuple) -> None:
+    _held.pop(key, None)
+    _held[key] = (time.monotonic() + _HELD_SECONDS, stored)
+    if len(_held) > _HELD_PAGES:
+        del _held[next(iter(_held))]  # the one held longest
 
 
 def _cached_query(request) -> str | None:

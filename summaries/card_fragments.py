@@ -17,6 +17,7 @@ import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -80,8 +81,7 @@ def store(card_key: str, html: str) -> None:
     cache.set(card_key, html, timeout=settings.CARD_CACHE_SECONDS)
 
 
-@dataclass(frozen=True)
-class CardState:
+class CardState(NamedTuple):
     """What a card's reader part shows every reader alike (includes/_card_viewer.html reads no more)."""
 
     summary_id: int
@@ -94,8 +94,7 @@ class CardState:
     hide_paper: bool
 
 
-@dataclass(frozen=True)
-class CardReader:
+class CardReader(NamedTuple):
     """What the part shows of the reader: whether they wrote the summary, their vote, their library, staff."""
 
     is_author: bool
@@ -127,9 +126,10 @@ class CardViewer(reader_parts.ReaderPart):
         )
         # The template drops tracking parameters from its links: keyed without them, utm_* variants share one entry.
         path = tracking_params.address_without_tracking(request.get_full_path())
+        reader_id, is_staff = reader.pk, reader.is_staff  # read once: request.user is a lazy object
         return [
             _card_viewer_html(
-                state, CardReader(state.author_id == reader.pk, votes.get(state.summary_id), state.paper_id in saved, reader.is_staff), path
+                state, CardReader(state.author_id == reader_id, votes.get(state.summary_id), state.paper_id in saved, is_staff), path
             )
             for state in states
         ]  # fmt: skip
@@ -138,7 +138,8 @@ class CardViewer(reader_parts.ReaderPart):
 _NO_ONE = -1  # a user id no account has
 
 
-# A reader's part depends only on these values, so readers in the same state share what was rendered.
+# A reader's part depends only on these values, so readers in the same state share what was rendered. (The states
+# are named tuples, not dataclasses: every card of every page a logged-in reader asks for makes and hashes two.)
 @functools.lru_cache(maxsize=8192)
 def _card_viewer_html(state: CardState, reader: CardReader, path: str) -> str:
     summary = SimpleNamespace(

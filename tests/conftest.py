@@ -6,7 +6,7 @@ import responses
 from django.core.cache import caches
 
 from papers import arxiv
-from shortscience import background
+from shortscience import background, page_cache
 from shortscience.celery import app as celery_app
 from summaries import render_budget
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
@@ -55,10 +55,12 @@ def rate_limit_counts(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Every test starts with an empty cache: no page or card cached by another test."""
+    """Every test starts with an empty cache: no page or card cached by another test, nor held by this process."""
     caches["default"].clear()
+    page_cache._held.clear()
     yield
     caches["default"].clear()
+    page_cache._held.clear()
 
 
 @pytest.fixture

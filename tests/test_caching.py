@@ -1,6 +1,7 @@
 """Cached pages stay fresh: anonymous readers get pages from the cache, and every write shows on every page at once."""
 
 import gzip
+import time
 
 import pytest
 from django.conf import settings
@@ -75,6 +76,64 @@ def test_a_cached_permalink_costs_one_cache_round_trip_once_the_reader_was_count
     assert round_trips == ["get_many"]
     client.get(url, HTTP_USER_AGENT="Mozilla/5.0 (Macintosh) Safari/605")  # another reader: counted, so one more
     assert round_trips[1:] == ["get_many", "add"]
+
+
+def _keys_fetched(monkeypatch) -> list[str]:
+    """Every key the site asks the cache for, in order."""
+    backend, keys = caches["default"], []
+    real_get, real_get_many = backend.get, backend.get_many
+
+    def get(key, *args, **kwargs):
+        keys.append(key)
+        return real_get(key, *args, **kwargs)
+
+    def get_many(many, *args, **kwargs):
+        keys.extend(many)
+        return real_get_many(many, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "get", get)
+    monkeypatch.setattr(backend, "get_many", get_many)
+    return keys
+
+
+@pytest.mark.parametrize("page", ["feed", "paper", "permalink"])
+def test_a_page_asked_for_again_at_once_is_not_fetched_from_the_cache_again(client, summary, page, monkeypatch):
+    url = {"feed": "/", "paper": summary.paper.get_absolute_url(), "permalink": summary.get_absolute_url()}[page]
+    first = client.get(url, HTTP_USER_AGENT=BROWSER).content
+    fetched = _keys_fetched(monkeypatch)
+    again = client.get(url, HTTP_USER_AGENT=BROWSER)
+    assert again.content == first
+    assert page_cache.VERSION_KEY in fetched  # whether the held copy is current, asked every time
+    assert not [key for key in fetched if key.startswith("page:")]
+
+
+def test_a_held_page_is_fetched_again_once_a_write_makes_it_stale(client, summary, monkeypatch):
+    client.get("/")
+    summary.paper.title = "Renamed while held"
+    summary.paper.save()
+    fetched = _keys_fetched(monkeypatch)
+    assert "Renamed while held" in client.get("/").content.decode()
+    assert [key for key in fetched if key.startswith("page:")]
+
+
+def test_a_held_page_outlives_its_cache_entry_by_a_moment_only(client, summary, monkeypatch):
+    monkeypatch.setattr(page_cache, "_HELD_SECONDS", 0.2)
+    client.get("/")
+    (key,) = page_cache._held
+    cache.delete(key)  # as if it expired
+    assert _queries(client, "/")[0] == 0  # still held
+    time.sleep(0.3)
+    assert _queries(client, "/")[0] > 0  # rendered again
+
+
+def test_a_process_holds_a_bounded_number_of_pages(client, summary, monkeypatch):
+    monkeypatch.setattr(page_cache, "_HELD_PAGES", 2)
+    for url in ("/", summary.paper.get_absolute_url(), summary.get_absolute_url()):
+        client.get(url)
+    assert len(page_cache._held) == 2
+    fetched = _keys_fetched(monkeypatch)
+    client.get("/")  # the one held longest was let go: fetched again
+    assert [key for key in fetched if key.startswith("page:")]
 
 
 @pytest.mark.parametrize("page", ["feed", "paper", "permalink"])
