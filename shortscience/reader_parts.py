@@ -59,6 +59,10 @@ class ReaderPart(ABC):
         `version`: the content version the page was rendered at (shortscience.page_cache), which any change to
         what pages show bumps."""
 
+    def render_in_place(self, context) -> str | None:
+        """The part's HTML on a page rendered for its reader, if made without its template; None: render that."""
+        return None
+
 
 PARTS: dict[str, ReaderPart] = {}
 
@@ -74,6 +78,15 @@ def register(name: str) -> Callable[[type[ReaderPart]], type[ReaderPart]]:
 def render_part(name: str, values: dict) -> str:
     """The part's template rendered from `values` only (no context processors, so nothing else reaches it)."""
     return get_template(PARTS[name].template_name).render({**values, "csrf_token": CSRF_PLACEHOLDER})
+
+
+def render_in_place(context, name: str) -> str:
+    """The part's HTML on a page rendered for its reader (not a hole: see `hole`)."""
+    part = PARTS[name]
+    html = part.render_in_place(context)
+    if html is None:
+        html = context.template.engine.get_template(part.template_name).render(context)
+    return html
 
 
 def hole(context, name: str) -> str | None:

@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.contrib import messages
 from django.contrib.messages import constants, get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
@@ -81,9 +82,62 @@ def test_each_reader_gets_the_shared_page_exactly_as_it_would_be_rendered_for_th
         settings.PAGE_CACHE_SECONDS = 600
         _page(client, url)  # the first reader renders the shared page; the rest are filled from it
         _, shared = _page(client, url)
-        settings.PAGE_CACHE_SECONDS = 0
-        _, rendered = _page(client, url)
+        settings.PAGE_CACHE_SECONDS, settings.CARD_CACHE_SECONDS = 0, 0
+        _, rendered = _page(client, url)  # every part by its template
+        settings.CARD_CACHE_SECONDS = 86400
         assert _without_tokens(shared) == _without_tokens(rendered), who
+
+
+def _pages_with_cards(cards, *, logged_in: bool) -> list[str]:
+    writer = cards[1].author
+    return [
+        "/", "/?order=top", "/?utm_source=newsletter", cards[0].paper.get_absolute_url(), cards[0].get_absolute_url(),
+        cards[1].get_absolute_url(), f"/user/{writer.username}/", f"/user/{cards[0].author.username}/",
+        *(["/following/"] if logged_in else []),
+    ]  # fmt: skip
+
+
+def test_a_page_rendered_for_its_reader_has_each_card_part_exactly_as_its_template_makes_it(client, settings, cards, other_user, staff_user):
+    """The parts a reader's own page gets from what was rendered for an earlier reader in the same state
+    (CardViewer.render_in_place) are byte for byte what the template makes, for visitors and every reader."""
+    readers = {"a visitor": None, **_readers(cards, other_user, staff_user)}
+    settings.PAGE_CACHE_SECONDS = 0
+    for who, reader in readers.items():
+        client.logout()
+        if reader is not None:
+            client.force_login(reader)
+        for url in _pages_with_cards(cards, logged_in=reader is not None):
+            settings.CARD_CACHE_SECONDS = 0
+            templated = client.get(url)
+            settings.CARD_CACHE_SECONDS = 86400
+            client.get(url)  # the parts rendered once, then
+            remembered = client.get(url)  # made from what was remembered
+            assert templated.status_code == remembered.status_code == 200, (who, url)
+            assert _without_tokens(remembered.content.decode()) == _without_tokens(templated.content.decode()), (who, url)
+            assert "readerpartcsrf" not in remembered.content.decode()
+
+
+def test_a_visitors_page_with_remembered_card_parts_asks_for_no_csrf_token_and_is_cached(client, cards):
+    client.get("/")  # the parts rendered and remembered, the page cached
+    page_cache._held.clear()
+    cache.clear()  # the page is gone; the parts are remembered by this process
+    first = client.get("/")
+    assert "csrftoken" not in first.cookies
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").content == first.content
+    assert len(queries) == 0  # stored: it asked for no token
+
+
+def test_a_readers_remembered_card_parts_carry_a_csrf_token_that_works(user, cards):
+    reader = Client(enforce_csrf_checks=True)
+    reader.force_login(UserFactory(username="first"))
+    reader.get(cards[0].paper.get_absolute_url())  # the parts of a reader in this state are remembered
+    reader.force_login(user)
+    html = reader.get(cards[0].paper.get_absolute_url()).content.decode()
+    vote_form = html[html.index(f'action="/summary/{cards[0].pk}/vote/"') :]  # not another form's token
+    token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"', vote_form).group(1)
+    response = reader.post(f"/summary/{cards[0].pk}/vote/", {"value": "up", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and Vote.objects.filter(voter=user, summary=cards[0]).exists()
 
 
 def test_a_reader_gets_their_own_name_votes_and_library_never_another_readers(client, cards, other_user, staff_user):
@@ -281,7 +335,7 @@ def test_the_card_part_reads_nothing_its_stand_ins_lack(settings, cards, other_u
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {**settings.TEMPLATES[0]["OPTIONS"], "string_if_invalid": "MISSING:%s"}}]
     for card in cards[:3]:
         state = card_fragments.CardViewer().shared_state({"summary": card, "hide_paper": False})
-        for reader in itertools.product((True, False), (1, -1, None), (True, False), (True, False)):
+        for reader in itertools.product((True, False), (1, -1, None), (True, False), (True, False), (True, False)):
             html = card_fragments._card_viewer_html.__wrapped__(state, card_fragments.CardReader(*reader), "/?order=top")
             assert "MISSING" not in html
 

@@ -1,7 +1,8 @@
 """{% reader_part "name" %}: a part of the page that depends on who reads it (shortscience.reader_parts).
 
-Rendered in place like an include of the part's template, except while a page logged-in readers share is
-rendered: then it is a hole, filled for each reader when the page is served."""
+Rendered in place like an include of the part's template (or as the part makes it without: ReaderPart.render_in_place),
+except while a page logged-in readers share is rendered: then it is a hole, filled for each reader when the page is
+served."""
 
 from django import template
 
@@ -16,10 +17,7 @@ class ReaderPartNode(template.Node):
 
     def render(self, context) -> str:
         mark = reader_parts.hole(context, self.name)
-        if mark is not None:
-            return mark
-        part_template = context.template.engine.get_template(reader_parts.PARTS[self.name].template_name)
-        return part_template.render(context)
+        return reader_parts.render_in_place(context, self.name) if mark is None else mark
 
 
 @register.tag
