@@ -7,10 +7,11 @@ in `connect_content_signals`) bumps it, so every reader, on every server sharing
 rendered page on their next request. Writes are rare next to reads, and a miss is cheap because cards are cached
 one by one (summaries.card_fragments), so one version for the whole site is both simple and obviously fresh.
 
-Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip (the
-page itself only when this process holds no current copy of it: `_held`) and skips sessions, CSRF, authentication
-and URL routing, and is stored with the headers the middleware inside it add (CSP, X-Frame-Options, Vary). Views opt in with `@cached_page`. The API, which rate-limits every request
-first, caches its answers with `anonymous_page_cache` instead. A page logged-in readers share is served from
+Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip (two
+for a page this process held when a write made it stale: `_held`) and skips sessions, CSRF, authentication and
+URL routing, and is stored with the headers the middleware inside it add (CSP, X-Frame-Options, Vary). Views opt
+in with `@cached_page`. The API, which rate-limits every request first, caches its answers with
+`anonymous_page_cache` instead. A page logged-in readers share is served from
 there too, once stored: with the request and response hooks of the middleware it needs (sessions, CSRF,
 authentication, messages, CSP, X-Frame-Options), without routing or the rest.
 
@@ -27,6 +28,7 @@ import hashlib
 import itertools
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from importlib import import_module
@@ -315,6 +317,8 @@ def anonymous_page_cache(view):
 _held: dict[str, tuple[float, tuple]] = {}
 _HELD_SECONDS = 2.0
 _HELD_PAGES = 64
+_holding = threading.Lock()
+_clock = time.monotonic
 
 
 def _lookup(key: str, *also: str) -> tuple[int, tuple | None, dict]:
@@ -322,7 +326,7 @@ def _lookup(key: str, *also: str) -> tuple[int, tuple | None, dict]:
     None), and whichever of the `also` keys the cache had. The entry comes from this process's copy when it has
     a current one (_held), and takes a second round trip when its copy is stale."""
     held = _held.get(key)
-    if held is not None and held[0] > time.monotonic():
+    if held is not None and held[0] > _clock():
         found = cache.get_many([VERSION_KEY, *also])
         version = found.get(VERSION_KEY) or content_version()
         if not version or held[1][0] == version:
@@ -344,10 +348,11 @@ def _store(key: str, stored: tuple) -> None:
 
 
 def _hold(key: str, stored: tuple) -> None:
-    _held.pop(key, None)
-    _held[key] = (time.monotonic() + _HELD_SECONDS, stored)
-    if len(_held) > _HELD_PAGES:
-        del _held[next(iter(_held))]  # the one held longest
+    with _holding:  # threads (runserver's, an ASGI server's) would otherwise let go of the same page twice
+        _held.pop(key, None)
+        _held[key] = (_clock() + _HELD_SECONDS, stored)
+        if len(_held) > _HELD_PAGES:
+            del _held[next(iter(_held))]  # the one held longest
 
 
 def _cached_query(request) -> str | None:

@@ -31,8 +31,10 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage import default_storage
+from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.utils.autoreload import file_changed
 
 # Where a reader's CSRF token goes in a part's HTML: parts are rendered with this for a token, once per state.
 CSRF_PLACEHOLDER = "readerpartcsrf" + secrets.token_hex(16)
@@ -62,6 +64,9 @@ class ReaderPart(ABC):
     def render_in_place(self, context) -> str | None:
         """The part's HTML on a page rendered for its reader, if made without its template; None: render that."""
         return None
+
+    def forget(self) -> None:
+        """Drop whatever HTML of this part is remembered (its template changed)."""
 
 
 PARTS: dict[str, ReaderPart] = {}
@@ -175,6 +180,15 @@ class AccountLinks(ReaderPart):
             if len(_account_links) > _ACCOUNT_LINKS_KEPT:
                 del _account_links[next(iter(_account_links))]  # the oldest
         return [html] * len(states)
+
+
+@receiver(file_changed, dispatch_uid="reader_parts:template_changed")
+def _forget_rendered_parts(sender, file_path, **kwargs) -> None:
+    # runserver reloads an edited template without restarting the process: what was rendered from it must go.
+    if file_path.suffix == ".html":
+        _account_links.clear()
+        for part in PARTS.values():
+            part.forget()
 
 
 # Each reader's account links, kept per process until what they show changes: the username and staff flag are in

@@ -6,8 +6,9 @@ Any change to any of them is a new key, so nothing is ever invalidated and a sta
 entries just expire.
 A page asks for each list of its cards in one round trip (`prepare`); the `{% shared_card %}` tag
 (summaries/templatetags/card_tags.py) renders and stores the ones missing. The viewer's own part of a card
-(their vote, Save, report and edit links) is `CardViewer`, a reader part: rendered on every request, or filled
-into a page that logged-in readers share (shortscience.reader_parts).
+(their vote, Save, report and edit links) is `CardViewer`, a reader part: filled into a page that logged-in
+readers share (shortscience.reader_parts), or on a page rendered for its reader made in place, both from what was
+rendered for the last reader in the same state on the same page.
 """
 
 import functools
@@ -95,7 +96,8 @@ class CardState(NamedTuple):
 
 
 class CardReader(NamedTuple):
-    """What the part shows of the reader: whether they wrote the summary, their vote, their library, staff."""
+    """What the part shows of the reader: whether they wrote the summary, their vote, their library, staff, and
+    whether they are logged in at all (a visitor's part links to log-in instead of posting)."""
 
     is_author: bool
     vote: int | None
@@ -135,6 +137,9 @@ class CardViewer(reader_parts.ReaderPart):
             for state in states
         ]  # fmt: skip
 
+    def forget(self) -> None:
+        _card_viewer_html.cache_clear()
+
     def render_in_place(self, context) -> str | None:
         # A page rendered for its reader (a page-cache miss, a paper page, a permalink) gets the part its reader's
         # state rendered for the last reader in that state too: the template is ~70% of such a page's templates.
@@ -142,12 +147,15 @@ class CardViewer(reader_parts.ReaderPart):
         request, user = context.get("request"), context.get("user")
         if settings.CARD_CACHE_SECONDS <= 0 or request is None or user is None:
             return None
+        path = tracking_params.address_without_tracking(request.get_full_path())
+        if len(path) > _PATH_REMEMBERED_UP_TO:
+            return None  # the path is in the key and, three times, in the HTML: made-up queries must not fill memory
         summary = context["summary"]
         reader = CardReader(
             summary.author_id == user.pk, getattr(summary, "viewer_vote", None), bool(getattr(summary, "viewer_saved", False)),
             user.is_staff, user.is_authenticated,
         )  # fmt: skip
-        html = _card_viewer_html(self.shared_state(context), reader, tracking_params.address_without_tracking(request.get_full_path()))
+        html = _card_viewer_html(self.shared_state(context), reader, path)
         if reader_parts.CSRF_PLACEHOLDER not in html:
             return html  # a visitor's part: no token asked for, so the page stays cacheable
         token = str(context.get("csrf_token") or "")
@@ -155,6 +163,8 @@ class CardViewer(reader_parts.ReaderPart):
 
 
 _NO_ONE = -1  # a user id no account has
+# Every address the site links to is shorter; a longer one is a made-up query, whose parts are not remembered.
+_PATH_REMEMBERED_UP_TO = 200
 
 
 # A reader's part depends only on these values, so readers in the same state share what was rendered. (The states

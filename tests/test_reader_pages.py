@@ -5,6 +5,7 @@ import gzip
 import itertools
 import re
 from importlib import import_module
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -19,6 +20,7 @@ from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls.resolvers import URLResolver
+from django.utils.autoreload import file_changed
 
 from library.models import SavedPaper
 from shortscience import auth_backends, page_cache, reader_parts
@@ -117,6 +119,21 @@ def test_a_page_rendered_for_its_reader_has_each_card_part_exactly_as_its_templa
             assert "readerpartcsrf" not in remembered.content.decode()
 
 
+def test_card_parts_are_not_remembered_for_made_up_addresses(client, cards):
+    card_fragments._card_viewer_html.cache_clear()
+    client.get("/?" + "x" * 300)
+    assert card_fragments._card_viewer_html.cache_info().currsize == 0
+    client.get("/?order=top")
+    assert card_fragments._card_viewer_html.cache_info().currsize > 0
+
+
+def test_an_edited_template_is_used_at_once_by_a_development_server(client, cards):
+    client.get("/")
+    assert card_fragments._card_viewer_html.cache_info().currsize > 0
+    file_changed.send(sender=None, file_path=Path(settings.BASE_DIR) / "templates" / "includes" / "_vote.html")
+    assert card_fragments._card_viewer_html.cache_info().currsize == 0
+
+
 def test_a_visitors_page_with_remembered_card_parts_asks_for_no_csrf_token_and_is_cached(client, cards):
     client.get("/")  # the parts rendered and remembered, the page cached
     page_cache._held.clear()
@@ -128,10 +145,11 @@ def test_a_visitors_page_with_remembered_card_parts_asks_for_no_csrf_token_and_i
     assert len(queries) == 0  # stored: it asked for no token
 
 
-def test_a_readers_remembered_card_parts_carry_a_csrf_token_that_works(user, cards):
-    reader = Client(enforce_csrf_checks=True)
-    reader.force_login(UserFactory(username="first"))
-    reader.get(cards[0].paper.get_absolute_url())  # the parts of a reader in this state are remembered
+def test_a_readers_remembered_card_parts_carry_their_own_csrf_token(user, cards):
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(UserFactory(username="first"))
+    first.get(cards[0].paper.get_absolute_url())  # the parts of a reader in this state are remembered
+    reader = Client(enforce_csrf_checks=True)  # their own CSRF cookie: the first reader's token would not do
     reader.force_login(user)
     html = reader.get(cards[0].paper.get_absolute_url()).content.decode()
     vote_form = html[html.index(f'action="/summary/{cards[0].pk}/vote/"') :]  # not another form's token
