@@ -11,9 +11,9 @@ Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a
 for a page this process held when a write made it stale: `_held`) and skips sessions, CSRF, authentication and
 URL routing, and is stored with the headers the middleware inside it add (CSP, X-Frame-Options, Vary). Views opt
 in with `@cached_page`. The API, which rate-limits every request first, caches its answers with
-`anonymous_page_cache` instead. A page logged-in readers share is served from
-there too, once stored: with the request and response hooks of the middleware it needs (sessions, CSRF,
-authentication, messages, CSP, X-Frame-Options), without routing or the rest.
+`anonymous_page_cache` instead. A page logged-in readers share is served from there too, once stored: with the
+request and response hooks of the middleware it needs (sessions, CSRF, authentication, messages, CSP,
+X-Frame-Options), without routing or the rest.
 
 Only anonymous GETs without cookies that could change the page (a session, pending messages) are served from
 or stored in it, only 200 responses that set no cookie and used no CSRF token, and responses say

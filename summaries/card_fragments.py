@@ -103,7 +103,7 @@ class CardReader(NamedTuple):
     vote: int | None
     saved: bool
     is_staff: bool
-    logged_in: bool = True
+    logged_in: bool
 
 
 @reader_parts.register("card")
@@ -132,7 +132,7 @@ class CardViewer(reader_parts.ReaderPart):
         reader_id, is_staff = reader.pk, reader.is_staff  # read once: request.user is a lazy object
         return [
             _card_viewer_html(
-                state, CardReader(state.author_id == reader_id, votes.get(state.summary_id), state.paper_id in saved, is_staff), path
+                state, CardReader(state.author_id == reader_id, votes.get(state.summary_id), state.paper_id in saved, is_staff, True), path
             )
             for state in states
         ]  # fmt: skip
@@ -141,15 +141,15 @@ class CardViewer(reader_parts.ReaderPart):
         _card_viewer_html.cache_clear()
 
     def render_in_place(self, context) -> str | None:
-        # A page rendered for its reader (a page-cache miss, a paper page, a permalink) gets the part its reader's
-        # state rendered for the last reader in that state too: the template is ~70% of such a page's templates.
-        # It is card caching, so CARD_CACHE_SECONDS=0 turns it off too.
+        # A page rendered for its reader (a page-cache miss, a paper page, a permalink) takes the part from what was
+        # rendered for the last reader in the same state on the same page, as the shared feed's holes do: the part's
+        # template was ~70% of such a page's template time. It is card caching, so CARD_CACHE_SECONDS=0 stops it.
         request, user = context.get("request"), context.get("user")
         if settings.CARD_CACHE_SECONDS <= 0 or request is None or user is None:
             return None
         path = tracking_params.address_without_tracking(request.get_full_path())
         if len(path) > _PATH_REMEMBERED_UP_TO:
-            return None  # the path is in the key and, three times, in the HTML: made-up queries must not fill memory
+            return None  # the path is in the key and in the HTML: made-up queries must not fill memory
         summary = context["summary"]
         reader = CardReader(
             summary.author_id == user.pk, getattr(summary, "viewer_vote", None), bool(getattr(summary, "viewer_saved", False)),
