@@ -9,8 +9,9 @@ renderer), 20,000 votes and 500 readers into its own PostgreSQL database (shorts
 site's own is never touched), then serves, on loopback only, with the gunicorn settings `make serve` uses
 (shortscience/gunicorn.conf.py, WEB_CONCURRENCY workers):
   - the site in production mode (DJANGO_DEBUG=0) with Redis as its cache (Redis database 9, flushed here);
-  - the same site with its page and card caches off (PAGE_CACHE_SECONDS=0, CARD_CACHE_SECONDS=0): every
-    request runs every query and renders every template, as if the caches were cleared before each request;
+  - the same site with its page and card caches off, and similar papers ranked every time (PAGE_CACHE_SECONDS=0,
+    CARD_CACHE_SECONDS=0, SIMILAR_PAPERS_CACHE_SECONDS=0): every request runs every query and renders every
+    template, as if the caches were cleared before each request;
   - bench/hello_world.py, a Django hello-world view.
 Debian's `wrk` (2 connections per core, 2 threads) loads each page in turn and the table gives req/s,
 p50/p99 latency and each page's share of hello-world's req/s (hello-world is measured first and last;
@@ -239,7 +240,7 @@ def measure(args) -> None:
     cookie = session_cookie()
     servers = [
         serve("shortscience.wsgi:application", PORTS["site"], site_env()),
-        serve("shortscience.wsgi:application", PORTS["cold"], site_env(PAGE_CACHE_SECONDS="0", CARD_CACHE_SECONDS="0")),
+        serve("shortscience.wsgi:application", PORTS["cold"], site_env(PAGE_CACHE_SECONDS="0", CARD_CACHE_SECONDS="0", SIMILAR_PAPERS_CACHE_SECONDS="0")),
         serve("bench.hello_world:application", PORTS["hello"], site_env()),
     ]
     from summaries.models import Summary

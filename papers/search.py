@@ -8,11 +8,13 @@ SQLite, for development, gets plain substring matching.
 """
 
 import difflib
+import hashlib
 import re
 from html import unescape
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.models import (
@@ -698,11 +700,29 @@ def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
     PostgreSQL: candidates share the primary category and, in their title, one of this title's
     rarest words (title GIN index; at most CANDIDATES of them), ranked by how much of the title
     and abstract they share. SQLite: the newest papers of the same category.
+
+    The ranking (~10 ms of a paper page rendered for its reader) is remembered in the cache for
+    SIMILAR_PAPERS_CACHE_SECONDS under this paper's title and primary category, which it is made from:
+    a paper that comes in may take that long to show among another's similar papers, but the papers
+    shown are read fresh every time (a renamed one shows its new title, a deleted one goes).
     """
     primary = paper.categories[0] if paper.categories else None
     if not primary:
         return []
-    newest = papers_in_category(primary).exclude(pk=paper.pk).order_by("-published", "-id")
+    remembered_for = settings.SIMILAR_PAPERS_CACHE_SECONDS
+    made_from = hashlib.blake2b(f"{primary}\n{paper.title}".encode(), digest_size=12).hexdigest()
+    key = f"papers:similar:{paper.pk}:{limit}:{made_from}"
+    ids = cache.get(key) if remembered_for > 0 else None
+    if ids is None:
+        ids = _similar_paper_ids(paper, primary, limit)
+        if remembered_for > 0:
+            cache.set(key, ids, remembered_for)
+    papers = Paper.objects.in_bulk(ids)
+    return [papers[pk] for pk in ids if pk in papers]
+
+
+def _similar_paper_ids(paper: Paper, primary: str, limit: int) -> list[int]:
+    newest = papers_in_category(primary).exclude(pk=paper.pk).order_by("-published", "-id").values_list("pk", flat=True)
     if not is_postgresql():
         return list(newest[:limit])
     # Letters only: safe inside to_tsquery, and the shape of the word list's entries.
@@ -739,9 +759,7 @@ def similar_papers(*, paper: Paper, limit: int = 5) -> list[Paper]:
     }
     with connection.cursor() as cursor:
         cursor.execute(NO_JIT + sql, params)
-        ids = [row[0] for row in cursor.fetchall()]
-    papers = Paper.objects.in_bulk(ids)
-    return [papers[pk] for pk in ids if pk in papers]
+        return [row[0] for row in cursor.fetchall()]
 
 
 # --- The search page ----------------------------------------------------------------------------

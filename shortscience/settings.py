@@ -146,6 +146,9 @@ PAGE_CACHE_IGNORED_QUERY = ("utm_source", "utm_medium", "utm_campaign", "utm_ter
 # How long the shared part of a summary card stays cached, for every reader; its key changes with what it
 # shows (summaries.card_fragments), so this only bounds the cache's memory. 0 turns card caching off.
 CARD_CACHE_SECONDS = int(os.environ.get("CARD_CACHE_SECONDS", "86400"))
+# How long a paper's similar papers, as a ranking of ids, are remembered (papers.search.similar_papers): the
+# ranking moves only as papers come in, the rows are read fresh. 0 ranks them on every paper page rendered.
+SIMILAR_PAPERS_CACHE_SECONDS = int(os.environ.get("SIMILAR_PAPERS_CACHE_SECONDS", "3600"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -5,7 +5,9 @@ from datetime import date
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from papers import search
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +248,48 @@ def test_no_similar_papers_section_for_a_paper_alone_in_its_category(client, pap
     paper.categories = ["q-bio.NC"]
     paper.save()
     assert "Similar papers" not in page_html(client, "/paper/1601.06759/")
+
+
+def _similar(paper) -> tuple[int, list[str]]:
+    """The queries similar_papers ran, and the titles it gave."""
+    with CaptureQueriesContext(connection) as queries:
+        titles = [similar.title for similar in search.similar_papers(paper=paper)]
+    return len(queries), titles
+
+
+def test_a_papers_similar_papers_are_ranked_once_and_read_fresh_every_time(paper):
+    paper.categories = ["cs.CV"]
+    paper.save()
+    close = PaperFactory(title="Pixel recurrent networks for images", categories=["cs.CV"])
+    ranked, first = _similar(paper)
+    remembered, again = _similar(paper)
+    assert first == again == [close.title]
+    assert remembered == ranked - 1  # the rows only
+    close.title = "Pixel recurrent networks for images, renamed"
+    close.save()
+    assert _similar(paper)[1] == [close.title]  # the remembered ranking, the row as it is now
+    close.delete()
+    assert _similar(paper)[1] == []
+
+
+def test_a_papers_new_title_or_category_ranks_its_similar_papers_again(paper):
+    paper.categories = ["cs.CV"]
+    paper.save()
+    PaperFactory(title="Pixel recurrent networks for images", categories=["cs.CV"])
+    ranked, _ = _similar(paper)
+    paper.title = "Recurrent pixels, retitled"
+    assert _similar(paper)[0] == ranked
+    paper.categories = ["cs.LG"]
+    queries, titles = _similar(paper)
+    assert queries == 1 and titles == []  # ranked in its new category, where nothing is like it (no rows to read)
+
+
+def test_similar_papers_can_be_ranked_on_every_page(paper, settings):
+    settings.SIMILAR_PAPERS_CACHE_SECONDS = 0
+    paper.categories = ["cs.CV"]
+    paper.save()
+    PaperFactory(title="Pixel recurrent networks for images", categories=["cs.CV"])
+    assert _similar(paper)[0] == _similar(paper)[0]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking by shared words needs PostgreSQL full-text search")
