@@ -21,6 +21,7 @@ shared), and a hole's HTML is made from the values above only.
 
 import re
 import secrets
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
 from contextlib import contextmanager
@@ -176,9 +177,11 @@ class AccountLinks(ReaderPart):
         remembered = (reader.pk, reader.get_username(), reader.is_staff, version)
         html = _account_links.get(remembered)
         if html is None:
-            html = _account_links[remembered] = render_part("account", {"user": reader, "request": None})
-            if len(_account_links) > _ACCOUNT_LINKS_KEPT:
-                del _account_links[next(iter(_account_links))]  # the oldest
+            html = render_part("account", {"user": reader, "request": None})
+            with _remembering:  # threads (runserver's) would otherwise let go of the same entry twice
+                _account_links[remembered] = html
+                if len(_account_links) > _ACCOUNT_LINKS_KEPT:
+                    del _account_links[next(iter(_account_links))]  # the oldest
         return [html] * len(states)
 
 
@@ -196,3 +199,4 @@ def _forget_rendered_parts(sender, file_path, **kwargs) -> None:
 # values, never on the user object (request.user is a lazy object that holds on to the whole request).
 _account_links: dict[tuple, str] = {}
 _ACCOUNT_LINKS_KEPT = 4096
+_remembering = threading.Lock()
