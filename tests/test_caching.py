@@ -46,14 +46,17 @@ def test_an_anonymous_reader_gets_the_page_from_the_cache(client, summary, page)
     assert client.get(url)["Vary"] == "Cookie, Accept-Encoding"  # what a proxy must key a copy on
 
 
-def _record_round_trips(monkeypatch) -> list[str]:
-    """The cache calls the site makes, in order (not those one call makes of another, as locmem's get_many does)."""
-    backend, calls, depth = caches["default"], [], []
+def _record_cache_calls(monkeypatch) -> tuple[list[str], list[str]]:
+    """The cache calls the site makes, in order (not those one call makes of another, as locmem's get_many does),
+    and every key those calls read."""
+    backend, calls, keys_read, depth = caches["default"], [], [], []
 
     def recording(name, real):
         def call(*args, **kwargs):
             if not depth:
                 calls.append(name)
+                if name in ("get", "get_many"):
+                    keys_read.extend([args[0]] if name == "get" else args[0])
             depth.append(name)
             try:
                 return real(*args, **kwargs)
@@ -64,7 +67,15 @@ def _record_round_trips(monkeypatch) -> list[str]:
 
     for name in ("get", "get_many", "set", "set_many", "add", "incr", "delete"):
         monkeypatch.setattr(backend, name, recording(name, getattr(backend, name)))
-    return calls
+    return calls, keys_read
+
+
+def _record_round_trips(monkeypatch) -> list[str]:
+    return _record_cache_calls(monkeypatch)[0]
+
+
+def _keys_fetched(monkeypatch) -> list[str]:
+    return _record_cache_calls(monkeypatch)[1]
 
 
 def test_a_cached_permalink_costs_one_cache_round_trip_once_the_reader_was_counted_today(client, summary, monkeypatch):
@@ -75,24 +86,6 @@ def test_a_cached_permalink_costs_one_cache_round_trip_once_the_reader_was_count
     assert round_trips == ["get_many"]
     client.get(url, HTTP_USER_AGENT="Mozilla/5.0 (Macintosh) Safari/605")  # another reader: counted, so one more
     assert round_trips[1:] == ["get_many", "add"]
-
-
-def _keys_fetched(monkeypatch) -> list[str]:
-    """Every key the site asks the cache for, in order."""
-    backend, keys = caches["default"], []
-    real_get, real_get_many = backend.get, backend.get_many
-
-    def get(key, *args, **kwargs):
-        keys.append(key)
-        return real_get(key, *args, **kwargs)
-
-    def get_many(many, *args, **kwargs):
-        keys.extend(many)
-        return real_get_many(many, *args, **kwargs)
-
-    monkeypatch.setattr(backend, "get", get)
-    monkeypatch.setattr(backend, "get_many", get_many)
-    return keys
 
 
 @pytest.mark.parametrize("page", ["feed", "paper", "permalink"])
