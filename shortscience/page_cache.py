@@ -142,7 +142,9 @@ def serve_cached_pages(get_response):
             return _response_from(stored, gzip_ok=_accepts_gzip(request))
         response = get_response(request)
         if getattr(response, "page_cacheable", False) and _cacheable_response(request, response):
-            _store(key, _stored(version, response, on_hit=response.page_cache_on_hit))
+            stored = _stored(version, response, on_hit=response.page_cache_on_hit)
+            _store(key, stored)
+            return _response_from(stored, gzip_ok=_accepts_gzip(request))  # as the next reader gets it: gzipped
         return response
 
     return middleware
@@ -303,7 +305,9 @@ def anonymous_page_cache(view):
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if _cacheable_response(request, response):
-            _store(key, _stored(version, response))
+            stored = _stored(version, response)
+            _store(key, stored)
+            return _vary(_response_from(stored, gzip_ok=_accepts_gzip(request)))
         return _vary(response)
 
     return cached_view

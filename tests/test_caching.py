@@ -183,6 +183,14 @@ def test_browsers_that_accept_gzip_get_the_cached_page_compressed(client, summar
     assert len(response.content) < len(plain) / 2
 
 
+def test_the_visitor_whose_request_renders_a_page_gets_it_gzipped_as_the_next_one_does(summary):
+    first = Client().get(summary.paper.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip")  # a miss: rendered, stored
+    second = Client().get(summary.paper.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip")  # from the cache
+    assert first["Content-Encoding"] == second["Content-Encoding"] == "gzip"
+    assert first.content == second.content and int(first["Content-Length"]) == len(first.content)
+    assert "Accept-Encoding" in first["Vary"]
+
+
 def test_logged_in_readers_and_visitors_with_messages_are_never_served_a_cached_page(client, summary, user):
     client.get("/")
     client.force_login(user)
