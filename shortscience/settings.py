@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A page rendered for one logged-in reader, gzipped where it is the same for everyone (their cards).
+    "shortscience.shared_gzip.gzip_shared_parts",
     # Anonymous pages from the cache before anything below runs; stored with the headers added below it.
     "shortscience.page_cache.serve_cached_pages",
     "csp.middleware.CSPMiddleware",

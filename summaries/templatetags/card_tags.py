@@ -1,8 +1,10 @@
 """{% shared_card %}: the part of a summary card that every reader sees alike, from the cache when the page
-prefetched it (summaries.card_fragments)."""
+prefetched it (summaries.card_fragments), and compressed on its own on a page rendered for one reader
+(shortscience.shared_gzip)."""
 
 from django import template
 
+from shortscience import shared_gzip
 from summaries import card_fragments
 
 register = template.Library()
@@ -19,11 +21,13 @@ class SharedCardNode(template.Node):
         )
         # Not prefetched, or prefetched for another variant than this page shows: rendered, and nothing stored.
         if getattr(card, "shared_card_variant", None) != variant:
-            return self._render(card, variant, context)
-        if card.shared_card_html is None:
-            card.shared_card_html = self._render(card, variant, context)
-            card_fragments.store(card.shared_card_key, card.shared_card_html)
-        return card.shared_card_html
+            html = self._render(card, variant, context)
+        elif card.shared_card_html is None:
+            html = card.shared_card_html = self._render(card, variant, context)
+            card_fragments.store(card.shared_card_key, html)
+        else:
+            html = card.shared_card_html
+        return shared_gzip.mark(context.get("request"), html)
 
     def _render(self, card, variant: card_fragments.Variant, context) -> str:
         # Only what the key is made of: no reader (user, request, their vote) can reach what every reader is served.

@@ -1,0 +1,80 @@
+"""Pages rendered for one logged-in reader, gzipped where every reader sees the same bytes: their cards.
+
+A visitor's page and the page logged-in readers share are gzipped when stored (shortscience.page_cache). A page
+rendered for one reader (a logged-in reader's paper page, permalink, profile) holds text of theirs beside text
+others write, and compressing the two together leaks the first (BREACH), so it used to be sent uncompressed:
+~365 KB for a paper page of six summaries with typeset math, against ~16 KB for a visitor's.
+
+Its cards' shared parts (summaries.card_fragments: the paper, the summary, the byline, rendered from those values
+only, never from the request or the reader) are most of its bytes and hold nothing of the reader's. While such a
+page renders, `{% shared_card %}` marks each (`mark`); the middleware sends the page gzipped with each card's part
+compressed on its own, and everything else, the reader's parts and CSRF token among them, as uncompressed blocks
+(shortscience.gzip_pieces). So no secret is ever compressed, nor anything an attacker steers beside one.
+"""
+
+import hashlib
+import re
+import secrets
+import threading
+
+from django.utils.cache import patch_vary_headers
+
+from shortscience import gzip_pieces
+
+# NUL never appears in a page (PostgreSQL text holds none, and shortscience.input_guard refuses control
+# characters); the random part is this process's own.
+_START = "\x00shared" + secrets.token_hex(6) + "["
+_END = "\x00shared" + secrets.token_hex(6) + "]"
+_SPANS = re.compile(re.escape(_START).encode() + b"(.*?)" + re.escape(_END).encode(), re.DOTALL)
+_MARKED = "shared_gzip_marks"  # the request attribute that asks templates to mark
+
+
+def mark(request, html: str) -> str:
+    """`html`, the same for every reader, marked to be compressed on its own when `request` is a logged-in
+    reader's that this middleware will gzip; otherwise as it is."""
+    if getattr(request, _MARKED, False) and request.user.is_authenticated:
+        return f"{_START}{html}{_END}"
+    return html
+
+
+def gzip_shared_parts(get_response):
+    """Middleware: see the module's docstring. Outside the page cache, whose pages are never marked (visitors' and
+    the shared page are rendered for no one), and which it leaves as they come."""
+
+    def middleware(request):
+        if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+            setattr(request, _MARKED, True)
+        response = get_response(request)
+        if not getattr(request, _MARKED, False) or response.streaming or response.has_header("Content-Encoding"):
+            return response
+        content = response.content
+        if _START.encode() not in content:
+            return response
+        pieces = _SPANS.split(content)  # the reader's bytes and the shared parts, in turn
+        parts = [_compressed(piece) if number % 2 else piece for number, piece in enumerate(pieces)]
+        response.content = gzip_pieces.assemble(parts)
+        response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(response.content))
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response
+
+    return middleware
+
+
+def _compressed(shared: bytes) -> gzip_pieces.Piece:
+    digest = hashlib.blake2b(shared, digest_size=16).digest()
+    piece = _pieces.get(digest)
+    if piece is None:
+        piece = gzip_pieces.compress(shared)
+        with _remembering:  # threads (runserver's) would otherwise let go of the same piece twice
+            _pieces[digest] = piece
+            if len(_pieces) > _PIECES_KEPT:
+                del _pieces[next(iter(_pieces))]  # the oldest
+    return piece
+
+
+# A card's part is compressed once per process while it stays the same: a paper page's cards come back for every
+# reader who opens it. Keyed by the part's digest, so its bytes are not held beside their compressed copy.
+_pieces: dict[bytes, gzip_pieces.Piece] = {}
+_PIECES_KEPT = 512
+_remembering = threading.Lock()

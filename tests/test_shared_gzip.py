@@ -1,0 +1,106 @@
+"""A page rendered for one logged-in reader comes gzipped where every reader sees the same bytes, its cards, and
+with nothing of the reader's compressed (shortscience.shared_gzip)."""
+
+import gzip
+import re
+
+import pytest
+from django.test import Client
+
+from shortscience import shared_gzip
+from summaries import services as summary_services
+from summaries.models import Profile
+from tests.factories import PaperFactory, SummaryFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+_TOKENS = re.compile(r'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{64})"')
+LONG_BODY = "\n\n".join(
+    f"Paragraph {n}: the loss $\\mathcal{{L}}(\\theta) = -\\sum_t \\log p_\\theta(y_t \\mid x)$ falls as $n_{n}$ grows."
+    for n in range(12)
+)
+
+
+@pytest.fixture
+def paper_with_summaries(db):
+    paper = PaperFactory(title="Attention Is All You Need")
+    for number in range(4):
+        SummaryFactory(paper=paper, body=f"Summary {number}.\n\n{LONG_BODY}")
+    return paper
+
+
+@pytest.fixture
+def reader(db):
+    reader = UserFactory(username="ada")
+    Profile.objects.update_or_create(user=reader, defaults={"display_name": "Ada Reader"})
+    client = Client()
+    client.force_login(reader)
+    return client
+
+
+def _without_tokens(html: bytes) -> bytes:
+    """Masked CSRF tokens differ on every response; everything else must be the same byte for byte."""
+    return _TOKENS.sub(r'\1TOKEN"', html.decode()).encode()
+
+
+def test_a_readers_paper_page_comes_gzipped_and_unpacks_to_the_page_rendered_for_them(reader, paper_with_summaries):
+    url = paper_with_summaries.get_absolute_url()
+    plain = reader.get(url)
+    packed = reader.get(url, **GZIP)
+    assert packed.status_code == 200 and packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"] and int(packed["Content-Length"]) == len(packed.content)
+    assert "Content-Encoding" not in plain  # a client that does not accept gzip gets the page as rendered, unmarked
+    assert b"\x00" not in plain.content
+    assert _without_tokens(gzip.decompress(packed.content)) == _without_tokens(plain.content)
+    assert len(packed.content) < len(plain.content) / 4
+
+
+def test_nothing_of_the_readers_is_compressed_only_what_every_reader_sees(reader, paper_with_summaries):
+    packed = reader.get(paper_with_summaries.get_absolute_url(), **GZIP).content
+    page = gzip.decompress(packed).decode()
+    tokens = [match.group(2) for match in _TOKENS.finditer(page)]
+    assert tokens and "Ada Reader" in page
+    for secret in [*tokens, "Ada Reader"]:  # in uncompressed blocks, byte for byte as on the page
+        assert secret.encode() in packed
+    summary_text = "Summary 0."  # the cards' parts, the same for everyone, are compressed
+    assert summary_text in page and summary_text.encode() not in packed
+
+
+def test_a_readers_permalink_and_profile_come_gzipped_too(reader, paper_with_summaries):
+    summary = paper_with_summaries.summaries.first()
+    for url in (summary.get_absolute_url(), f"/user/{summary.author.username}/"):
+        packed = reader.get(url, **GZIP)
+        assert packed["Content-Encoding"] == "gzip", url
+        assert _without_tokens(gzip.decompress(packed.content)) == _without_tokens(reader.get(url).content), url
+
+
+def test_a_card_part_is_compressed_once_and_an_edited_one_again(reader, paper_with_summaries):
+    url = paper_with_summaries.get_absolute_url()
+    shared_gzip._pieces.clear()
+    reader.get(url, **GZIP)
+    compressed = dict(shared_gzip._pieces)
+    assert len(compressed) == 4  # one per card
+    reader.get(url, **GZIP)
+    assert shared_gzip._pieces == compressed  # the same pieces, not compressed again
+    summary = paper_with_summaries.summaries.first()
+    summary_services.summary_save(paper=summary.paper, author=summary.author, body="Rewritten from scratch.")
+    page = gzip.decompress(reader.get(url, **GZIP).content).decode()
+    assert "Rewritten from scratch." in page and len(shared_gzip._pieces) == 5
+
+
+def test_visitors_pages_and_the_page_readers_share_carry_no_marks(client, settings, reader, paper_with_summaries):
+    settings.PAGE_CACHE_SECONDS = 600
+    for url in ("/", paper_with_summaries.get_absolute_url()):
+        for _ in range(2):  # rendered and stored, then from the cache
+            visitors = client.get(url, **GZIP)
+            body = gzip.decompress(visitors.content) if visitors.has_header("Content-Encoding") else visitors.content
+            assert b"\x00" not in body and b"<article" in body, url
+    for _ in range(2):  # the feed logged-in readers share: rendered as a visitor's, then filled for the reader
+        shared = gzip.decompress(reader.get("/", **GZIP).content)
+        assert b"\x00" not in shared and b"Ada Reader" in shared
+
+
+def test_a_readers_page_without_cards_is_left_as_it_is(reader):
+    response = reader.get("/accounts/email/", **GZIP)
+    assert response.status_code == 200 and not response.has_header("Content-Encoding")
