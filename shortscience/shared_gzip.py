@@ -13,7 +13,6 @@ compressed on its own, and everything else, the reader's parts and CSRF token am
 """
 
 import hashlib
-import re
 import secrets
 import threading
 
@@ -25,7 +24,7 @@ from shortscience import gzip_pieces
 # characters); the random part is this process's own.
 _START = "\x00shared" + secrets.token_hex(6) + "["
 _END = "\x00shared" + secrets.token_hex(6) + "]"
-_SPANS = re.compile(re.escape(_START).encode() + b"(.*?)" + re.escape(_END).encode(), re.DOTALL)
+_START_BYTES, _END_BYTES = _START.encode(), _END.encode()
 _MARKED = "shared_gzip_marks"  # the request attribute that asks templates to mark
 
 
@@ -47,11 +46,13 @@ def gzip_shared_parts(get_response):
         response = get_response(request)
         if not getattr(request, _MARKED, False) or response.streaming or response.has_header("Content-Encoding"):
             return response
-        content = response.content
-        if _START.encode() not in content:
+        first, *marked = response.content.split(_START_BYTES)
+        if not marked:
             return response
-        pieces = _SPANS.split(content)  # the reader's bytes and the shared parts, in turn
-        parts = [_compressed(piece) if number % 2 else piece for number, piece in enumerate(pieces)]
+        parts: list = [first]
+        for chunk in marked:
+            shared, _, rest = chunk.partition(_END_BYTES)
+            parts += [_compressed(shared), rest]
         response.content = gzip_pieces.assemble(parts)
         response["Content-Encoding"] = "gzip"
         response["Content-Length"] = str(len(response.content))
