@@ -6,7 +6,7 @@ call answers as a cache that has nothing: reads miss, writes are dropped, `add` 
 locks let the request through instead of refusing it), `incr` raises ValueError as on a missing key (which
 django-ratelimit treats as "no count": fail open). The first failure is logged once; for `RETRY_SECONDS` after
 it Redis is not asked again, so a down server costs no connect timeout per call; then the next call tries again
-and, when it answers, its return is logged.
+and, when it answers, its return is logged and `answers_again` is sent.
 """
 
 import logging
@@ -14,6 +14,7 @@ import threading
 import time
 
 from django.core.cache.backends.redis import RedisCache
+from django.dispatch import Signal
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -39,18 +40,31 @@ class _Outage:
             self.down = True
             self.down_until = time.monotonic() + RETRY_SECONDS
 
-    def answered(self, location: str) -> None:
-        if self.down:
-            with self._lock:
-                if self.down:
-                    logger.warning("Cache at %s answers again.", location)
-                    self.down = False
+    def answered(self, location: str) -> bool:
+        """Redis answered: True if it was away until now (then `answers_again` has been sent)."""
+        if not self.down:
+            return False
+        with self._lock:
+            came_back = self.down
+            if came_back:
+                logger.warning("Cache at %s answers again.", location)
+                self.down = False
+        if came_back:
+            for receiver, error in answers_again.send_robust(sender=_Outage, location=location):
+                if isinstance(error, Exception):
+                    logger.error("%s failed when the cache came back: %r", receiver, error)
+        return came_back
 
 
 _outages: dict[str, _Outage] = {}
+# Sent, with the cache's `location`, on the first call that Redis answers after this process found it away: what
+# could not be written meanwhile can be now (shortscience.generations settles the bumps it owes).
+answers_again = Signal()
 
 
-def _guarded(method_name: str, fallback):
+def _guarded(method_name: str, fallback, *, read: bool = False):
+    """`read`: a read that finds Redis back is made again, after what answers_again wrote (a generation bumped
+    meanwhile must not be read from before it)."""
     parent = getattr(RedisCache, method_name)
 
     def method(self, *args, **kwargs):
@@ -59,10 +73,11 @@ def _guarded(method_name: str, fallback):
             return fallback(*args, **kwargs)
         try:
             result = parent(self, *args, **kwargs)
+            if outage.answered(self._location) and read:
+                result = parent(self, *args, **kwargs)
         except RedisError as error:
             outage.failed(error, self._location)
             return fallback(*args, **kwargs)
-        outage.answered(self._location)
         return result
 
     method.__name__ = method_name
@@ -98,14 +113,14 @@ class ResilientRedisCache(RedisCache):
         self._outage.answered(self._location)
         return True
 
-    get = _guarded("get", _default)
+    get = _guarded("get", _default, read=True)
     set = _guarded("set", lambda *args, **kwargs: None)
     add = _guarded("add", lambda *args, **kwargs: True)
     touch = _guarded("touch", lambda *args, **kwargs: False)
     delete = _guarded("delete", lambda *args, **kwargs: False)
-    get_many = _guarded("get_many", lambda *args, **kwargs: {})
+    get_many = _guarded("get_many", lambda *args, **kwargs: {}, read=True)
     set_many = _guarded("set_many", lambda *args, **kwargs: [])
     delete_many = _guarded("delete_many", lambda *args, **kwargs: None)
-    has_key = _guarded("has_key", lambda *args, **kwargs: False)
+    has_key = _guarded("has_key", lambda *args, **kwargs: False, read=True)
     incr = _guarded("incr", _missing_key)
     clear = _guarded("clear", lambda *args, **kwargs: False)

@@ -3,12 +3,21 @@ stored under its old value is never served again, on any server sharing the cach
 
 A missing counter (first use, evicted, or flushed) starts at a random number, never at one anything was stored
 under; with the cache away it reads 0, which callers take as "nothing cached can be trusted".
+
+A bump made while this process cannot reach the cache is owed, and made when the cache answers it again
+(shortscience.cache.answers_again). Redis may have been unreachable from here only, or only for a moment, with
+what it holds intact: other servers, and this one afterwards, would otherwise go on serving what was stored
+before the write (a page for up to PAGE_CACHE_SECONDS, a suspended reader's row for up to an hour).
 """
 
 import secrets
+import threading
 
 from django.core.cache import cache
 from django.db import transaction
+from django.dispatch import receiver
+
+from shortscience.cache import answers_again
 
 
 def current(key: str) -> int:
@@ -25,7 +34,23 @@ def bump(key: str) -> None:
     except ValueError:
         # Missing (or the cache is away): a fresh random start is as good as an increment.
         cache.delete(key)
-        current(key)
+        if not current(key):  # away: nothing was bumped
+            with _owing:
+                _owed.add(key)
+
+
+@receiver(answers_again, dispatch_uid="generations:settle")
+def settle_owed(**kwargs) -> None:
+    """Make the bumps owed since the cache went away (one each: a bump is a bump however many were missed)."""
+    with _owing:
+        owed = list(_owed)
+        _owed.clear()
+    for key in owed:
+        bump(key)  # owed again if the cache is away again
+
+
+_owed: set[str] = set()
+_owing = threading.Lock()
 
 
 def bump_now_and_on_commit(key: str) -> None:

@@ -1,9 +1,11 @@
 """Real servers for tests of what crosses process boundaries: redis-server and the site under gunicorn."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.error import HTTPError
@@ -88,3 +90,48 @@ class SiteServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=20)
+
+
+class Partition:
+    """A TCP forwarder to a server, which the test can cut and heal: the server stays up with what it holds, but
+    whoever connects through the forwarder cannot reach it meanwhile (a network partition, not a restart)."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.port = _free_port()
+        self._listener = None
+        self._connections: list[socket.socket] = []
+
+    def heal(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        # shutdown, not only close: a thread blocked in accept() keeps a closed socket listening.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        for connection in self._connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+        self._connections.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            self._connections += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)

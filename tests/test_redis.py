@@ -12,9 +12,10 @@ from django.core import mail
 from django.core.cache import cache, caches
 
 from shortscience import cache as resilient
+from shortscience import page_cache
 from summaries.models import Comment, Profile, Vote
 from tests.factories import SummaryFactory, UserFactory
-from tests.servers import RedisServer
+from tests.servers import Partition, RedisServer
 
 pytestmark = [
     pytest.mark.django_db,
@@ -139,3 +140,52 @@ def test_when_redis_returns_the_site_uses_it_again(summary, redis_server, caplog
         assert cache.get("kept") == "value"
     assert any("answers again" in record.getMessage() for record in caplog.records)
     assert caches["default"].available is True
+
+
+@pytest.fixture
+def partitioned_redis(redis_server, settings):
+    """This process reaches Redis through a link the test can cut, while another server would still reach it,
+    and Redis keeps what it holds throughout. Yields the cache as that other server sees it."""
+    partition = Partition(redis_server.port)
+    partition.heal()
+    _use_redis(settings, f"redis://127.0.0.1:{partition.port}/0")
+    another_server = resilient.ResilientRedisCache(redis_server.url, {})
+    yield partition, another_server
+    partition.cut()
+
+
+def _cut_off_then_back(partition, write) -> None:
+    partition.cut()
+    write()  # committed here while this process cannot reach Redis
+    partition.heal()
+    time.sleep(0.3)  # past RETRY_SECONDS: the next call asks Redis again
+
+
+def test_a_write_made_while_redis_was_unreachable_shows_on_every_server_once_it_answers(client, summary, partitioned_redis):
+    partition, another_server = partitioned_redis
+    assert summary.paper.title in client.get("/").content.decode()  # stored in Redis for every server
+    version = another_server.get(page_cache.VERSION_KEY)
+
+    def rename():
+        summary.paper.title = "Renamed while cut off from Redis"
+        summary.paper.save()
+
+    _cut_off_then_back(partition, rename)
+    assert another_server.get(page_cache.VERSION_KEY) == version  # not bumped: the others still serve the old page
+    page_cache._held.clear()  # what this process held expired long ago in production
+    assert "Renamed while cut off from Redis" in client.get("/").content.decode()  # the first request back
+    assert another_server.get(page_cache.VERSION_KEY) not in (None, version)  # and the others' pages are stale
+
+
+def test_a_reader_suspended_while_redis_was_unreachable_stays_locked_out_when_it_answers(client, partitioned_redis):
+    partition, _ = partitioned_redis
+    reader = UserFactory(username="suspended")
+    client.force_login(reader)
+    assert "Log out" in client.get("/").content.decode()  # their row is now cached in Redis
+
+    def suspend():
+        reader.is_active = False
+        reader.save()
+
+    _cut_off_then_back(partition, suspend)
+    assert "Log out" not in client.get("/").content.decode()  # not their old row, read from Redis as it was
