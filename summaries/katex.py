@@ -11,6 +11,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from functools import cache
 from html import escape, unescape
 
@@ -226,14 +227,17 @@ def _span_end(html: str, start: int) -> int:
 
 def formula_spans(html: str) -> list[tuple[int, int]]:
     """(start, end) of each typeset formula's element in stored HTML, outermost only."""
-    spans, position = [], 0
+    return list(iter_formula_spans(html))
+
+
+def iter_formula_spans(html: str) -> Iterator[tuple[int, int]]:
+    """formula_spans, found one at a time: a reader of the first few can stop without scanning the rest."""
+    position = 0
     for match in _FORMULA_START.finditer(html):
         if match.start() < position:
             continue
-        end = _element_end(html, match.start(), match.group(1))
-        spans.append((match.start(), end))
-        position = end
-    return spans
+        position = _element_end(html, match.start(), match.group(1))
+        yield match.start(), position
 
 
 _FORMULA_START = re.compile(r'<(span|div) class="arithmatex">')

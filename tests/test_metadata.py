@@ -155,3 +155,43 @@ def test_plain_text_excerpt_filter():
     assert plain_text("<p>A &amp; B</p>\n<p>C</p>") == "A & B C"
     assert plain_text("<p>" + "word " * 100 + "</p>", 30) == "word word word word word word…"
     assert plain_text("") == ""
+
+
+def _plain_text_of_the_whole(stored_html: str, length: int) -> str:
+    """The excerpt made the obvious way, every formula and tag of the whole text read: what plain_text, which
+    stops reading once it has its excerpt, must give."""
+    import html
+    import re
+
+    from summaries import katex
+    from summaries.templatetags.metadata_tags import _TAG, _TEX_SOURCE
+
+    for start, end in reversed(katex.formula_spans(stored_html)):
+        tex = _TEX_SOURCE.search(stored_html, start, end)
+        stored_html = stored_html[:start] + (f" {tex.group(1)} " if tex else " ") + stored_html[end:]
+    text = re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", stored_html))).strip()
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1]
+    if text[length - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+SOURCES = [
+    "$x$ starts it, then words & more words, $$\\sum_{i<n} a_i$$ and $y > 0$ at last.",
+    "Words first.\n\n" + "Then $a_{k}$ &amp; text, " * 40 + "\n\n$$b$$",
+    "No math at all: " + "plain words " * 50,
+    "$a$$b$$c$" + " tail" * 3,
+    "- $x$\n- $\\alpha^2$\n\n`code $z$`\n\n" + "$\\frac{1}{2}$ half. " * 30,
+]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("length", [1, 2, 5, 12, 30, 200, 10_000])
+def test_an_excerpt_read_from_the_start_is_the_excerpt_of_the_whole(source, length):
+    from summaries.rendering import render
+    from summaries.templatetags.metadata_tags import plain_text
+
+    stored_html = render(source).html
+    assert plain_text(stored_html, length) == _plain_text_of_the_whole(stored_html, length)

@@ -38,24 +38,35 @@ def plain_text(value: str, length: int = EXCERPT_LENGTH) -> str:
     """Stored HTML as one line of text, cut at a word boundary: "<p>A &amp; B</p>" -> "A & B".
 
     A typeset formula reads as its TeX source (its markup would read as each glyph two or three times), and
-    tags go by a pattern, not an HTML parser: a typeset summary is tens of kilobytes of markup.
+    tags go by a pattern, not an HTML parser: a typeset summary is tens of kilobytes of markup, of which only
+    the beginning is read, up to the first `length` characters of text (a permalink asks for three excerpts).
     """
     value = value or ""
-    formulas = katex.formula_spans(value)
-    if formulas:
-        parts, position = [], 0
-        for start, end in formulas:
-            tex = _TEX_SOURCE.search(value, start, end)
-            parts += [value[position:start], f" {tex.group(1)} " if tex else " "]
-            position = end
-        value = "".join(parts) + value[position:]
-    text = re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", value))).strip()
+    pieces, position = [], 0
+    for start, end in katex.iter_formula_spans(value):
+        tex = _TEX_SOURCE.search(value, start, end)
+        pieces += [_text(value[position:start]), _text(f" {tex.group(1)} " if tex else " ")]
+        position = end
+        if len(_one_line("".join(pieces))) > length + 1:
+            break  # what follows moves nothing in the first length + 1 characters
+    else:
+        pieces.append(_text(value[position:]))
+    text = _one_line("".join(pieces)).rstrip()
     if len(text) <= length:
         return text
     cut = text[: length - 1]
     if text[length - 1] != " " and " " in cut:  # don't end on half a word
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,.;:") + "…"
+
+
+def _text(stored_html: str) -> str:
+    # A tag never straddles two pieces: they are cut where a formula's element opens and closes.
+    return html.unescape(_TAG.sub(" ", stored_html))
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).lstrip()
 
 
 @register.filter
