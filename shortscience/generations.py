@@ -4,10 +4,12 @@ stored under its old value is never served again, on any server sharing the cach
 A missing counter (first use, evicted, or flushed) starts at a random number, never at one anything was stored
 under; with the cache away it reads 0, which callers take as "nothing cached can be trusted".
 
-A bump made while this process cannot reach the cache is owed, and made when the cache answers it again
-(shortscience.cache.answers_again). Redis may have been unreachable from here only, or only for a moment, with
-what it holds intact: other servers, and this one afterwards, would otherwise go on serving what was stored
-before the write (a page for up to PAGE_CACHE_SECONDS, a suspended reader's row for up to an hour).
+A bump this process cannot make because the cache is away is owed, and made when the cache answers this
+process again (shortscience.cache.answers_again). Redis may have been unreachable from here only, or only for a
+moment, with what it holds intact: other processes, and this one afterwards, would otherwise go on serving what
+was stored before the write (a page for up to PAGE_CACHE_SECONDS, a suspended reader's row for up to an hour).
+What a process owes goes with it if it stops first (a recycled worker, a finished command); and while the
+first call back makes the owed bumps, other threads of the same process may still read the old counters.
 """
 
 import secrets
@@ -29,14 +31,20 @@ def current(key: str) -> int:
 
 
 def bump(key: str) -> None:
+    attempt = object()
+    with _owing:
+        # Owed from the start, not from a failure seen: if the cache comes back halfway, settle_owed makes it.
+        _owed[key] = attempt
     try:
         cache.incr(key)
     except ValueError:
         # Missing (or the cache is away): a fresh random start is as good as an increment.
         cache.delete(key)
-        if not current(key):  # away: nothing was bumped
-            with _owing:
-                _owed.add(key)
+        if not current(key):
+            return  # away: still owed
+    with _owing:
+        if _owed.get(key) is attempt:  # not owed again since by a bump that failed
+            del _owed[key]
 
 
 @receiver(answers_again, dispatch_uid="generations:settle")
@@ -49,7 +57,8 @@ def settle_owed(**kwargs) -> None:
         bump(key)  # owed again if the cache is away again
 
 
-_owed: set[str] = set()
+# Keys whose bump this process has not made yet, each with the attempt that owes it.
+_owed: dict[str, object] = {}
 _owing = threading.Lock()
 
 

@@ -123,7 +123,14 @@ class Partition:
                 client, _ = listener.accept()
             except OSError:
                 return  # cut
-            server = socket.create_connection(("127.0.0.1", self.target_port))
+            if listener.fileno() == -1:  # accepted while being cut
+                client.close()
+                return
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()  # the server itself is down: the client sees its connection closed
+                continue
             self._connections += [client, server]
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()

@@ -12,7 +12,7 @@ from django.core import mail
 from django.core.cache import cache, caches
 
 from shortscience import cache as resilient
-from shortscience import page_cache
+from shortscience import generations, page_cache
 from summaries.models import Comment, Profile, Vote
 from tests.factories import SummaryFactory, UserFactory
 from tests.servers import Partition, RedisServer
@@ -47,6 +47,7 @@ def redis_server(tmp_path, settings, monkeypatch):
     if server.process.poll() is None:
         server.stop()
     resilient._outages.clear()
+    generations._owed.clear()  # owed to this test's Redis, gone with it
 
 
 @pytest.fixture
@@ -151,6 +152,7 @@ def partitioned_redis(redis_server, settings):
     _use_redis(settings, f"redis://127.0.0.1:{partition.port}/0")
     another_server = resilient.ResilientRedisCache(redis_server.url, {})
     yield partition, another_server
+    another_server.close()
     partition.cut()
 
 
