@@ -44,6 +44,8 @@ PORTS = {"site": 8201, "cold": 8202, "hello": 8203}
 SEED = 20141204
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) bench_http"
 TARGETS = {"warm": 0.5, "cold": 0.1, "logged-in": 0.25}
+# The "caches off" server's settings: every request runs every query and renders every template.
+CACHES_OFF = {"PAGE_CACHE_SECONDS": "0", "CARD_CACHE_SECONDS": "0", "SIMILAR_PAPERS_CACHE_SECONDS": "0"}
 
 PARAGRAPHS = [
     "The paper's idea: replace recurrence with attention, so every position reads every other in one step. "
@@ -240,7 +242,7 @@ def measure(args) -> None:
     cookie = session_cookie()
     servers = [
         serve("shortscience.wsgi:application", PORTS["site"], site_env()),
-        serve("shortscience.wsgi:application", PORTS["cold"], site_env(PAGE_CACHE_SECONDS="0", CARD_CACHE_SECONDS="0", SIMILAR_PAPERS_CACHE_SECONDS="0")),
+        serve("shortscience.wsgi:application", PORTS["cold"], site_env(**CACHES_OFF)),
         serve("bench.hello_world:application", PORTS["hello"], site_env()),
     ]
     from summaries.models import Summary

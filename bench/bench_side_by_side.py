@@ -4,6 +4,7 @@ Django hello-world measured just before it, round after round, in both orders.
     .venv/bin/python bench/bench_http.py --skip-load --duration 5       # once: loads the data this reads
     .venv/bin/python bench/bench_side_by_side.py c2eb72d --logged-in    # the logged-in feed, before and now
     .venv/bin/python bench/bench_side_by_side.py HEAD~3 --path /paper/2101.00000/ --rounds 6
+    .venv/bin/python bench/bench_side_by_side.py HEAD~1 --path /summary/1/ --caches-off
 
 On a noisy 2-core machine a page's share moves by a tenth or more from one minute to the next, which is more
 than most single changes are worth; serving both commits in the same minutes, alternating which goes first,
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_http import check_ok, serve, session_cookie, sh, site_env, wrk  # noqa: E402
+from bench.bench_http import CACHES_OFF, check_ok, serve, session_cookie, sh, site_env, wrk  # noqa: E402
 
 PORTS = {"before": 8211, "now": 8212, "hello": 8213}
 
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("commit", help="the earlier commit (anything git rev-parse takes)")
     parser.add_argument("--path", default="/", help="the page to load (default: the feed)")
     parser.add_argument("--logged-in", action="store_true", help="as bench_http.py's logged-in reader")
+    parser.add_argument("--caches-off", action="store_true", help="as bench_http.py's caches-off server")
     parser.add_argument("--rounds", type=int, default=4, help="rounds in each order")
     parser.add_argument("--duration", type=int, default=6, help="seconds of load per page per round")
     args = parser.parse_args()
@@ -49,9 +51,10 @@ def main() -> None:
 
 
 def compare(before: Path, args, headers: dict) -> None:
+    env = site_env(**CACHES_OFF) if args.caches_off else site_env()
     servers = {
-        "before": serve("shortscience.wsgi:application", PORTS["before"], site_env(), cwd=before),
-        "now": serve("shortscience.wsgi:application", PORTS["now"], site_env()),
+        "before": serve("shortscience.wsgi:application", PORTS["before"], env, cwd=before),
+        "now": serve("shortscience.wsgi:application", PORTS["now"], env),
         "hello": serve("bench.hello_world:application", PORTS["hello"], site_env()),
     }
     connections = 2 * (os.cpu_count() or 2)
@@ -71,7 +74,7 @@ def compare(before: Path, args, headers: dict) -> None:
     finally:
         for server in servers.values():
             os.killpg(server.pid, signal.SIGTERM)
-    who = "a logged-in reader" if args.logged_in else "a visitor"
+    who = ("a logged-in reader" if args.logged_in else "a visitor") + (", caches off" if args.caches_off else "")
     print(f"\n{args.path} for {who}, share of hello-world (median of {2 * args.rounds} rounds; range):")
     for name, values in shares.items():
         print(f"  {name:>6}: {statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})")
