@@ -14,8 +14,8 @@ site's own is never touched), then serves, on loopback only, with the gunicorn s
     template, as if the caches were cleared before each request;
   - bench/hello_world.py, a Django hello-world view.
 Debian's `wrk` (2 connections per core, 2 threads) loads each page in turn and the table gives req/s,
-p50/p99 latency and each page's share of hello-world's req/s (hello-world is measured first and last;
-the share uses their mean). A page that answers anything but 200 fails the run instead of being timed.
+p50/p99 latency, the kilobytes of a response (headers included; gzipped where the site sends it so) and each
+page's share of hello-world's req/s (hello-world is measured first and last; the share uses their mean). A page that answers anything but 200 fails the run instead of being timed.
 """
 
 import argparse
@@ -231,7 +231,9 @@ def wrk(url: str, *, duration: int, connections: int, headers: dict) -> dict:
         raise SystemExit(f"{url} answered errors under load:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = {p: re.search(rf"^\s+{p}%\s+(\S+)", output, re.MULTILINE).group(1) for p in ("50", "99")}
-    return {"rate": rate, "p50": latency["50"], "p99": latency["99"]}
+    requests, amount, unit = re.search(r"(\d+) requests in \S+, ([\d.]+)(B|KB|MB|GB) read", output).groups()
+    sent = float(amount) * 1024 ** ["B", "KB", "MB", "GB"].index(unit) / int(requests)  # headers included
+    return {"rate": rate, "p50": latency["50"], "p99": latency["99"], "kb": sent / 1024}
 
 
 def measure(args) -> None:
@@ -253,6 +255,7 @@ def measure(args) -> None:
     runs += [(f"{name}, cache warm", "site", path, {}, "warm") for name, path in pages.items()]
     runs += [(f"{name}, caches off", "cold", path, {}, "cold") for name, path in pages.items()]
     runs += [("feed, logged-in reader", "site", "/", {"Cookie": cookie}, "logged-in")]
+    runs += [("paper page, logged-in reader", "site", pages["paper page (6 summaries)"], {"Cookie": cookie}, None)]
     runs += [("hello-world (again)", "hello", "/", {}, None)]
     connections = 2 * (os.cpu_count() or 2)
     results = []
@@ -270,14 +273,14 @@ def measure(args) -> None:
     workers = os.environ.get("WEB_CONCURRENCY", "default")
     print(f"\nwrk -t2 -c{connections} -d{args.duration}s; gunicorn sync, WEB_CONCURRENCY={workers}; "
           f"hello-world {hello[0]:,.0f} and {hello[1]:,.0f} req/s (mean {baseline:,.0f})\n")  # fmt: skip
-    print(f"| page | req/s | p50 | p99 | share of hello-world | target |\n|---|---:|---:|---:|---:|---:|")
+    print(f"| page | req/s | p50 | p99 | KB a response | share of hello-world | target |\n|---|---:|---:|---:|---:|---:|---:|")
     failed = []
     for label, target, result in results:
         share = result["rate"] / baseline
         goal = TARGETS.get(target)
         if goal is not None and share < goal:
             failed.append(label)
-        print(f"| {label} | {result['rate']:,.0f} | {result['p50']} | {result['p99']} | {share:.2f} | "
+        print(f"| {label} | {result['rate']:,.0f} | {result['p50']} | {result['p99']} | {result['kb']:,.1f} | {share:.2f} | "
               f"{'' if goal is None else f'≥ {goal}'} |")  # fmt: skip
     print("\nall targets met" if not failed else f"\nbelow target: {', '.join(failed)}")
 
