@@ -15,7 +15,8 @@ site's own is never touched), then serves, on loopback only, with the gunicorn s
   - bench/hello_world.py, a Django hello-world view.
 Debian's `wrk` (2 connections per core, 2 threads) loads each page in turn and the table gives req/s,
 p50/p99 latency, the kilobytes of a response (headers included; gzipped where the site sends it so) and each
-page's share of hello-world's req/s (hello-world is measured first and last; the share uses their mean). A page that answers anything but 200 fails the run instead of being timed.
+page's share of hello-world's req/s (hello-world is measured first and last; the share uses their mean). A page
+that answers anything but 200 fails the run instead of being timed.
 """
 
 import argparse

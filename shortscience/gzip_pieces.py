@@ -26,6 +26,11 @@ class Piece:
     crc_shift: tuple[int, ...]  # for each bit i: crc32(data, 1 << i) ^ crc32(data, 0)
 
 
+def accepted_by(request) -> bool:
+    """Whether the client takes a gzip body (every browser says so)."""
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
 def compress(data: bytes) -> Piece:
     compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
     deflated = compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)

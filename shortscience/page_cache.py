@@ -139,12 +139,13 @@ def serve_cached_pages(get_response):
         if stored is not None:
             if stored[4] is not None:
                 _run_hook(request, *stored[4], read_today=read_key in found)
-            return _response_from(stored, gzip_ok=_accepts_gzip(request))
+            return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))
         response = get_response(request)
         if getattr(response, "page_cacheable", False) and _cacheable_response(request, response):
             stored = _stored(version, response, on_hit=response.page_cache_on_hit)
             _store(key, stored)
-            return _response_from(stored, gzip_ok=_accepts_gzip(request))  # as the next reader gets it: gzipped
+            # As the next reader gets it: gzipped.
+            return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))
         return response
 
     return middleware
@@ -275,7 +276,7 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
         _shared_paths.add(request.path)
     filled = reader_parts.fill(request, holes, version=version)
     body = gzip_pieces.assemble(itertools.chain.from_iterable(zip(pieces, [*filled, b""], strict=True)))
-    return _response_from((version, status, headers, body, None), gzip_ok=_accepts_gzip(request))
+    return _response_from((version, status, headers, body, None), gzip_ok=gzip_pieces.accepted_by(request))
 
 
 def _run_hook(request, name: str, view_kwargs: dict, *, read_today: bool) -> None:
@@ -300,14 +301,14 @@ def anonymous_page_cache(view):
         key = _page_key(request)
         version, stored, _ = _lookup(key)
         if stored is not None:
-            return _vary(_response_from(stored, gzip_ok=_accepts_gzip(request)))
+            return _vary(_response_from(stored, gzip_ok=gzip_pieces.accepted_by(request)))
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if _cacheable_response(request, response):
             stored = _stored(version, response)
             _store(key, stored)
-            return _vary(_response_from(stored, gzip_ok=_accepts_gzip(request)))
+            return _vary(_response_from(stored, gzip_ok=gzip_pieces.accepted_by(request)))
         return _vary(response)
 
     return cached_view
@@ -401,10 +402,6 @@ def _response_from(stored: tuple, *, gzip_ok: bool) -> HttpResponse:
         patch_vary_headers(response, ("Accept-Encoding",))
     response["Content-Length"] = str(len(response.content))
     return response
-
-
-def _accepts_gzip(request) -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
 def _vary(response):

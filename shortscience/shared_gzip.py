@@ -41,7 +41,7 @@ def gzip_shared_parts(get_response):
     the shared page are rendered for no one), and which it leaves as they come."""
 
     def middleware(request):
-        if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        if gzip_pieces.accepted_by(request):
             setattr(request, _MARKED, True)
         response = get_response(request)
         if not getattr(request, _MARKED, False) or response.streaming or response.has_header("Content-Encoding"):
