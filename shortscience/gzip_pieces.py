@@ -27,8 +27,26 @@ class Piece:
 
 
 def accepted_by(request) -> bool:
-    """Whether the client takes a gzip body (every browser says so)."""
-    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    """Whether the client takes a gzip body (every browser says so): gzip, or else `*`, at a weight above 0."""
+    header = request.headers.get("Accept-Encoding", "").lower()
+    if "gzip" not in header and "*" not in header:
+        return False  # the common answers, without parsing
+    weights = {}
+    for offer in header.split(","):
+        coding, _, parameters = offer.partition(";")
+        weights[coding.strip()] = 1.0
+        for parameter in parameters.split(";"):
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                weights[coding.strip()] = _weight(value)
+    return weights.get("gzip", weights.get("*", 0.0)) > 0
+
+
+def _weight(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0  # a weight no one can read accepts nothing
 
 
 def compress(data: bytes) -> Piece:

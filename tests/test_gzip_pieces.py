@@ -28,3 +28,24 @@ def test_compressed_pieces_and_plain_bytes_in_any_order_make_the_gzip_of_their_c
 def test_a_compressed_piece_is_much_smaller_than_its_bytes():
     page = b"<article class='card'>" + b"typeset math " * 5_000 + b"</article>"
     assert len(gzip_pieces.compress(page).deflated) < len(page) / 20
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "accepted"),
+    [
+        ("gzip, deflate, br", True),  # every browser
+        ("GZIP", True),
+        ("br;q=1.0, gzip;q=0.8, *;q=0.1", True),
+        ("*", True),
+        ("identity", False),
+        ("", False),
+        ("gzip;q=0", False),  # refused outright
+        ("gzip;q=0.000, deflate", False),
+        ("*;q=0", False),
+        ("br, *;q=0.5", True),
+        ("gzip;q=0, *;q=1", False),  # named beats the wildcard
+        ("gzip;q=nonsense", False),
+    ],
+)
+def test_a_client_takes_gzip_when_it_names_it_or_any_coding_at_a_weight_above_zero(rf, accept_encoding, accepted):
+    assert gzip_pieces.accepted_by(rf.get("/", HTTP_ACCEPT_ENCODING=accept_encoding)) is accepted
