@@ -281,6 +281,13 @@ def test_answers_come_from_the_page_cache_and_stay_fresh(client, mixed_summaries
     assert client.get("/api/v1/arxiv/1706.03762").json()["summary_count"] == 3
 
 
+def test_the_answer_that_fills_the_cache_comes_gzipped_as_the_next_one_does(client, mixed_summaries):
+    first = client.get("/api/v1/arxiv/1706.03762", HTTP_ACCEPT_ENCODING="gzip")  # rendered and stored
+    second = client.get("/api/v1/arxiv/1706.03762", HTTP_ACCEPT_ENCODING="gzip")  # from the cache
+    assert first["Content-Encoding"] == second["Content-Encoding"] == "gzip"
+    assert first.content == second.content and json.loads(gzip.decompress(first.content))["summary_count"] == 2
+
+
 def test_gzipped_answers_from_the_cache_are_whole_and_tagged(client, mixed_summaries):
     client.get("/api/v1/arxiv/1706.03762")
     response = client.get("/api/v1/arxiv/1706.03762", HTTP_ACCEPT_ENCODING="gzip")
