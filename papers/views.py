@@ -1,5 +1,6 @@
 """Paper pages: thin views over papers.services and summaries.selectors."""
 
+import functools
 import re
 
 from django.core.paginator import InvalidPage
@@ -14,6 +15,7 @@ from papers.identifiers import is_arxiv_category
 from papers.models import Paper
 from papers.templatetags.papers_tags import author_names
 from papers.services import PaperNotFound, paper_lookup
+from shortscience import page_cache
 from shortscience.page_cache import cached_page
 from shortscience.pagination import page_or_404
 from summaries import card_fragments, limits, selectors
@@ -59,11 +61,18 @@ def paper_detail(request, identifier: str):
     paper, response = _canonical_paper_or_response(request, identifier, "papers:detail")
     if response:
         return response
+    # Logged-in readers share the page but for its reader parts (papers.paper_panels): it is rendered as a visitor's.
+    return page_cache.shared_by_readers(request, functools.partial(_paper_page, request, paper))
+
+
+def _paper_page(request, paper: Paper):
     # One more than is shown, to know whether "see all" has more to show.
     citing = list(selectors.summaries_citing(paper=paper, viewer=request.user)[: selectors.CITING_ON_PAPER_PAGE + 1])
+    summaries = list(selectors.summaries_for_paper(paper=paper, viewer=request.user))
     context = {
         "paper": paper,
-        "summaries": list(selectors.summaries_for_paper(paper=paper, viewer=request.user)),
+        "summaries": summaries,
+        "has_public_summary": any(summary.is_public for summary in summaries),
         "citing_summaries": citing[: selectors.CITING_ON_PAPER_PAGE],
         "more_citing_summaries": len(citing) > selectors.CITING_ON_PAPER_PAGE,
         "similar_papers": list(search.similar_papers(paper=paper)),

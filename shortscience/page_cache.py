@@ -216,16 +216,26 @@ def cached_page(view=None, *, on_hit=None, readers: bool = False):
 
     @functools.wraps(view)
     def cacheable_view(request, *args, **kwargs):
-        if readers and _may_be_a_logged_in_reader(request):
-            shared = _shared_page_for_reader(request, functools.partial(view, request, *args, **kwargs))
-            if shared is not None:
-                return _vary(shared)
-        response = view(request, *args, **kwargs)
+        render = functools.partial(view, request, *args, **kwargs)
+        response = shared_by_readers(request, render) if readers else render()
         response.page_cacheable = True
         response.page_cache_on_hit = (hook_name, kwargs) if on_hit else None
         return _vary(response)
 
     return cacheable_view
+
+
+def shared_by_readers(request, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """The page logged-in readers share, filled for this one, when it can be; else `render()`, for this reader.
+
+    For a view that must do something as its reader before the page is rendered as a visitor's: @cached_page's
+    `readers` shares the whole view. The paper page finds its paper first, so that a lookup that fetches from
+    arXiv, or fails, is made once, with the reader's own rate limit."""
+    if _may_be_a_logged_in_reader(request):
+        shared = _shared_page_for_reader(request, render)
+        if shared is not None:
+            return _vary(shared)
+    return render()
 
 
 def _may_be_a_logged_in_reader(request) -> bool:
@@ -274,6 +284,8 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
     if len(_shared_paths) < _SHARED_PATHS_KEPT:
         _shared_paths.add(request.path)
     filled = reader_parts.fill(request, holes, version=version)
+    if filled is None:
+        return None
     body = gzip_pieces.assemble(itertools.chain.from_iterable(zip(pieces, [*filled, b""], strict=True)))
     return _response_from((version, status, headers, body, None), gzip_ok=gzip_pieces.accepted_by(request))
 

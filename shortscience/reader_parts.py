@@ -56,8 +56,9 @@ class ReaderPart(ABC):
         """What the hole shows every reader alike, read from the visitor's rendering of the page (picklable)."""
 
     @abstractmethod
-    def fill(self, request, states: Sequence[Hashable], *, version: int) -> list[str]:
-        """The HTML of each hole for request.user, with CSRF_PLACEHOLDER where the CSRF token goes.
+    def fill(self, request, states: Sequence[Hashable], *, version: int) -> list[str] | None:
+        """The HTML of each hole for request.user, with CSRF_PLACEHOLDER where the CSRF token goes; None when the
+        page shows this reader more than the shared page holds (then it is rendered for them).
 
         `version`: the content version the page was rendered at (shortscience.page_cache), which any change to
         what pages show bumps."""
@@ -151,13 +152,15 @@ async def _anonymous_user():
     return AnonymousUser()
 
 
-def fill(request, holes: list, *, version: int) -> list[bytes]:
-    """Every hole's HTML for request.user, in the page's order."""
+def fill(request, holes: list, *, version: int) -> list[bytes] | None:
+    """Every hole's HTML for request.user, in the page's order; None if a part can't give this reader the page."""
     html: list[str] = [""] * len(holes)
     for name in {name for name, _ in holes}:
         numbers = [number for number, (kind, _) in enumerate(holes) if kind == name]
-        states = [holes[number][1] for number in numbers]
-        for number, part_html in zip(numbers, PARTS[name].fill(request, states, version=version), strict=True):
+        filled = PARTS[name].fill(request, [holes[number][1] for number in numbers], version=version)
+        if filled is None:
+            return None
+        for number, part_html in zip(numbers, filled, strict=True):
             html[number] = part_html
     token = get_token(request)
     return [part_html.replace(CSRF_PLACEHOLDER, token).encode() for part_html in html]

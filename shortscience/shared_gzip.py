@@ -1,9 +1,10 @@
 """Pages rendered for one logged-in reader, gzipped where every reader sees the same bytes: their cards.
 
 A visitor's page and the page logged-in readers share are gzipped when stored (shortscience.page_cache). A page
-rendered for one reader (a logged-in reader's paper page, permalink, profile) holds text of theirs beside text
-others write, and compressing the two together leaks the first (BREACH), so it used to be sent uncompressed:
-~365 KB for a paper page of six summaries with typeset math, against ~16 KB for a visitor's.
+rendered for one reader (a logged-in reader's permalink or profile, a paper page with their own private summary
+on it) holds text of theirs beside text others write, and compressing the two together leaks the first (BREACH),
+so it used to be sent uncompressed: ~365 KB for a paper page of six summaries with typeset math, against ~16 KB
+for a visitor's.
 
 Its cards' shared parts (summaries.card_fragments: the paper, the summary, the byline, rendered from those values
 only, never from the request or the reader) are most of its bytes and hold nothing of the reader's. While such a
@@ -74,8 +75,8 @@ def _compressed(shared: bytes) -> gzip_pieces.Piece:
     return piece
 
 
-# A card's part is compressed once per process while it stays the same: a paper page's cards come back for every
-# reader who opens it. Keyed by the part's digest, so its bytes are not held beside their compressed copy.
+# A card's part is compressed once per process while it stays the same: a permalink's or a profile's cards come
+# back for every reader who opens it. Keyed by the part's digest, so its bytes are not held beside their compressed copy.
 _pieces: dict[bytes, gzip_pieces.Piece] = {}
 _PIECES_KEPT = 512
 _remembering = threading.Lock()

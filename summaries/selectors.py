@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -134,6 +134,13 @@ def summaries_for_paper(*, paper, viewer=None) -> QuerySet[Summary]:
 def summaries_citing(*, paper, viewer=None) -> QuerySet[Summary]:
     """Summaries of other papers that \\cite this one (the viewer's own private ones included)."""
     return _cards(viewer, with_own=True).filter(cited_papers=paper).exclude(paper=paper).order_by(*FEED_ORDERINGS["top"])
+
+
+def has_unlisted_summaries_on_paper_pages(*, author, paper_ids) -> bool:
+    """Whether the pages of `paper_ids` show `author` a summary of theirs that no one else sees (private or
+    hidden): one of those papers', or one citing them (summaries_for_paper and summaries_citing, `with_own`)."""
+    unlisted = Summary.objects.filter(author=author).exclude(is_hidden=False, is_private=False)
+    return unlisted.filter(Q(paper_id__in=paper_ids) | Q(cited_papers__in=paper_ids)).exists()
 
 
 def summaries_of_papers(*, papers, viewer=None) -> QuerySet[Summary]:

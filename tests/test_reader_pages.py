@@ -22,11 +22,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls.resolvers import URLResolver
 from django.utils.autoreload import file_changed
 
+from claims.models import AuthorClaim
 from library.models import SavedPaper
+from papers import services as paper_services
 from shortscience import auth_backends, page_cache, reader_parts
 from summaries import card_fragments, selectors
 from summaries import services as summary_services
-from summaries.models import Profile, Vote
+from summaries.models import Follow, Profile, SummaryRequest, Vote
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -468,8 +470,8 @@ def test_who_cannot_be_given_the_shared_page_ahead_of_the_middleware_gets_their_
 def test_pages_no_reader_shares_never_try_the_shared_page(client, user, cards):
     client.force_login(user)
     with mock.patch.object(page_cache, "_shared_page_ahead_of_middleware", wraps=page_cache._shared_page_ahead_of_middleware) as ahead:
-        assert client.get(cards[0].paper.get_absolute_url()).status_code == 200
         assert client.get(cards[0].get_absolute_url()).status_code == 200
+        assert client.get(f"/user/{cards[0].author.username}/").status_code == 200
     assert ahead.call_count == 0
 
 
@@ -481,3 +483,123 @@ def test_a_middleware_that_is_more_than_hooks_sends_shared_pages_through_the_who
 
 def function_middleware(get_response):
     return get_response
+
+
+# The paper page: shared but for its panels (papers.paper_panels), and for a reader whose own private or hidden
+# summary is on it, who gets the page rendered for them.
+
+
+@pytest.fixture
+def paper_pages(cards, other_user, staff_user):
+    """Readers in every state a paper page's panels show, on a paper with a public summary and on one without."""
+    with_summary, without = cards[0].paper, cards[3].paper  # cards[3] is its writer's private summary
+    saver, follower, claimant, author, asker = (UserFactory(username=name) for name in ("saver", "follower", "claimant", "author", "asker"))
+    SavedPaper.objects.create(reader=saver, paper=with_summary, state=SavedPaper.READ, tags=["attention", "to cite"])
+    Follow.objects.create(follower=follower, kind=Follow.PAPER, paper=with_summary)
+    Follow.objects.create(follower=follower, kind=Follow.AUTHOR, name=with_summary.authors[1])
+    Follow.objects.create(follower=follower, kind=Follow.CATEGORY, name=with_summary.categories[0])
+    AuthorClaim.objects.create(claimant=claimant, paper=with_summary)  # pending
+    AuthorClaim.objects.create(claimant=author, paper=with_summary, status=AuthorClaim.APPROVED, notify=False)
+    Profile.objects.update_or_create(user=author, defaults={"display_name": "Ann Author"})
+    SummaryRequest.objects.create(paper=without, requester=asker)
+    readers = {
+        "a reader who saved the paper": saver, "a follower of the paper, an author and a category": follower,
+        "a reader whose claim waits": claimant, "an accepted author": author, "a reader who asked for a summary": asker,
+        "the author of the private summary": cards[3].author, "a moderator": staff_user, "a reader with nothing": other_user,
+    }  # fmt: skip
+    return [with_summary.get_absolute_url(), without.get_absolute_url()], readers
+
+
+def test_each_reader_gets_the_shared_paper_page_exactly_as_it_would_be_rendered_for_them(client, settings, paper_pages):
+    urls, readers = paper_pages
+    for url, (who, reader) in itertools.product(urls, readers.items()):
+        client.force_login(reader)
+        settings.PAGE_CACHE_SECONDS = 600
+        _page(client, url)  # the first reader renders the shared page; the rest are filled from it
+        _, shared = _page(client, url)
+        settings.PAGE_CACHE_SECONDS, settings.CARD_CACHE_SECONDS = 0, 0
+        _, rendered = _page(client, url)  # every part by its template
+        settings.CARD_CACHE_SECONDS = 86400
+        assert _without_tokens(shared) == _without_tokens(rendered), (who, url)
+        assert "readerpartcsrf" not in shared and "\x00" not in shared
+
+
+def test_the_panels_show_each_reader_their_own_state(client, paper_pages):
+    (with_summary, without), readers = paper_pages
+    client.force_login(readers["a reader who saved the paper"])
+    _, html = _page(client, with_summary)
+    assert "to cite" in html and "I am an author of this paper" in html
+    client.force_login(readers["a follower of the paper, an author and a category"])
+    _, html = _page(client, with_summary)
+    assert html.count("✓ Following") == 3 and "to cite" not in html
+    client.force_login(readers["a reader whose claim waits"])
+    assert "Your authorship claim waits for a moderator." in _page(client, with_summary)[1]
+    client.force_login(readers["an accepted author"])
+    assert "Email me about new summaries and comments" in _page(client, with_summary)[1]
+    client.force_login(readers["a reader who asked for a summary"])
+    _, html = _page(client, without)
+    assert "Withdraw my request" in html and "1 reader asked for a summary" in html
+    client.force_login(readers["a reader with nothing"])
+    _, html = _page(client, without)
+    assert "Ask for a summary" in html and "Withdraw my request" not in html and "Your authorship claim" not in html
+    assert "✓ Author: Ann Author" in _page(client, with_summary)[1]  # the accepted badge, every reader's
+
+
+def test_a_readers_own_private_or_hidden_summary_on_a_paper_page_is_theirs_alone(client, cards, other_user):
+    paper = cards[0].paper
+    citing = SummaryFactory(author=other_user, body="A hidden summary that cites the paper.", is_hidden=True)
+    citing.cited_papers.add(paper)
+    private = SummaryFactory(author=cards[1].author, paper=paper, body="A private draft of this paper's summary.", is_private=True)
+    seen_by = {}
+    for reader in (UserFactory(username="first"), other_user, cards[1].author, UserFactory(username="last")):
+        client.force_login(reader)
+        _page(client, paper.get_absolute_url())
+        seen_by[reader.username] = _page(client, paper.get_absolute_url())[1]
+    assert citing.body in seen_by[other_user.username] and private.body not in seen_by[other_user.username]
+    assert private.body in seen_by[cards[1].author.username] and citing.body not in seen_by[cards[1].author.username]
+    for shared in (seen_by["first"], seen_by["last"]):  # before and after the two were rendered for their authors
+        assert private.body not in shared and citing.body not in shared
+    assert selectors.has_unlisted_summaries_on_paper_pages(author=other_user, paper_ids={paper.pk})
+    assert not selectors.has_unlisted_summaries_on_paper_pages(author=other_user, paper_ids={PaperFactory().pk})
+
+
+def test_a_shared_paper_page_costs_the_same_few_queries_however_many_summaries_it_shows(client, user, make_summaries):
+    paper = PaperFactory()
+    make_summaries(2, paper=paper)
+    url = paper.get_absolute_url()
+    client.force_login(UserFactory(username="first"))
+    _page(client, url)
+    client.force_login(user)
+    _page(client, url)
+    few, _ = _page(client, url)
+    make_summaries(12, paper=paper)
+    client.force_login(UserFactory(username="second"))
+    _page(client, url)
+    client.force_login(user)
+    _page(client, url)
+    many, html = _page(client, url)
+    assert html.count('class="card-viewer"') == 14
+    # Their own summaries here? Their claim, library entry and follows: one query each; no summary is read.
+    assert few == many == 4
+
+
+def test_what_a_reader_does_on_a_paper_page_shows_on_their_next_one_and_no_one_elses(client, user, other_user, cards):
+    paper = cards[0].paper
+    onlooker = Client()
+    onlooker.force_login(other_user)
+    client.force_login(user)
+    _page(client, paper.get_absolute_url())
+    assert client.post("/library/save/", {"paper": paper.pk, "next": paper.get_absolute_url()}).status_code == 302
+    assert client.post("/following/follow/", {"kind": "paper", "paper": paper.pk, "next": paper.get_absolute_url()}).status_code == 302
+    _, html = _page(client, paper.get_absolute_url())
+    assert "Tags, note, read?" in html and "✓ Following this paper" in html
+    _, theirs = _page(onlooker, paper.get_absolute_url())
+    assert "Tags, note, read?" not in theirs and "✓ Following" not in theirs
+
+
+def test_a_paper_the_site_must_fetch_is_looked_up_once_for_a_logged_in_reader(client, user, settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    client.force_login(user)
+    with mock.patch.object(paper_services, "_fetch_record", wraps=paper_services._fetch_record) as fetched:
+        response = client.get("/paper/1912.99999/")  # tests reach no outside service: arXiv is "down"
+    assert response.status_code == 503 and fetched.call_count == 1

@@ -23,20 +23,28 @@ LONG_BODY = "\n\n".join(
 
 
 @pytest.fixture
-def paper_with_summaries(db):
-    paper = PaperFactory(title="Attention Is All You Need")
-    for number in range(4):
-        SummaryFactory(paper=paper, body=f"Summary {number}.\n\n{LONG_BODY}")
-    return paper
+def ada(db):
+    ada = UserFactory(username="ada")
+    Profile.objects.update_or_create(user=ada, defaults={"display_name": "Ada Reader"})
+    return ada
 
 
 @pytest.fixture
-def reader(db):
-    reader = UserFactory(username="ada")
-    Profile.objects.update_or_create(user=reader, defaults={"display_name": "Ada Reader"})
+def reader(ada):
     client = Client()
-    client.force_login(reader)
+    client.force_login(ada)
     return client
+
+
+@pytest.fixture
+def paper_with_summaries(ada):
+    """A paper page rendered for its reader, not one readers share (shortscience.reader_parts): their own
+    private summary is on it."""
+    paper = PaperFactory(title="Attention Is All You Need")
+    for number in range(4):
+        SummaryFactory(paper=paper, body=f"Summary {number}.\n\n{LONG_BODY}")
+    SummaryFactory(paper=paper, author=ada, body=f"Ada's draft.\n\n{LONG_BODY}", is_private=True)
+    return paper
 
 
 def _without_tokens(html: bytes) -> bytes:
@@ -80,13 +88,13 @@ def test_a_card_part_is_compressed_once_and_an_edited_one_again(reader, paper_wi
     shared_gzip._pieces.clear()
     reader.get(url, **GZIP)
     compressed = dict(shared_gzip._pieces)
-    assert len(compressed) == 4  # one per card
+    assert len(compressed) == 5  # one per card
     reader.get(url, **GZIP)
     assert shared_gzip._pieces == compressed  # the same pieces, not compressed again
     summary = paper_with_summaries.summaries.first()
     summary_services.summary_save(paper=summary.paper, author=summary.author, body="Rewritten from scratch.")
     page = gzip.decompress(reader.get(url, **GZIP).content).decode()
-    assert "Rewritten from scratch." in page and len(shared_gzip._pieces) == 5
+    assert "Rewritten from scratch." in page and len(shared_gzip._pieces) == 6
 
 
 def test_visitors_pages_and_the_page_readers_share_carry_no_marks(client, settings, reader, paper_with_summaries):

@@ -54,12 +54,12 @@ def follow_button(context, kind, name, label=""):
 
 
 @register.inclusion_tag("summaries/_request_box.html", takes_context=True)
-def summary_request_box(context, paper, summaries=None):
+def summary_request_box(context, paper, has_public_summary=False):
     """How many readers asked for a summary of `paper`, and the viewer's ask/withdraw button; one query.
 
-    Given the page's `summaries` (already fetched for the page, so free), nothing shows once one is public.
+    Nothing shows once the paper has a public summary (the page knows from the summaries it shows, so free).
     """
-    if summaries is not None and any(summary.is_public for summary in summaries):
+    if has_public_summary:
         return {"hidden": True}
     user = context.get("user")
     return {

@@ -69,12 +69,6 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).lstrip()
 
 
-@register.filter
-def any_public(summaries) -> bool:
-    """Whether a paper's list holds a public summary: not just its viewer's own private or hidden one."""
-    return any(summary.is_public for summary in summaries)
-
-
 @register.simple_tag(takes_context=True)
 def summary_json_ld(context, summary):
     """A Schema.org Review of the paper (its itemReviewed), by the summary's byline: no author when anonymous."""

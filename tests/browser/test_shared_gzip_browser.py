@@ -1,5 +1,6 @@
-"""A logged-in reader's paper page, gzipped a piece at a time (shortscience.shared_gzip), reads in Chromium as
-rendered: its cards whole, their math typeset, their vote forms working."""
+"""A paper page rendered for its logged-in reader (their private summary is on it), gzipped a piece at a time
+(shortscience.shared_gzip), reads in Chromium as rendered: its cards whole, their math typeset, their vote forms
+working."""
 
 import pytest
 from playwright.sync_api import expect
@@ -17,6 +18,7 @@ def test_a_readers_paper_page_comes_gzipped_in_pieces_and_works(live_server, pag
         for n in range(3)
     ]
     reader = UserFactory(username="ada")
+    SummaryFactory(paper=paper, author=reader, body="Ada's draft: $F(x) = H(x) - x$.", is_private=True)
     log_in(reader)
     response = page.goto(live_server.url + paper.get_absolute_url())
     assert response.headers.get("content-encoding") == "gzip"  # Chromium asks for it, and unpacked it
