@@ -2,7 +2,7 @@
 logged-in readers share with their own parts filled in (shortscience.reader_parts).
 
 Every cached page's key carries one content version, a counter in the cache. Any committed write to what pages
-show (summaries, votes, comments, papers, profiles, summary requests: see `content_changed` and the receivers
+show (summaries, votes, comments, papers, profiles, summary requests, author claims: see `content_changed` and the receivers
 in `connect_content_signals`) bumps it, so every reader, on every server sharing the cache, gets a freshly
 rendered page on their next request. Writes are rare next to reads, and a miss is cheap because cards are cached
 one by one (summaries.card_fragments), so one version for the whole site is both simple and obviously fresh.
@@ -52,7 +52,7 @@ VERSION_KEY = "pages:content-version"
 # Models whose rows appear on cached pages; their saves and deletes bump the version.
 CONTENT_MODELS = (
     "summaries.Summary", "summaries.Vote", "summaries.Comment", "summaries.Profile", "summaries.SummaryRequest",
-    "papers.Paper",
+    "papers.Paper", "claims.AuthorClaim",
 )  # fmt: skip
 
 

@@ -93,11 +93,12 @@ def test_without_orcid_a_moderator_decides(client, user, paper, staff_user, exte
     pending = AuthorClaim.objects.get(paper=paper)
     staff = Client()
     staff.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    assert "✓ Author" not in Client().get(paper.get_absolute_url()).content.decode()  # the visitors' page, cached
     response = staff.post("/admin/claims/authorclaim/", {"action": "approve", "_selected_action": [pending.pk]}, follow=True)
     assert "1 claim(s) approved." in response.content.decode()
     pending.refresh_from_db()
     assert pending.status == AuthorClaim.APPROVED and pending.decided_by.username == "boss"
-    assert "✓ Author: ada" in Client().get(paper.get_absolute_url()).content.decode()
+    assert "✓ Author: ada" in Client().get(paper.get_absolute_url()).content.decode()  # at once, not when it expires
 
 
 def test_a_rejected_claim_gives_no_badge_and_cannot_be_repeated(client, user, paper):
