@@ -4,8 +4,8 @@ logged-in readers share with their own parts filled in (shortscience.reader_part
 Every cached page's key carries one content version, a counter in the cache. Any committed write to what pages
 show (summaries, votes, comments, papers, profiles, summary requests, author claims: see `content_changed` and
 the receivers in `connect_content_signals`) bumps it, so every reader, on every server sharing the cache, gets a
-freshly rendered page on their next request. Writes are rare next to reads, and a miss is cheap because cards are cached
-one by one (summaries.card_fragments), so one version for the whole site is both simple and obviously fresh.
+freshly rendered page on their next request. Writes are rare next to reads, and a miss is cheap because cards are
+cached one by one (summaries.card_fragments), so one version for the whole site is both simple and obviously fresh.
 
 Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip (two
 for a page this process held when a write made it stale: `_held`) and skips sessions, CSRF, authentication and

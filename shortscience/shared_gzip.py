@@ -76,7 +76,8 @@ def _compressed(shared: bytes) -> gzip_pieces.Piece:
 
 
 # A card's part is compressed once per process while it stays the same: a permalink's or a profile's cards come
-# back for every reader who opens it. Keyed by the part's digest, so its bytes are not held beside their compressed copy.
+# back for every reader who opens it. Keyed by the part's digest, so its bytes are not held beside their
+# compressed copy.
 _pieces: dict[bytes, gzip_pieces.Piece] = {}
 _PIECES_KEPT = 512
 _remembering = threading.Lock()
