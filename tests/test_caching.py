@@ -476,6 +476,13 @@ def test_links_to_the_next_page_never_carry_the_first_readers_tracking_tags(clie
     assert 'href="?order=top&amp;page=2"' in first and "mastodon" not in first and "gclid" not in first
 
 
+def test_a_paper_pages_follow_and_log_in_links_never_carry_the_first_visitors_tracking_tags(client, paper):
+    first = client.get(f"{paper.get_absolute_url()}?utm_source=mailinglist42&fbclid=abc", HTTP_USER_AGENT=BROWSER)
+    later = client.get(paper.get_absolute_url(), HTTP_USER_AGENT=BROWSER)  # the same cached page
+    for page in (first.content.decode(), later.content.decode()):
+        assert "next=" in page and "mailinglist42" not in page and "fbclid" not in page
+
+
 def test_the_cached_query_values_are_the_feeds_own():
     assert set(settings.PAGE_CACHE_QUERY["order"].split("|")) == set(selectors.FEED_ORDERINGS)
     assert set(settings.PAGE_CACHE_QUERY["period"].split("|")) == set(selectors.FEED_PERIODS)

@@ -6,6 +6,7 @@ query count does not depend on how many authors or categories a paper has.
 
 from django import template
 
+from shortscience import tracking_params
 from summaries import following, reputation, summary_requests
 from summaries.models import Follow
 
@@ -15,8 +16,9 @@ AUTHOR_BUTTONS_SHOWN = 20
 
 
 def _next(context) -> str:
+    # Without tracking parameters: a visitor's page is cached, and one reader's utm_* must not reach the next.
     request = context.get("request")
-    return request.get_full_path() if request is not None else ""
+    return tracking_params.address_without_tracking(request.get_full_path()) if request is not None else ""
 
 
 @register.inclusion_tag("summaries/_follow_panel.html", takes_context=True)
