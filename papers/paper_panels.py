@@ -12,11 +12,12 @@ from typing import NamedTuple
 from papers.models import Paper
 from shortscience import reader_parts
 from summaries import selectors
+from summaries.templatetags.community_widgets import AUTHOR_BUTTONS_SHOWN
 
 
 class PaperState(NamedTuple):
-    """What the panels show every reader alike: the paper as they read it, and whether it has a public summary
-    (then nobody is asked to request one)."""
+    """What the panels show every reader alike: the paper as they read it (its first authors, whom one may
+    follow), and whether it has a public summary (then nobody is asked to request one)."""
 
     paper_id: int
     title: str
@@ -31,15 +32,16 @@ class PaperPanels(reader_parts.ReaderPart):
 
     def shared_state(self, context) -> PaperState:
         paper = context["paper"]
-        return PaperState(
-            paper.pk, paper.title, tuple(paper.authors or ()), tuple(paper.categories or ()), context["has_public_summary"]
-        )
+        # Only the authors the follow panel shows: a paper can list thousands, and the state is stored with the page.
+        authors = tuple((paper.authors or ())[:AUTHOR_BUTTONS_SHOWN])
+        return PaperState(paper.pk, paper.title, authors, tuple(paper.categories or ()), context["has_public_summary"])
 
-    def fill(self, request, states: Sequence[PaperState], *, version: int) -> list[str] | None:
-        reader = request.user
+    def declines(self, request, states: Sequence[PaperState]) -> bool:
         # A reader's own private or hidden summary on the page is theirs alone: the page is then rendered for them.
-        if selectors.has_unlisted_summaries_on_paper_pages(author=reader, paper_ids={state.paper_id for state in states}):
-            return None
+        return selectors.has_unlisted_summaries_on_paper_pages(author=request.user, paper_ids={state.paper_id for state in states})
+
+    def fill(self, request, states: Sequence[PaperState], *, version: int) -> list[str]:
+        reader = request.user
         return [
             reader_parts.render_part(
                 "paper-panels",

@@ -30,6 +30,7 @@ import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from importlib import import_module
 
@@ -158,10 +159,20 @@ _NOT_NEEDED_FOR_SHARED_PAGES = frozenset({
     "django.middleware.common.CommonMiddleware", "shortscience.input_guard.ControlCharacterGuard",
     "api.middleware.public_api", "allauth.account.middleware.AccountMiddleware",
 })  # fmt: skip
-# Addresses this process has served a shared page at: only these try the shared page ahead of the middleware,
-# so a logged-in reader's other pages never pay for the attempt.
-_shared_paths: set[str] = set()
+# Addresses this process has served a shared page at lately, least lately first: only these try the shared page
+# ahead of the middleware, so a logged-in reader's other pages never pay for the attempt. (Paper pages are many:
+# the least recent make room, and go through the stack once before they are tried ahead again.)
+_shared_paths: OrderedDict[str, None] = OrderedDict()
 _SHARED_PATHS_KEPT = 4096
+_remembering_paths = threading.Lock()
+
+
+def _remember_shared_path(path: str) -> None:
+    with _remembering_paths:
+        _shared_paths[path] = None
+        _shared_paths.move_to_end(path)
+        if len(_shared_paths) > _SHARED_PATHS_KEPT:
+            _shared_paths.popitem(last=False)
 
 
 def _middleware_around_shared_pages(get_response) -> list | None:
@@ -192,6 +203,8 @@ def _shared_page_ahead_of_middleware(request, around: list | None) -> HttpRespon
             return None
     response = _shared_page_for_reader(attempt, render=None)
     if response is None:
+        # It goes through the stack as it came; a reader a part declined is not asked again there (shared_by_readers).
+        request.declined_by_reader_parts = getattr(attempt, "declined_by_reader_parts", False)
         return None
     response = _vary(response)
     for layer in reversed(around):
@@ -231,7 +244,7 @@ def shared_by_readers(request, render: Callable[[], HttpResponse]) -> HttpRespon
     For a view that must do something as its reader before the page is rendered as a visitor's: @cached_page's
     `readers` shares the whole view. The paper page finds its paper first, so that a lookup that fetches from
     arXiv, or fails, is made once, with the reader's own rate limit."""
-    if _may_be_a_logged_in_reader(request):
+    if _may_be_a_logged_in_reader(request) and not getattr(request, "declined_by_reader_parts", False):
         shared = _shared_page_for_reader(request, render)
         if shared is not None:
             return _vary(shared)
@@ -281,10 +294,10 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
     if stored[1] is None:
         return None
     version, status, headers, pieces, holes = stored
-    if len(_shared_paths) < _SHARED_PATHS_KEPT:
-        _shared_paths.add(request.path)
+    _remember_shared_path(request.path)
     filled = reader_parts.fill(request, holes, version=version)
     if filled is None:
+        request.declined_by_reader_parts = True  # rendered for them, without asking again (shared_by_readers)
         return None
     body = gzip_pieces.assemble(itertools.chain.from_iterable(zip(pieces, [*filled, b""], strict=True)))
     return _response_from((version, status, headers, body, None), gzip_ok=gzip_pieces.accepted_by(request))

@@ -56,12 +56,15 @@ class ReaderPart(ABC):
         """What the hole shows every reader alike, read from the visitor's rendering of the page (picklable)."""
 
     @abstractmethod
-    def fill(self, request, states: Sequence[Hashable], *, version: int) -> list[str] | None:
-        """The HTML of each hole for request.user, with CSRF_PLACEHOLDER where the CSRF token goes; None when the
-        page shows this reader more than the shared page holds (then it is rendered for them).
+    def fill(self, request, states: Sequence[Hashable], *, version: int) -> list[str]:
+        """The HTML of each hole for request.user, with CSRF_PLACEHOLDER where the CSRF token goes.
 
         `version`: the content version the page was rendered at (shortscience.page_cache), which any change to
         what pages show bumps."""
+
+    def declines(self, request, states: Sequence[Hashable]) -> bool:
+        """Whether the page shows request.user more than the shared page holds: then it is rendered for them."""
+        return False
 
     def render_in_place(self, context) -> str | None:
         """The part's HTML on a page rendered for its reader, if made without its template; None: render that."""
@@ -153,14 +156,15 @@ async def _anonymous_user():
 
 
 def fill(request, holes: list, *, version: int) -> list[bytes] | None:
-    """Every hole's HTML for request.user, in the page's order; None if a part can't give this reader the page."""
+    """Every hole's HTML for request.user, in the page's order; None if a part declines this reader (asked of
+    every part before any is filled)."""
+    numbers = {name: [number for number, (kind, _) in enumerate(holes) if kind == name] for name, _ in holes}
+    states = {name: [holes[number][1] for number in numbered] for name, numbered in numbers.items()}
+    if any(PARTS[name].declines(request, states[name]) for name in numbers):
+        return None
     html: list[str] = [""] * len(holes)
-    for name in {name for name, _ in holes}:
-        numbers = [number for number, (kind, _) in enumerate(holes) if kind == name]
-        filled = PARTS[name].fill(request, [holes[number][1] for number in numbers], version=version)
-        if filled is None:
-            return None
-        for number, part_html in zip(numbers, filled, strict=True):
+    for name, numbered in numbers.items():
+        for number, part_html in zip(numbered, PARTS[name].fill(request, states[name], version=version), strict=True):
             html[number] = part_html
     token = get_token(request)
     return [part_html.replace(CSRF_PLACEHOLDER, token).encode() for part_html in html]

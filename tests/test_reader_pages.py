@@ -26,9 +26,9 @@ from claims.models import AuthorClaim
 from library.models import SavedPaper
 from papers import services as paper_services
 from shortscience import auth_backends, page_cache, reader_parts
-from summaries import card_fragments, selectors
+from summaries import card_fragments, moderation, selectors
 from summaries import services as summary_services
-from summaries.models import Follow, Profile, SummaryRequest, Vote
+from summaries.models import Follow, Profile, Summary, SummaryRequest, Vote
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -603,3 +603,67 @@ def test_a_paper_the_site_must_fetch_is_looked_up_once_for_a_logged_in_reader(cl
     with mock.patch.object(paper_services, "_fetch_record", wraps=paper_services._fetch_record) as fetched:
         response = client.get("/paper/1912.99999/")  # tests reach no outside service: arXiv is "down"
     assert response.status_code == 503 and fetched.call_count == 1
+
+
+def test_a_declined_reader_is_asked_once_a_request_and_no_part_is_filled_for_them(client, cards, settings):
+    paper = cards[0].paper
+    private = SummaryFactory(author=cards[1].author, paper=paper, body="Only mine for now.", is_private=True)
+    first = Client()
+    first.force_login(UserFactory(username="first"))
+    first.get(paper.get_absolute_url())
+    first.get(paper.get_absolute_url())  # stored, and this path is tried ahead of the middleware
+    client.force_login(private.author)
+    client.get(paper.get_absolute_url())
+    asked = mock.patch.object(selectors, "has_unlisted_summaries_on_paper_pages", wraps=selectors.has_unlisted_summaries_on_paper_pages)
+    filled = mock.patch.object(card_fragments.CardViewer, "fill", autospec=True, side_effect=card_fragments.CardViewer.fill)
+    with asked as asking, filled as filling:
+        declined_queries, page = _page(client, paper.get_absolute_url())
+    assert private.body in page and asking.call_count == 1 and filling.call_count == 0
+    settings.PAGE_CACHE_SECONDS = 0
+    rendered_queries, _ = _page(client, paper.get_absolute_url())
+    assert declined_queries == rendered_queries + 1  # the question asked, nothing else besides
+
+
+def test_a_summary_that_goes_public_or_is_hidden_moves_in_or_out_of_the_shared_paper_page(client, cards, other_user, staff_user):
+    paper, writer, graces = cards[0].paper, cards[1].author, cards[0]
+    draft = SummaryFactory(author=writer, paper=paper, body="A draft that will go public.", is_private=True)
+    reader, grace = Client(), Client()
+    reader.force_login(UserFactory(username="reader"))
+    grace.force_login(other_user)
+    client.force_login(writer)
+    assert draft.body in _page(client, paper.get_absolute_url())[1]  # declined: rendered for its author
+    assert draft.body not in _page(reader, paper.get_absolute_url())[1]
+    summary_services.summary_save(paper=paper, author=writer, body=draft.body, is_private=False)
+    assert not selectors.has_unlisted_summaries_on_paper_pages(author=writer, paper_ids={paper.pk})
+    assert draft.body in _page(client, paper.get_absolute_url())[1] and draft.body in _page(reader, paper.get_absolute_url())[1]
+    card = f'id="summary-{graces.pk}"'
+    assert card in _page(reader, paper.get_absolute_url())[1] and card in _page(grace, paper.get_absolute_url())[1]
+    moderation.summaries_set_hidden(summaries=Summary.objects.filter(pk=graces.pk), hidden=True, moderator=staff_user)
+    assert card not in _page(reader, paper.get_absolute_url())[1]
+    assert card in _page(grace, paper.get_absolute_url())[1]  # its author still sees it, on their own page
+
+
+def test_a_shared_paper_pages_panels_go_uncompressed_beside_the_compressed_page(client, user, cards):
+    paper = cards[0].paper
+    SavedPaper.objects.create(reader=user, paper=paper, tags=["secret-project-tag"])
+    Client().get(paper.get_absolute_url())
+    client.force_login(UserFactory(username="first"))
+    client.get(paper.get_absolute_url())
+    client.force_login(user)
+    packed = client.get(paper.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip").content
+    page = gzip.decompress(packed).decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"', page)
+    assert tokens and "secret-project-tag" in page
+    for secret in ["secret-project-tag", *tokens]:
+        assert secret.encode() in packed  # in an uncompressed block, byte for byte
+    assert paper.abstract in page and paper.abstract.encode() not in packed  # the shared page around them is compressed
+
+
+def test_the_paths_tried_ahead_of_the_middleware_are_the_latest_few(client, user, monkeypatch):
+    monkeypatch.setattr(page_cache, "_SHARED_PATHS_KEPT", 2)
+    page_cache._shared_paths.clear()
+    papers = [PaperFactory() for _ in range(3)]
+    client.force_login(user)
+    for paper in [papers[0], papers[1], papers[0], papers[2]]:
+        client.get(paper.get_absolute_url())
+    assert list(page_cache._shared_paths) == [papers[0].get_absolute_url(), papers[2].get_absolute_url()]
