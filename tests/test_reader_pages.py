@@ -502,12 +502,15 @@ def paper_pages(cards, other_user, staff_user):
     AuthorClaim.objects.create(claimant=author, paper=with_summary, status=AuthorClaim.APPROVED, notify=False)
     Profile.objects.update_or_create(user=author, defaults={"display_name": "Ann Author"})
     SummaryRequest.objects.create(paper=without, requester=asker)
+    for citing in (cards[1], cards[2]):  # the writer's anonymous summary and a moderator's cite it
+        citing.cited_papers.add(with_summary)
     readers = {
         "a reader who saved the paper": saver, "a follower of the paper, an author and a category": follower,
         "a reader whose claim waits": claimant, "an accepted author": author, "a reader who asked for a summary": asker,
         "the author of the private summary": cards[3].author, "a moderator": staff_user, "a reader with nothing": other_user,
     }  # fmt: skip
-    return [with_summary.get_absolute_url(), without.get_absolute_url()], readers
+    urls = [with_summary.get_absolute_url(), f"{with_summary.get_absolute_url()}?utm_source=newsletter", without.get_absolute_url()]
+    return urls, readers
 
 
 def test_each_reader_gets_the_shared_paper_page_exactly_as_it_would_be_rendered_for_them(client, settings, paper_pages):
@@ -521,11 +524,11 @@ def test_each_reader_gets_the_shared_paper_page_exactly_as_it_would_be_rendered_
         _, rendered = _page(client, url)  # every part by its template
         settings.CARD_CACHE_SECONDS = 86400
         assert _without_tokens(shared) == _without_tokens(rendered), (who, url)
-        assert "readerpartcsrf" not in shared and "\x00" not in shared
+        assert "readerpartcsrf" not in shared and "\x00" not in shared and "newsletter" not in shared
 
 
 def test_the_panels_show_each_reader_their_own_state(client, paper_pages):
-    (with_summary, without), readers = paper_pages
+    (with_summary, _, without), readers = paper_pages
     client.force_login(readers["a reader who saved the paper"])
     _, html = _page(client, with_summary)
     assert "to cite" in html and "I am an author of this paper" in html
