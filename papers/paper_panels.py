@@ -2,16 +2,27 @@
 they follow, whether they asked for a summary): the page's reader part, so that logged-in readers share the rest
 of the page (shortscience.reader_parts) instead of each having it rendered, 8 queries and ~25 ms, for them.
 
-The panels are the same inclusion tags whether rendered in place or filled in: filled, they read the reader's
-state afresh on every request (one query each), so nothing of theirs is ever remembered between requests.
+One query a request asks what ties the reader has to the page's papers (`reader_ties`): their own private or
+hidden summaries on it (then the page is theirs alone: declined), a claim, a library entry, a follow, a request.
+Most readers have none, and their panels are what any reader with none gets, remembered per process for the
+paper's state, the content version and the address. A reader with ties gets the panels from the same inclusion
+tags as a page rendered for them, which read their rows afresh, so nothing of theirs is ever remembered.
 """
 
+import functools
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import NamedTuple
 
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from claims.models import AuthorClaim
+from library.models import SavedPaper
 from papers.models import Paper
-from shortscience import reader_parts
-from summaries import selectors
+from shortscience import reader_parts, tracking_params
+from summaries.models import Follow, Summary, SummaryRequest
+from summaries.selectors import placeholders
 from summaries.templatetags.community_widgets import AUTHOR_BUTTONS_SHOWN
 
 
@@ -26,6 +37,15 @@ class PaperState(NamedTuple):
     has_public_summary: bool
 
 
+class ReaderTies(NamedTuple):
+    """Whether a summary of the reader's that no one else sees (private or hidden) is on the papers' pages (of one
+    of them, or citing one), and which of the papers the reader has a claim on, saved, follows (or follows one of
+    its authors or categories) or asked a summary of."""
+
+    has_unlisted: bool
+    tied: frozenset[int]
+
+
 @reader_parts.register("paper-panels")
 class PaperPanels(reader_parts.ReaderPart):
     template_name = "papers/_reader_panels.html"
@@ -38,19 +58,90 @@ class PaperPanels(reader_parts.ReaderPart):
 
     def declines(self, request, states: Sequence[PaperState]) -> bool:
         # A reader's own private or hidden summary on the page is theirs alone: the page is then rendered for them.
-        return selectors.has_unlisted_summaries_on_paper_pages(author=request.user, paper_ids={state.paper_id for state in states})
+        return _ties_of_request(request, states).has_unlisted
 
     def fill(self, request, states: Sequence[PaperState], *, version: int) -> list[str]:
-        reader = request.user
+        tied = _ties_of_request(request, states).tied
+        path = tracking_params.address_without_tracking(request.get_full_path())
         return [
-            reader_parts.render_part(
-                "paper-panels",
-                {"paper": _stand_in(state), "has_public_summary": state.has_public_summary, "user": reader, "request": request},
-            )
+            _panels(state, request.user, request) if state.paper_id in tied else _panels_without_ties(state, version, path)
             for state in states
         ]
+
+    def forget(self) -> None:
+        _panels_without_ties.cache_clear()
+
+
+def _panels(state: PaperState, user, request) -> str:
+    values = {"paper": _stand_in(state), "has_public_summary": state.has_public_summary, "user": user, "request": request}
+    return reader_parts.render_part("paper-panels", values)
+
+
+# What every reader without ties to a paper gets: rendered once per process for the paper's state, at the content
+# version (claims' badges and the requests' count are read by the panels, and any change to them bumps it), for
+# the address their forms come back to. A stand-in reader with no account's id asks the panels' queries.
+@functools.lru_cache(maxsize=1024)
+def _panels_without_ties(state: PaperState, version: int, path: str) -> str:
+    no_one = get_user_model()(pk=_NO_ONE)
+    return _panels(state, no_one, SimpleNamespace(get_full_path=lambda: path))
+
+
+_NO_ONE = -1  # a user id no account has
 
 
 def _stand_in(state: PaperState) -> Paper:
     # An unsaved row with nothing but what the panels ask of the paper: no query, and the rest left empty.
     return Paper(pk=state.paper_id, title=state.title, authors=list(state.authors), categories=list(state.categories))
+
+
+def _ties_of_request(request, states: Sequence[PaperState]) -> ReaderTies:
+    # Asked by `declines`, then by `fill`, of the same request: one query.
+    ties = request.__dict__.get("paper_panel_ties")
+    if ties is None:
+        ties = request.paper_panel_ties = reader_ties(request.user, states)
+    return ties
+
+
+def reader_ties(reader, states: Sequence[PaperState]) -> ReaderTies:
+    """The reader's ties to the papers of `states`, in one round trip: raw SQL over five tables, since building
+    five ORM queries would cost more than running them. A followed author or category ties every paper whose
+    panel shows it."""
+    paper_ids = sorted({state.paper_id for state in states})
+    names = sorted({name for state in states for name in (*state.authors, *state.categories)})
+    quote = connection.ops.quote_name
+    summary, cited = Summary._meta, Summary.cited_papers.through._meta
+    among = placeholders(paper_ids)
+    sql = f"""
+        SELECT TRUE, s.{quote("paper_id")}, NULL FROM {quote(summary.db_table)} s
+        WHERE s.{quote("author_id")} = %s AND s.{quote("deleted_at")} IS NULL
+          AND (s.{quote("is_private")} OR s.{quote("is_hidden")})
+          AND (s.{quote("paper_id")} IN {among} OR EXISTS (
+              SELECT 1 FROM {quote(cited.db_table)} c
+              WHERE c.{quote("summary_id")} = s.{quote("id")} AND c.{quote("paper_id")} IN {among}))
+        UNION ALL SELECT FALSE, {quote("paper_id")}, NULL FROM {quote(AuthorClaim._meta.db_table)}
+            WHERE {quote("claimant_id")} = %s AND {quote("paper_id")} IN {among}
+        UNION ALL SELECT FALSE, {quote("paper_id")}, NULL FROM {quote(SavedPaper._meta.db_table)}
+            WHERE {quote("reader_id")} = %s AND {quote("paper_id")} IN {among}
+        UNION ALL SELECT FALSE, {quote("paper_id")}, NULL FROM {quote(SummaryRequest._meta.db_table)}
+            WHERE {quote("requester_id")} = %s AND {quote("paper_id")} IN {among}
+        UNION ALL SELECT FALSE, {quote("paper_id")}, NULL FROM {quote(Follow._meta.db_table)}
+            WHERE {quote("follower_id")} = %s AND {quote("paper_id")} IN {among}
+        UNION ALL SELECT FALSE, NULL, {quote("name")} FROM {quote(Follow._meta.db_table)}
+            WHERE {quote("follower_id")} = %s AND {quote("kind")} IN (%s, %s) AND {quote("name")} IN {placeholders(names)}
+    """
+    reader_id = reader.pk
+    params = [
+        reader_id, *paper_ids, *paper_ids, reader_id, *paper_ids, reader_id, *paper_ids, reader_id, *paper_ids,
+        reader_id, *paper_ids, reader_id, Follow.AUTHOR, Follow.CATEGORY, *names,
+    ]  # fmt: skip
+    has_unlisted, tied = False, set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for is_unlisted, paper_id, followed_name in cursor.fetchall():
+            if is_unlisted:
+                has_unlisted = True
+            elif followed_name is None:
+                tied.add(paper_id)
+            else:
+                tied.update(state.paper_id for state in states if followed_name in (*state.authors, *state.categories))
+    return ReaderTies(has_unlisted, frozenset(tied))

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -102,8 +102,8 @@ def _card_state_rows(reader, *, summary_ids=None, paper_ids=None, limit=None) ->
     vote, saved_paper = Vote._meta, SavedPaper._meta
     vote_summary, vote_value, voter = (quote(vote.get_field(name).column) for name in ("summary", "value", "voter"))
     saved_reader, saved_paper_id = (quote(saved_paper.get_field(name).column) for name in ("reader", "paper"))
-    among_summaries = "" if summary_ids is None else f" AND {vote_summary} IN {_placeholders(summary_ids)}"
-    among_papers = "" if paper_ids is None else f" AND {saved_paper_id} IN {_placeholders(paper_ids)}"
+    among_summaries = "" if summary_ids is None else f" AND {vote_summary} IN {placeholders(summary_ids)}"
+    among_papers = "" if paper_ids is None else f" AND {saved_paper_id} IN {placeholders(paper_ids)}"
     sql = (
         f"SELECT 0, {vote_summary}, {vote_value} FROM {quote(vote.db_table)} WHERE {voter} = %s{among_summaries}"
         f" UNION ALL SELECT 1, {saved_paper_id}, 1 FROM {quote(saved_paper.db_table)}"
@@ -122,7 +122,8 @@ def _card_state_rows(reader, *, summary_ids=None, paper_ids=None, limit=None) ->
     return votes, saved
 
 
-def _placeholders(values: list) -> str:
+def placeholders(values: list) -> str:
+    """SQL for `IN` over `values`, one parameter each (none matches nothing)."""
     return "(" + ", ".join(["%s"] * len(values)) + ")" if values else "(NULL)"
 
 
@@ -134,13 +135,6 @@ def summaries_for_paper(*, paper, viewer=None) -> QuerySet[Summary]:
 def summaries_citing(*, paper, viewer=None) -> QuerySet[Summary]:
     """Summaries of other papers that \\cite this one (the viewer's own private ones included)."""
     return _cards(viewer, with_own=True).filter(cited_papers=paper).exclude(paper=paper).order_by(*FEED_ORDERINGS["top"])
-
-
-def has_unlisted_summaries_on_paper_pages(*, author, paper_ids) -> bool:
-    """Whether the pages of `paper_ids` show `author` a summary of theirs that no one else sees (private or
-    hidden): one of those papers', or one citing them (summaries_for_paper and summaries_citing, `with_own`)."""
-    unlisted = Summary.objects.filter(author=author).exclude(is_hidden=False, is_private=False)
-    return unlisted.filter(Q(paper_id__in=paper_ids) | Q(cited_papers__in=paper_ids)).exists()
 
 
 def summaries_of_papers(*, papers, viewer=None) -> QuerySet[Summary]:

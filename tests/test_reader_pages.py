@@ -24,6 +24,7 @@ from django.utils.autoreload import file_changed
 
 from claims.models import AuthorClaim
 from library.models import SavedPaper
+from papers import paper_panels
 from papers import services as paper_services
 from shortscience import auth_backends, page_cache, reader_parts
 from summaries import card_fragments, moderation, selectors
@@ -562,8 +563,8 @@ def test_a_readers_own_private_or_hidden_summary_on_a_paper_page_is_theirs_alone
     assert private.body in seen_by[cards[1].author.username] and citing.body not in seen_by[cards[1].author.username]
     for shared in (seen_by["first"], seen_by["last"]):  # before and after the two were rendered for their authors
         assert private.body not in shared and citing.body not in shared
-    assert selectors.has_unlisted_summaries_on_paper_pages(author=other_user, paper_ids={paper.pk})
-    assert not selectors.has_unlisted_summaries_on_paper_pages(author=other_user, paper_ids={PaperFactory().pk})
+    assert paper_panels.reader_ties(other_user, [_state(paper)]).has_unlisted
+    assert not paper_panels.reader_ties(other_user, [_state(PaperFactory())]).has_unlisted
 
 
 def test_a_shared_paper_page_costs_the_same_few_queries_however_many_summaries_it_shows(client, user, make_summaries):
@@ -582,8 +583,8 @@ def test_a_shared_paper_page_costs_the_same_few_queries_however_many_summaries_i
     _page(client, url)
     many, html = _page(client, url)
     assert html.count('class="card-viewer"') == 14
-    # Their own summaries here? Their claim, library entry and follows: one query each; no summary is read.
-    assert few == many == 4
+    # What ties them to the paper (none: the panels any reader without ties gets), in one query; no summary is read.
+    assert few == many == 1
 
 
 def test_what_a_reader_does_on_a_paper_page_shows_on_their_next_one_and_no_one_elses(client, user, other_user, cards):
@@ -617,7 +618,7 @@ def test_a_declined_reader_is_asked_once_a_request_and_no_part_is_filled_for_the
     first.get(paper.get_absolute_url())  # stored, and this path is tried ahead of the middleware
     client.force_login(private.author)
     client.get(paper.get_absolute_url())
-    asked = mock.patch.object(selectors, "has_unlisted_summaries_on_paper_pages", wraps=selectors.has_unlisted_summaries_on_paper_pages)
+    asked = mock.patch.object(paper_panels, "reader_ties", wraps=paper_panels.reader_ties)
     filled = mock.patch.object(card_fragments.CardViewer, "fill", autospec=True, side_effect=card_fragments.CardViewer.fill)
     with asked as asking, filled as filling:
         declined_queries, page = _page(client, paper.get_absolute_url())
@@ -637,7 +638,7 @@ def test_a_summary_that_goes_public_or_is_hidden_moves_in_or_out_of_the_shared_p
     assert draft.body in _page(client, paper.get_absolute_url())[1]  # declined: rendered for its author
     assert draft.body not in _page(reader, paper.get_absolute_url())[1]
     summary_services.summary_save(paper=paper, author=writer, body=draft.body, is_private=False)
-    assert not selectors.has_unlisted_summaries_on_paper_pages(author=writer, paper_ids={paper.pk})
+    assert not paper_panels.reader_ties(writer, [_state(paper)]).has_unlisted
     assert draft.body in _page(client, paper.get_absolute_url())[1] and draft.body in _page(reader, paper.get_absolute_url())[1]
     card = f'id="summary-{graces.pk}"'
     assert card in _page(reader, paper.get_absolute_url())[1] and card in _page(grace, paper.get_absolute_url())[1]
@@ -670,3 +671,50 @@ def test_the_paths_tried_ahead_of_the_middleware_are_the_latest_few(client, user
     for paper in [papers[0], papers[1], papers[0], papers[2]]:
         client.get(paper.get_absolute_url())
     assert list(page_cache._shared_paths) == [papers[0].get_absolute_url(), papers[2].get_absolute_url()]
+
+
+def _state(paper) -> paper_panels.PaperState:
+    return paper_panels.PaperState(paper.pk, paper.title, tuple(paper.authors), tuple(paper.categories), True)
+
+
+def test_every_tie_a_reader_has_to_a_paper_is_found_in_one_query(user, other_user, django_assert_num_queries):
+    papers = [PaperFactory(authors=[f"Author {n}"], categories=[f"cs.X{n}"]) for n in range(8)]
+    SummaryFactory(paper=papers[0], author=user, body="Mine, public: no tie.")
+    AuthorClaim.objects.create(claimant=user, paper=papers[1])
+    SavedPaper.objects.create(reader=user, paper=papers[2])
+    Follow.objects.create(follower=user, kind=Follow.PAPER, paper=papers[3])
+    Follow.objects.create(follower=user, kind=Follow.AUTHOR, name="Author 4")
+    Follow.objects.create(follower=user, kind=Follow.CATEGORY, name="cs.X5")
+    SummaryRequest.objects.create(paper=papers[6], requester=user)
+    AuthorClaim.objects.create(claimant=other_user, paper=papers[7])  # another reader's ties are not this one's
+    SavedPaper.objects.create(reader=other_user, paper=papers[7])
+    SummaryRequest.objects.create(paper=papers[7], requester=other_user)
+    with django_assert_num_queries(1):
+        ties = paper_panels.reader_ties(user, [_state(paper) for paper in papers])
+    assert ties == paper_panels.ReaderTies(False, frozenset(paper.pk for paper in papers[1:7]))
+    for paper in papers:
+        alone = paper_panels.reader_ties(user, [_state(paper)])
+        assert alone.tied == ({paper.pk} if paper in papers[1:7] else set()), paper.authors
+
+
+def test_an_unlisted_summary_of_the_reader_is_found_on_its_papers_and_the_papers_it_cites(user, staff_user):
+    paper, cited, elsewhere = PaperFactory(), PaperFactory(), PaperFactory()
+    hidden = SummaryFactory(paper=paper, author=user, body="Hidden.")
+    hidden.cited_papers.add(cited)
+    moderation.summaries_set_hidden(summaries=Summary.objects.filter(pk=hidden.pk), hidden=True, moderator=staff_user)
+    assert paper_panels.reader_ties(user, [_state(paper)]).has_unlisted
+    assert paper_panels.reader_ties(user, [_state(cited)]).has_unlisted
+    assert not paper_panels.reader_ties(user, [_state(elsewhere)]).has_unlisted
+    assert not paper_panels.reader_ties(staff_user, [_state(paper)]).has_unlisted  # a moderator's page is the shared one
+    summary_services.summary_delete(summary=hidden, actor=user)
+    assert not paper_panels.reader_ties(user, [_state(paper)]).has_unlisted
+
+
+def test_readers_without_ties_share_the_panels_rendered_once_for_the_papers_state(client, cards):
+    readers = [UserFactory(username=name) for name in ("first", "second", "third")]
+    paper_panels._panels_without_ties.cache_clear()
+    for reader in readers:
+        client.force_login(reader)
+        client.get(cards[0].paper.get_absolute_url())
+    remembered = paper_panels._panels_without_ties.cache_info()
+    assert remembered.misses == 1 and remembered.hits == 2
