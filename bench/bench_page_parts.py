@@ -8,7 +8,7 @@ It reads bench_http.py's database (shortscience_bench_http) with Redis database 
 mode, and times each part of a feed page for an anonymous reader: the cards' query, typesetting the titles and
 fetching the cards' shared parts (card_fragments.prepare), and rendering the template with the shared parts
 from the cache and without it. Then whole requests through Django's WSGI handler, every middleware included,
-the last one a logged-in reader's feed filled into the page readers share (shortscience.reader_parts).
+the last two a logged-in reader's feed and paper page filled into the pages readers share (shortscience.reader_parts).
 """
 
 import argparse
@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_http import session_cookie, site_env  # noqa: E402
+
+PAPER_PAGE = "/paper/2101.00000/"  # bench_http.py's paper page, six summaries
 
 
 def timed(function, repeat: int) -> float:
@@ -68,24 +70,24 @@ def main() -> None:
 
     handler = WSGIHandler()
 
-    def whole_request(cookie_header: str = ""):
+    def whole_request(cookie_header: str = "", path: str = "/"):
         environ = RequestFactory()._base_environ(
-            PATH_INFO="/", HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip", HTTP_USER_AGENT="bench"
+            PATH_INFO=path, HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip", HTTP_USER_AGENT="bench"
         )
         if cookie_header:
             environ["HTTP_COOKIE"] = cookie_header
         answered = []
         b"".join(handler(environ, lambda status, headers, exc_info=None: answered.append(status)))
         if not answered[0].startswith("200"):
-            raise SystemExit(f"the feed answered {answered[0]}; not timing it")
+            raise SystemExit(f"{path} answered {answered[0]}; not timing it")
 
     def whole_request_cards_off():
         with override_settings(CARD_CACHE_SECONDS=0):
             whole_request()
 
-    def shared_feed_for_reader():
+    def shared_page_for_reader(path: str):
         with override_settings(PAGE_CACHE_SECONDS=600):
-            whole_request(cookie)
+            whole_request(cookie, path)
 
     parts = {
         "the cards' query (20 rows, 4 tables, 3 annotations)": lambda: list(selectors.feed_cards(viewer=reader)[:20]),
@@ -95,7 +97,8 @@ def main() -> None:
         "whole request, anonymous, card cache off (bench: caches off)": whole_request_cards_off,
         "whole request, anonymous, card cache on (a page-cache miss)": whole_request,
         "whole request, logged-in reader, page cache off, card cache on": lambda: whole_request(cookie),
-        "whole request, logged-in reader, the feed readers share (bench: logged-in)": shared_feed_for_reader,
+        "whole request, logged-in reader, the feed readers share (bench: logged-in)": lambda: shared_page_for_reader("/"),
+        "whole request, logged-in reader, a paper page readers share": lambda: shared_page_for_reader(PAPER_PAGE),
     }
     print(f"median of {args.repeat} runs, ms\n\n| part | ms |\n|---|---:|")
     for label, function in parts.items():
