@@ -158,7 +158,8 @@ async def _anonymous_user():
 def fill(request, holes: list, *, version: int) -> list[bytes] | None:
     """Every hole's HTML for request.user, in the page's order; None if a part declines this reader (asked of
     every part before any is filled)."""
-    numbers = {name: [number for number, (kind, _) in enumerate(holes) if kind == name] for name, _ in holes}
+    names = dict.fromkeys(name for name, _ in holes)  # in the page's order
+    numbers = {name: [number for number, (kind, _) in enumerate(holes) if kind == name] for name in names}
     states = {name: [holes[number][1] for number in numbered] for name, numbered in numbers.items()}
     if any(PARTS[name].declines(request, states[name]) for name in numbers):
         return None
