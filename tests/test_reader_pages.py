@@ -83,14 +83,20 @@ def test_each_reader_gets_the_shared_page_exactly_as_it_would_be_rendered_for_th
     readers = _readers(cards, other_user, staff_user)
     Client().get(url)  # a visitor's page is cached too: the readers' is a different entry
     for who, reader in readers.items():
-        client.force_login(reader)
-        settings.PAGE_CACHE_SECONDS = 600
-        _page(client, url)  # the first reader renders the shared page; the rest are filled from it
-        _, shared = _page(client, url)
-        settings.PAGE_CACHE_SECONDS, settings.CARD_CACHE_SECONDS = 0, 0
-        _, rendered = _page(client, url)  # every part by its template
-        settings.CARD_CACHE_SECONDS = 86400
+        shared, rendered = _shared_and_rendered(client, settings, reader, url)
         assert _without_tokens(shared) == _without_tokens(rendered), who
+
+
+def _shared_and_rendered(client, settings, reader, url: str) -> tuple[str, str]:
+    """The page `reader` gets at `url` filled into the page readers share, and rendered for them part by part."""
+    client.force_login(reader)
+    settings.PAGE_CACHE_SECONDS = 600
+    _page(client, url)  # the first reader renders the shared page; the rest are filled from it
+    _, shared = _page(client, url)
+    settings.PAGE_CACHE_SECONDS, settings.CARD_CACHE_SECONDS = 0, 0
+    _, rendered = _page(client, url)  # every part by its template
+    settings.CARD_CACHE_SECONDS = 86400
+    return shared, rendered
 
 
 def _pages_with_cards(cards, *, logged_in: bool) -> list[str]:
@@ -517,13 +523,7 @@ def paper_pages(cards, other_user, staff_user):
 def test_each_reader_gets_the_shared_paper_page_exactly_as_it_would_be_rendered_for_them(client, settings, paper_pages):
     urls, readers = paper_pages
     for url, (who, reader) in itertools.product(urls, readers.items()):
-        client.force_login(reader)
-        settings.PAGE_CACHE_SECONDS = 600
-        _page(client, url)  # the first reader renders the shared page; the rest are filled from it
-        _, shared = _page(client, url)
-        settings.PAGE_CACHE_SECONDS, settings.CARD_CACHE_SECONDS = 0, 0
-        _, rendered = _page(client, url)  # every part by its template
-        settings.CARD_CACHE_SECONDS = 86400
+        shared, rendered = _shared_and_rendered(client, settings, reader, url)
         assert _without_tokens(shared) == _without_tokens(rendered), (who, url)
         assert "readerpartcsrf" not in shared and "\x00" not in shared and "newsletter" not in shared
 
