@@ -4,9 +4,10 @@ of the page (shortscience.reader_parts) instead of each having it rendered, 8 qu
 
 One query a request asks what ties the reader has to the page's papers (`reader_ties`): their own private or
 hidden summaries on it (then the page is theirs alone: declined), a claim, a library entry, a follow, a request.
-Most readers have none, and their panels are what any reader with none gets, remembered per process for the
-paper's state, the content version and the address. A reader with ties gets the panels from the same inclusion
-tags as a page rendered for them, which read their rows afresh, so nothing of theirs is ever remembered.
+A panel the reader has no tie to is what any reader without one gets, remembered per process for the paper's
+state, the content version and the address; a panel they have a tie to comes from the same inclusion tag as on a
+page rendered for them, which reads their rows afresh, so nothing of theirs is ever remembered. Most readers
+have no tie to most papers; one who follows a category has the follow panel rendered for them, and no other.
 """
 
 import functools
@@ -37,13 +38,17 @@ class PaperState(NamedTuple):
     has_public_summary: bool
 
 
+# The panels in the page's order; each shows the reader's own ties of one kind: a claim, a library entry, follows
+# (of the paper, one of its authors or categories), a summary request.
+PANELS = ("claims", "library", "follow", "request")
+
+
 class ReaderTies(NamedTuple):
     """Whether a summary of the reader's that no one else sees (private or hidden) is on the papers' pages (of one
-    of them, or citing one), and which of the papers the reader has a claim on, saved, follows (or follows one of
-    its authors or categories) or asked a summary of."""
+    of them, or citing one), and for each paper the panels that show a tie of the reader's to it."""
 
     has_unlisted: bool
-    tied: frozenset[int]
+    panels: dict[int, set[str]]
 
 
 @reader_parts.register("paper-panels")
@@ -61,29 +66,41 @@ class PaperPanels(reader_parts.ReaderPart):
         return _ties_of_request(request, states).has_unlisted
 
     def fill(self, request, states: Sequence[PaperState], *, version: int) -> list[str]:
-        tied = _ties_of_request(request, states).tied
+        tied = _ties_of_request(request, states).panels
         path = tracking_params.address_without_tracking(request.get_full_path())
         return [
-            _panels(state, request.user, request) if state.paper_id in tied else _panels_without_ties(state, version, path)
+            "".join(
+                _panel(state, panel, request.user, request) if panel in tied.get(state.paper_id, ())
+                else _panel_without_ties(state, panel, version, path)
+                for panel in PANELS
+            )
             for state in states
-        ]
+        ]  # fmt: skip
+
+    def render_in_place(self, context) -> str:
+        with context.push(panels=PANELS):
+            return context.template.engine.get_template(self.template_name).render(context)
 
     def forget(self) -> None:
-        _panels_without_ties.cache_clear()
+        _panel_without_ties.cache_clear()
 
 
-def _panels(state: PaperState, user, request) -> str:
-    values = {"paper": _stand_in(state), "has_public_summary": state.has_public_summary, "user": user, "request": request}
+def _panel(state: PaperState, panel: str, user, request) -> str:
+    values = {
+        "paper": _stand_in(state), "has_public_summary": state.has_public_summary, "user": user, "request": request,
+        "panels": (panel,),
+    }  # fmt: skip
     return reader_parts.render_part("paper-panels", values)
 
 
-# What every reader without ties to a paper gets: rendered once per process for the paper's state, at the content
-# version (claims' badges and the requests' count are read by the panels, and any change to them bumps it), for
-# the address their forms come back to. A stand-in reader with no account's id asks the panels' queries.
-@functools.lru_cache(maxsize=1024)
-def _panels_without_ties(state: PaperState, version: int, path: str) -> str:
+# A panel as every reader without a tie of its kind to the paper gets it: rendered once per process for the
+# paper's state, at the content version (the claims' badges and the requests' count are read by the panels, and
+# any change to them bumps it), for the address their forms come back to. A stand-in reader with no account's id
+# asks the panel's query.
+@functools.lru_cache(maxsize=4096)
+def _panel_without_ties(state: PaperState, panel: str, version: int, path: str) -> str:
     no_one = get_user_model()(pk=_NO_ONE)
-    return _panels(state, no_one, SimpleNamespace(get_full_path=lambda: path))
+    return _panel(state, panel, no_one, SimpleNamespace(get_full_path=lambda: path))
 
 
 _NO_ONE = -1  # a user id no account has
@@ -104,29 +121,29 @@ def _ties_of_request(request, states: Sequence[PaperState]) -> ReaderTies:
 
 def reader_ties(reader, states: Sequence[PaperState]) -> ReaderTies:
     """The reader's ties to the papers of `states`, in one round trip: raw SQL over five tables, since building
-    five ORM queries would cost more than running them. A followed author or category ties every paper whose
-    panel shows it."""
+    five ORM queries would cost more than running them. A followed author or category ties the follow panel of
+    every paper whose panel shows it."""
     paper_ids = sorted({state.paper_id for state in states})
     names = sorted({name for state in states for name in (*state.authors, *state.categories)})
     quote = connection.ops.quote_name
     summary, cited = Summary._meta, Summary.cited_papers.through._meta
     among = placeholders(paper_ids)
     sql = f"""
-        SELECT TRUE, s.{quote("paper_id")}, NULL FROM {quote(summary.db_table)} s
+        SELECT 'unlisted', s.{quote("paper_id")}, NULL FROM {quote(summary.db_table)} s
         WHERE s.{quote("author_id")} = %s AND s.{quote("deleted_at")} IS NULL
           AND (s.{quote("is_private")} OR s.{quote("is_hidden")})
           AND (s.{quote("paper_id")} IN {among} OR EXISTS (
               SELECT 1 FROM {quote(cited.db_table)} c
               WHERE c.{quote("summary_id")} = s.{quote("id")} AND c.{quote("paper_id")} IN {among}))
-        UNION ALL SELECT FALSE, {quote("paper_id")}, NULL FROM {quote(AuthorClaim._meta.db_table)}
+        UNION ALL SELECT 'claims', {quote("paper_id")}, NULL FROM {quote(AuthorClaim._meta.db_table)}
             WHERE {quote("claimant_id")} = %s AND {quote("paper_id")} IN {among}
-        UNION ALL SELECT FALSE, {quote("paper_id")}, NULL FROM {quote(SavedPaper._meta.db_table)}
+        UNION ALL SELECT 'library', {quote("paper_id")}, NULL FROM {quote(SavedPaper._meta.db_table)}
             WHERE {quote("reader_id")} = %s AND {quote("paper_id")} IN {among}
-        UNION ALL SELECT FALSE, {quote("paper_id")}, NULL FROM {quote(SummaryRequest._meta.db_table)}
+        UNION ALL SELECT 'request', {quote("paper_id")}, NULL FROM {quote(SummaryRequest._meta.db_table)}
             WHERE {quote("requester_id")} = %s AND {quote("paper_id")} IN {among}
-        UNION ALL SELECT FALSE, {quote("paper_id")}, NULL FROM {quote(Follow._meta.db_table)}
+        UNION ALL SELECT 'follow', {quote("paper_id")}, NULL FROM {quote(Follow._meta.db_table)}
             WHERE {quote("follower_id")} = %s AND {quote("paper_id")} IN {among}
-        UNION ALL SELECT FALSE, NULL, {quote("name")} FROM {quote(Follow._meta.db_table)}
+        UNION ALL SELECT 'follow', NULL, {quote("name")} FROM {quote(Follow._meta.db_table)}
             WHERE {quote("follower_id")} = %s AND {quote("kind")} IN (%s, %s) AND {quote("name")} IN {placeholders(names)}
     """
     reader_id = reader.pk
@@ -134,14 +151,16 @@ def reader_ties(reader, states: Sequence[PaperState]) -> ReaderTies:
         reader_id, *paper_ids, *paper_ids, reader_id, *paper_ids, reader_id, *paper_ids, reader_id, *paper_ids,
         reader_id, *paper_ids, reader_id, Follow.AUTHOR, Follow.CATEGORY, *names,
     ]  # fmt: skip
-    has_unlisted, tied = False, set()
+    has_unlisted, panels = False, {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for is_unlisted, paper_id, followed_name in cursor.fetchall():
-            if is_unlisted:
+        for tie, paper_id, followed_name in cursor.fetchall():
+            if tie == "unlisted":
                 has_unlisted = True
-            elif followed_name is None:
-                tied.add(paper_id)
-            else:
-                tied.update(state.paper_id for state in states if followed_name in (*state.authors, *state.categories))
-    return ReaderTies(has_unlisted, frozenset(tied))
+                continue
+            showing = [paper_id] if followed_name is None else [
+                state.paper_id for state in states if followed_name in (*state.authors, *state.categories)
+            ]  # fmt: skip
+            for shown_on in showing:
+                panels.setdefault(shown_on, set()).add(tie)
+    return ReaderTies(has_unlisted, panels)

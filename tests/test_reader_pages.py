@@ -691,10 +691,11 @@ def test_every_tie_a_reader_has_to_a_paper_is_found_in_one_query(user, other_use
     SummaryRequest.objects.create(paper=papers[7], requester=other_user)
     with django_assert_num_queries(1):
         ties = paper_panels.reader_ties(user, [_state(paper) for paper in papers])
-    assert ties == paper_panels.ReaderTies(False, frozenset(paper.pk for paper in papers[1:7]))
+    panels = {papers[1]: "claims", papers[2]: "library", papers[3]: "follow", papers[4]: "follow", papers[5]: "follow", papers[6]: "request"}
+    assert ties == paper_panels.ReaderTies(False, {paper.pk: {panel} for paper, panel in panels.items()})
     for paper in papers:
         alone = paper_panels.reader_ties(user, [_state(paper)])
-        assert alone.tied == ({paper.pk} if paper in papers[1:7] else set()), paper.authors
+        assert alone.panels == ({paper.pk: {panels[paper]}} if paper in panels else {}), paper.authors
 
 
 def test_an_unlisted_summary_of_the_reader_is_found_on_its_papers_and_the_papers_it_cites(user, staff_user):
@@ -710,11 +711,15 @@ def test_an_unlisted_summary_of_the_reader_is_found_on_its_papers_and_the_papers
     assert not paper_panels.reader_ties(user, [_state(paper)]).has_unlisted
 
 
-def test_readers_without_ties_share_the_panels_rendered_once_for_the_papers_state(client, cards):
+def test_readers_share_each_panel_they_have_no_tie_to_rendered_once_for_the_papers_state(client, cards):
+    paper = cards[0].paper
     readers = [UserFactory(username=name) for name in ("first", "second", "third")]
-    paper_panels._panels_without_ties.cache_clear()
+    Follow.objects.create(follower=readers[2], kind=Follow.CATEGORY, name=paper.categories[0])
+    paper_panels._panel_without_ties.cache_clear()
     for reader in readers:
         client.force_login(reader)
-        client.get(cards[0].paper.get_absolute_url())
-    remembered = paper_panels._panels_without_ties.cache_info()
-    assert remembered.misses == 1 and remembered.hits == 2
+        client.get(paper.get_absolute_url())
+    remembered = paper_panels._panel_without_ties.cache_info()
+    # One of each of the four panels; then the second reader's four, and the follower's three but the follow panel.
+    assert remembered.misses == 4 and remembered.hits == 4 + 3
+    assert "✓ Following" in client.get(paper.get_absolute_url()).content.decode()
