@@ -128,6 +128,8 @@ def reader_ties(reader, states: Sequence[PaperState]) -> ReaderTies:
     quote = connection.ops.quote_name
     summary, cited = Summary._meta, Summary.cited_papers.through._meta
     among = placeholders(paper_ids)
+    # 'unlisted': what Summary.objects.visible_to adds for its author (not public, not deleted), on these papers
+    # or citing them, as summaries_for_paper and summaries_citing read it with `with_own`.
     sql = f"""
         SELECT 'unlisted', s.{quote("paper_id")}, NULL FROM {quote(summary.db_table)} s
         WHERE s.{quote("author_id")} = %s AND s.{quote("deleted_at")} IS NULL
