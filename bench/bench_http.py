@@ -257,6 +257,7 @@ def measure(args) -> None:
     runs += [(f"{name}, caches off", "cold", path, {}, "cold") for name, path in pages.items()]
     runs += [("feed, logged-in reader", "site", "/", {"Cookie": cookie}, "logged-in")]
     runs += [("paper page, logged-in reader", "site", pages["paper page (6 summaries)"], {"Cookie": cookie}, None)]
+    runs += [("summary permalink, logged-in reader", "site", permalink, {"Cookie": cookie}, None)]
     runs += [("hello-world (again)", "hello", "/", {}, None)]
     connections = 2 * (os.cpu_count() or 2)
     results = []

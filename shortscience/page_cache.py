@@ -206,6 +206,10 @@ def _shared_page_ahead_of_middleware(request, around: list | None) -> HttpRespon
         # It goes through the stack as it came; a reader a part declined is not asked again there (shared_by_readers).
         request.declined_by_reader_parts = getattr(attempt, "declined_by_reader_parts", False)
         return None
+    if response.page_cache_on_hit is not None:
+        # The view did not run: what it does for each reader (counting a view) runs here, as for a visitor's hit.
+        # Whether they read it today is asked by the hook itself: the page's round trip came before they were known.
+        _run_hook(attempt, *response.page_cache_on_hit, read_today=False)
     response = _vary(response)
     for layer in reversed(around):
         if hasattr(layer, "process_response"):
@@ -217,7 +221,9 @@ def cached_page(view=None, *, on_hit=None, readers: bool = False):
     """Let serve_cached_pages store the view's pages for visitors (readers who are not logged in).
 
     `on_hit(request, *, read_today, **view_kwargs)` runs when the cache answers instead of the view (counting a
-    view); `read_today` says whether this reader asked for the same address earlier today (read_today_key).
+    view): for a visitor, and for a logged-in reader given the page they share ahead of the middleware;
+    `read_today` says whether this reader asked for the same address earlier today (read_today_key), or False
+    when that is not known.
     `readers`: logged-in readers share the page too, each with their own parts filled in (shortscience.reader_parts;
     only for pages where nothing but `{% reader_part %}`s depends on who reads them).
     """
@@ -230,9 +236,11 @@ def cached_page(view=None, *, on_hit=None, readers: bool = False):
     @functools.wraps(view)
     def cacheable_view(request, *args, **kwargs):
         render = functools.partial(view, request, *args, **kwargs)
+        # Also on the request: a page logged-in readers share is stored with it (shared_by_readers, in the view or here).
+        request.page_cache_on_hit = (hook_name, kwargs) if on_hit else None
         response = shared_by_readers(request, render) if readers else render()
         response.page_cacheable = True
-        response.page_cache_on_hit = (hook_name, kwargs) if on_hit else None
+        response.page_cache_on_hit = request.page_cache_on_hit
         return _vary(response)
 
     return cacheable_view
@@ -243,7 +251,8 @@ def shared_by_readers(request, render: Callable[[], HttpResponse]) -> HttpRespon
 
     For a view that must do something as its reader before the page is rendered as a visitor's: @cached_page's
     `readers` shares the whole view. The paper page finds its paper first, so that a lookup that fetches from
-    arXiv, or fails, is made once, with the reader's own rate limit."""
+    arXiv, or fails, is made once, with the reader's own rate limit; the permalink finds its summary as the
+    reader (their own private one is theirs alone) and counts their view."""
     if _may_be_a_logged_in_reader(request) and not getattr(request, "declined_by_reader_parts", False):
         shared = _shared_page_for_reader(request, render)
         if shared is not None:
@@ -289,18 +298,21 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
             _store(key, (version, None))
             return None
         status, headers, chunks, holes = shared
-        stored = (version, status, headers, [gzip_pieces.compress(chunk) for chunk in chunks], holes)
+        on_hit = getattr(request, "page_cache_on_hit", None)
+        stored = (version, status, headers, [gzip_pieces.compress(chunk) for chunk in chunks], holes, on_hit)
         _store(key, stored)
     if stored[1] is None:
         return None
-    version, status, headers, pieces, holes = stored
+    version, status, headers, pieces, holes, on_hit = stored
     _remember_shared_path(request.path)
     filled = reader_parts.fill(request, holes, version=version)
     if filled is None:
         request.declined_by_reader_parts = True  # rendered for them, without asking again (shared_by_readers)
         return None
     body = gzip_pieces.assemble(itertools.chain.from_iterable(zip(pieces, [*filled, b""], strict=True)))
-    return _response_from((version, status, headers, body, None), gzip_ok=gzip_pieces.accepted_by(request))
+    response = _response_from((version, status, headers, body, None), gzip_ok=gzip_pieces.accepted_by(request))
+    response.page_cache_on_hit = on_hit
+    return response
 
 
 def _run_hook(request, name: str, view_kwargs: dict, *, read_today: bool) -> None:

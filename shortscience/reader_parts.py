@@ -1,11 +1,11 @@
 """Pages logged-in readers share: rendered once for everyone, then each reader's own parts filled in.
 
 A logged-in reader's page differs from a visitor's only where templates say `{% reader_part "name" %}`: the
-header's account links, on each card the reader's vote, Save button, report and edit links, and on a paper's
-page its panels (papers.paper_panels). For a view that opts in (`@cached_page(readers=True)`, or
-`page_cache.shared_by_readers`), the page is rendered once *as a visitor*
-with each reader part left as a hole, stored beside visitors' pages under the same content version (so it is
-as fresh as theirs), and every logged-in request fills the holes for its reader:
+header's account links, on each card the reader's vote, Save button, report and edit links, on a paper's
+page its panels (papers.paper_panels), and on a permalink its tools and comment thread (summaries.permalink_parts).
+For a view that opts in (`@cached_page(readers=True)`, or `page_cache.shared_by_readers`), the page is rendered
+once *as a visitor* with each reader part left as a hole, stored beside visitors' pages under the same content
+version (so it is as fresh as theirs), and every logged-in request fills the holes for its reader:
 
 - each kind of part reads the reader's state for all its holes at once, whatever the page's length (the cards:
   the reader's votes and saved papers among them, from their cached copy (auth_backends.user_copy), a query
@@ -15,7 +15,8 @@ as fresh as theirs), and every logged-in request fills the holes for its reader:
   are rendered from the reader's own user row and remembered for them until their name or staff flag changes;
 - the CSRF token goes in last, one per request;
 - a part may decline the reader (`ReaderPart.declines`, asked of every part before any is filled) when the page
-  shows them more than the shared page holds: the paper page, a private or hidden summary of their own.
+  shows them more than the shared page holds: the paper page, a private or hidden summary of their own; the
+  permalink, its author, moderators and its commenters.
 
 Nothing of one reader can reach another: the shared page is rendered for no one (an anonymous user, an empty
 session and no messages; a page that used a CSRF token or wrote a cookie, the session or a message is not

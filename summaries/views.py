@@ -1,5 +1,7 @@
 """Summary pages: the welcome feed, writing and editing, voting, and profiles. Thin by design."""
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -17,7 +19,7 @@ from papers import search, typesetting
 from papers.identifiers import Kind, parse_or_none
 from papers.models import Paper
 from papers.services import PaperNotFound, paper_lookup
-from shortscience.page_cache import cached_page
+from shortscience.page_cache import cached_page, shared_by_readers
 from shortscience.readers import reader_key
 from shortscience.pagination import page_or_404
 from summaries import (
@@ -286,8 +288,9 @@ def _count_view(request, pk: int, *, author_id: int | None = None) -> None:
 
 
 def count_cached_view(request, *, read_today: bool, pk: int) -> None:
-    """The permalink served from the page cache: readable by this visitor when stored, and still (or it would
-    have been invalidated); visitors are never its author. One counted today costs nothing more."""
+    """The permalink served from the page cache: readable by this reader when stored, and still (or it would
+    have been invalidated). It is never its author's: visitors are not, and the page logged-in readers share
+    declines its author (summaries.permalink_parts). One counted today costs nothing more."""
     if not read_today:
         _count_view(request, pk)
 
@@ -299,6 +302,14 @@ def summary_detail(request, pk: int):
     except Summary.DoesNotExist:
         raise Http404("No such summary.")
     _count_view(request, pk, author_id=summary.author_id)
+    render_page = functools.partial(_summary_page, request, summary)
+    if not summary.is_public:
+        return render_page()  # no visitor may read it: there is no page to share
+    # Logged-in readers share the page but for its reader parts (summaries.permalink_parts): it is rendered as a visitor's.
+    return shared_by_readers(request, render_page)
+
+
+def _summary_page(request, summary: Summary):
     owns_it = summary.can_edit(request.user)
     card_fragments.prepare([summary], card_fragments.Variant(full=True, title_tag="h1"))
     context = {

@@ -27,9 +27,9 @@ from library.models import SavedPaper
 from papers import paper_panels
 from papers import services as paper_services
 from shortscience import auth_backends, page_cache, reader_parts
-from summaries import card_fragments, moderation, selectors
+from summaries import card_fragments, comments, moderation, permalink_parts, selectors
 from summaries import services as summary_services
-from summaries.models import Follow, Profile, Summary, SummaryRequest, Vote
+from summaries.models import Comment, Follow, Profile, Summary, SummaryRequest, SummaryView, Vote
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -723,3 +723,143 @@ def test_readers_share_each_panel_they_have_no_tie_to_rendered_once_for_the_pape
     # One of each of the four panels; then the second reader's four, and the follower's three but the follow panel.
     assert remembered.misses == 4 and remembered.hits == 4 + 3
     assert "✓ Following" in client.get(paper.get_absolute_url()).content.decode()
+
+
+# The permalink: shared but for its tools and its comment thread (summaries.permalink_parts), and for the summary's
+# author, moderators and commenters, who get the page rendered for them.
+
+
+@pytest.fixture
+def permalinks(cards, other_user, staff_user):
+    """A thread in every state a reader can see it in (a reply, a comment hidden by a moderator, a deleted one
+    still answered, the summary's author commenting), on a signed and an anonymous summary, and its readers."""
+    signed, anonymous = cards[0], cards[1]
+    commenter, hidden_commenter = UserFactory(username="commenter"), UserFactory(username="hidden-commenter")
+    for summary in (signed, anonymous):
+        first = comments.comment_post(summary=summary, author=commenter, body="A question about $x_{i,j}$?")
+        comments.comment_post(summary=summary, author=summary.author, body="The author's answer.", parent=first)
+        hidden = comments.comment_post(summary=summary, author=hidden_commenter, body="Rude remark.")
+        comments.comments_set_hidden(comments=Comment.objects.filter(pk=hidden.pk), hidden=True, moderator=staff_user)
+        gone = comments.comment_post(summary=summary, author=commenter, body="Taken back.")
+        comments.comment_post(summary=summary, author=other_user, body="Too late, I read it.", parent=gone)
+        comments.comment_delete(comment=gone, actor=commenter)
+    voter = UserFactory(username="voter")
+    Vote.objects.create(summary=signed, voter=voter, value=1)
+    SavedPaper.objects.create(reader=voter, paper=signed.paper)
+    readers = {
+        "a reader with nothing": UserFactory(username="newcomer"), "a reader who voted and saved": voter,
+        "the summary's author": signed.author, "the anonymous summary's author": anonymous.author,
+        "a moderator": staff_user, "a commenter": commenter, "a reader whose comment was hidden": hidden_commenter,
+    }  # fmt: skip
+    urls = [signed.get_absolute_url(), f"{signed.get_absolute_url()}?utm_source=newsletter", anonymous.get_absolute_url()]
+    return urls, readers
+
+
+def test_each_reader_gets_the_shared_permalink_exactly_as_it_would_be_rendered_for_them(client, settings, permalinks):
+    urls, readers = permalinks
+    for url, (who, reader) in itertools.product(urls, readers.items()):
+        shared, rendered = _shared_and_rendered(client, settings, reader, url)
+        assert _without_tokens(shared) == _without_tokens(rendered), (who, url)
+        assert "readerpartcsrf" not in shared and "\x00" not in shared and "newsletter" not in shared
+
+
+def test_the_permalinks_tools_and_thread_show_each_reader_their_own(client, permalinks):
+    (signed, _, anonymous), readers = permalinks
+    client.force_login(readers["a reader with nothing"])
+    _, html = _page(client, signed)  # first: the page every later reader shares is rendered now
+    assert "Post reply" in html and "Add a comment" in html and "Rude remark" not in html and "Hide</button>" not in html
+    assert ">Edit</a>" not in html and "History" in html
+    client.force_login(readers["the summary's author"])
+    _, html = _page(client, signed)
+    assert ">Edit</a> · <a" in html and "Rude remark" not in html
+    client.force_login(readers["a moderator"])
+    _, html = _page(client, signed)
+    assert "Rude remark" in html and "Restore</button>" in html and "Hide</button>" in html
+    client.force_login(readers["a reader whose comment was hidden"])
+    _, html = _page(client, signed)
+    assert "Rude remark" in html and "Hidden by a moderator" in html
+    client.force_login(readers["a commenter"])
+    _, html = _page(client, signed)
+    assert html.count(">Edit</a>") == 1 and "/delete/" in html  # their question's: the deleted one is a placeholder
+    client.force_login(readers["a reader who voted and saved"])
+    _, html = _page(client, anonymous)  # the anonymous summary's author answers as "Summary author", unnamed
+    anonymous_author = readers["the anonymous summary's author"]
+    assert "Summary author" in html and f">{anonymous_author.username}<" not in html
+    assert "Rude remark" not in html and ">Edit</a>" not in html and "Hide</button>" not in html
+
+
+def test_a_shared_permalink_costs_the_same_few_queries_however_many_comments_it_has(client, user, cards):
+    summary = cards[0]
+    client.force_login(user)
+    counts = []
+    for _ in range(2):
+        for n in range(15):
+            comments.comment_post(summary=summary, author=UserFactory(password=None), body=f"Comment {n} with $x_{n}$.")
+        client.get(summary.get_absolute_url())  # rendered afresh: the thread was written to
+        counts.append(_page(client, summary.get_absolute_url())[0])
+    assert counts[0] == counts[1] <= 1  # whether the reader wrote in the thread; the rest comes with the page
+    assert _page(client, summary.get_absolute_url())[1].count("Post reply") == 30
+
+
+def test_readers_who_wrote_no_comment_share_the_thread_rendered_once_for_the_summarys_state(client, cards):
+    summary = cards[0]
+    comments.comment_post(summary=summary, author=cards[2].author, body="A comment.")
+    readers = [UserFactory(username=name) for name in ("first", "second", "third")]
+    permalink_parts._thread_for_readers.cache_clear()
+    for reader in readers:
+        client.force_login(reader)
+        assert "A comment." in client.get(summary.get_absolute_url()).content.decode()
+    remembered = permalink_parts._thread_for_readers.cache_info()
+    assert remembered.misses == 1 and remembered.hits == 2
+
+
+def test_a_new_comment_shows_on_every_readers_shared_permalink_at_once(client, user, other_user, cards):
+    summary = cards[0]
+    client.force_login(user)
+    client.get(summary.get_absolute_url())
+    assert "Just posted" not in _page(client, summary.get_absolute_url())[1]
+    poster = Client()
+    poster.force_login(other_user)
+    poster.post(f"/summary/{summary.pk}/comments/", {"body": "Just posted."})
+    assert Comment.objects.filter(summary=summary, body="Just posted.").exists()
+    assert "Just posted" in _page(client, summary.get_absolute_url())[1]
+
+
+def test_a_logged_in_readers_view_of_a_shared_permalink_counts_once_a_day_never_the_authors(client, cards, settings):
+    summary = cards[0]
+    first, second = UserFactory(username="first"), UserFactory(username="second")
+    page_cache._shared_paths.clear()
+    for reader in (first, second, second, summary.author):
+        client.force_login(reader)
+        # The first through the view; the rest ahead of the middleware. (Robots, and clients that send no
+        # User-Agent, are not counted.)
+        assert client.get(summary.get_absolute_url(), HTTP_USER_AGENT="Mozilla/5.0 Firefox/140").status_code == 200
+    assert summary.get_absolute_url() in page_cache._shared_paths
+    counted = SummaryView.objects.filter(summary=summary)
+    assert sorted(counted.values_list("reader", flat=True)) == sorted([f"user:{first.pk}", f"user:{second.pk}"])
+    assert summary.views.count == 2  # the page rendered for no one, to be shared, counted no one
+
+
+def test_a_private_summary_stays_its_authors_and_a_public_ones_page_is_shared(client, cards):
+    private = cards[3]
+    client.force_login(private.author)
+    assert "Share link" in _page(client, private.get_absolute_url())[1]
+    client.force_login(UserFactory(username="stranger"))
+    assert client.get(private.get_absolute_url()).status_code == 404
+
+
+def test_each_permalink_part_declines_whom_it_shows_more_than_the_shared_page(cards, other_user, staff_user):
+    summary = cards[0]  # other_user's
+    commenter = UserFactory(username="commenter")
+    comments.comment_post(summary=summary, author=commenter, body="A comment.")
+    tools = [permalink_parts.SummaryTools().shared_state({"summary": summary})]
+    thread = [permalink_parts.Comments().shared_state({"summary": summary})]
+    declined = {}
+    for reader in (other_user, staff_user, commenter, UserFactory(username="newcomer")):
+        request = RequestFactory().get(summary.get_absolute_url())
+        request.user = reader
+        declined[reader.username] = (
+            permalink_parts.SummaryTools().declines(request, tools), permalink_parts.Comments().declines(request, thread)
+        )  # fmt: skip
+    # The author gets the tools; a moderator, the tools and Hide buttons; a commenter, Edit and Delete links.
+    assert declined == {"grace": (True, False), "moderator": (True, True), "commenter": (False, True), "newcomer": (False, False)}
