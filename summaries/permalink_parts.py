@@ -16,6 +16,8 @@ a stand-in reader who has no account's id: nothing of any reader's is in it, and
 """
 
 import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -54,6 +56,8 @@ class SummaryTools(reader_parts.ReaderPart):
         return ToolsState(summary.pk, summary.author_id, summary.revision)
 
     def declines(self, request, states: Sequence[ToolsState]) -> bool:
+        # Declining the author also keeps their views of their own summary uncounted where the shared page is
+        # served without the view (count_cached_view is not told who wrote it).
         reader = request.user
         return reader.is_staff or any(state.author_id == reader.pk for state in states)
 
@@ -82,7 +86,8 @@ class Comments(reader_parts.ReaderPart):
         return [_thread_for_readers(state, version) for state in states]
 
     def forget(self) -> None:
-        _thread_for_readers.cache_clear()
+        with _remembering:
+            _threads.clear()
 
 
 def _wrote_in_threads(reader, summary_ids: list[int]) -> bool:
@@ -117,12 +122,29 @@ def _tools_for_readers(state: ToolsState) -> str:
 
 
 # The thread as every reader who wrote none of it gets it, read from the database once per process at the content
-# version, which every comment and profile write bumps.
-@functools.lru_cache(maxsize=1024)
+# version, which every comment and profile write bumps. Only the latest version of each summary's thread is kept,
+# and only the threads of the _THREADS_KEPT summaries read most lately: a thread has no length limit, and the
+# version moves with every write anywhere on the site.
 def _thread_for_readers(state: ThreadState, version: int) -> str:
+    with _remembering:
+        remembered = _threads.get(state)
+        if remembered is not None and remembered[0] == version:
+            _threads.move_to_end(state)
+            return remembered[1]
     summary = Summary(
         pk=state.summary_id, author_id=state.author_id, is_anonymous=state.is_anonymous, is_private=state.is_private,
         is_hidden=state.is_hidden,
     )  # fmt: skip
     # No request: the only link that reads it (log in to comment) is a visitor's.
-    return reader_parts.render_part("comments", {"summary": summary, "user": _reader_without_ties(), "request": None})
+    html = reader_parts.render_part("comments", {"summary": summary, "user": _reader_without_ties(), "request": None})
+    with _remembering:
+        _threads[state] = (version, html)
+        _threads.move_to_end(state)
+        if len(_threads) > _THREADS_KEPT:
+            _threads.popitem(last=False)  # the least lately read
+    return html
+
+
+_threads: OrderedDict[ThreadState, tuple[int, str]] = OrderedDict()
+_THREADS_KEPT = 512
+_remembering = threading.Lock()

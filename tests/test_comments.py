@@ -374,15 +374,18 @@ def make_thread(summary, count: int) -> None:
         top = comment if parent is None else top
 
 
-def test_the_thread_costs_the_same_queries_for_3_or_30_comments(client, user, summary, django_assert_max_num_queries):
+@pytest.mark.parametrize("commented", [False, True], ids=["a reader who shares the page", "a commenter, whose page is theirs"])
+def test_the_thread_costs_the_same_queries_for_3_or_30_comments(client, user, summary, commented, django_assert_max_num_queries):
+    if commented:  # then the page is rendered for them (summaries.permalink_parts), every comment with it
+        comments.comment_post(summary=summary, author=user, body="Mine.")
     client.force_login(user)
     client.get(f"/summary/{summary.pk}/")  # the session and caches settle on the first request
     make_thread(summary, 3)
     with CaptureQueriesContext(connection) as few:  # each written thread is rendered afresh
-        assert "3 comments" in thread_html(client, summary)
+        assert f"{3 + commented} comments" in thread_html(client, summary)
     make_thread(summary, 27)
     with django_assert_max_num_queries(len(few)):
-        assert "30 comments" in thread_html(client, summary)
+        assert f"{30 + commented} comments" in thread_html(client, summary)
 
 
 def test_the_thread_selector_is_one_query(user, summary, django_assert_num_queries):

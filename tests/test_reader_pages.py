@@ -746,10 +746,11 @@ def permalinks(cards, other_user, staff_user):
     voter = UserFactory(username="voter")
     Vote.objects.create(summary=signed, voter=voter, value=1)
     SavedPaper.objects.create(reader=voter, paper=signed.paper)
-    readers = {
-        "a reader with nothing": UserFactory(username="newcomer"), "a reader who voted and saved": voter,
-        "the summary's author": signed.author, "the anonymous summary's author": anonymous.author,
-        "a moderator": staff_user, "a commenter": commenter, "a reader whose comment was hidden": hidden_commenter,
+    readers = {  # a declined reader first: the page everyone shares is rendered by their request
+        "a moderator": staff_user, "a reader with nothing": UserFactory(username="newcomer"),
+        "a reader who voted and saved": voter, "the summary's author": signed.author,
+        "the anonymous summary's author": anonymous.author, "a commenter": commenter,
+        "a reader whose comment was hidden": hidden_commenter,
     }  # fmt: skip
     urls = [signed.get_absolute_url(), f"{signed.get_absolute_url()}?utm_source=newsletter", anonymous.get_absolute_url()]
     return urls, readers
@@ -801,16 +802,33 @@ def test_a_shared_permalink_costs_the_same_few_queries_however_many_comments_it_
     assert _page(client, summary.get_absolute_url())[1].count("Post reply") == 30
 
 
+def _threads_rendered(render_part) -> int:
+    return sum(1 for call in render_part.call_args_list if call.args[0] == "comments")
+
+
 def test_readers_who_wrote_no_comment_share_the_thread_rendered_once_for_the_summarys_state(client, cards):
     summary = cards[0]
     comments.comment_post(summary=summary, author=cards[2].author, body="A comment.")
     readers = [UserFactory(username=name) for name in ("first", "second", "third")]
-    permalink_parts._thread_for_readers.cache_clear()
-    for reader in readers:
-        client.force_login(reader)
-        assert "A comment." in client.get(summary.get_absolute_url()).content.decode()
-    remembered = permalink_parts._thread_for_readers.cache_info()
-    assert remembered.misses == 1 and remembered.hits == 2
+    with mock.patch.object(reader_parts, "render_part", wraps=reader_parts.render_part) as render_part:
+        for reader in readers:
+            client.force_login(reader)
+            assert "A comment." in client.get(summary.get_absolute_url()).content.decode()
+        assert _threads_rendered(render_part) == 1
+        comments.comment_post(summary=cards[2], author=cards[0].author, body="A write elsewhere on the site.")
+        client.get(summary.get_absolute_url())
+        assert _threads_rendered(render_part) == 2  # a new content version: rendered again, and only that one kept
+    kept = [version for state, (version, _) in permalink_parts._threads.items() if state.summary_id == summary.pk]
+    assert kept == [page_cache.content_version()]
+
+
+def test_only_the_threads_of_the_summaries_read_most_lately_are_kept(client, user, cards, monkeypatch):
+    monkeypatch.setattr(permalink_parts, "_THREADS_KEPT", 2)
+    permalink_parts._threads.clear()
+    client.force_login(user)
+    for summary in (cards[0], cards[1], cards[0], cards[2]):
+        client.get(summary.get_absolute_url())
+    assert [state.summary_id for state in permalink_parts._threads] == [cards[0].pk, cards[2].pk]
 
 
 def test_a_new_comment_shows_on_every_readers_shared_permalink_at_once(client, user, other_user, cards):
@@ -827,25 +845,59 @@ def test_a_new_comment_shows_on_every_readers_shared_permalink_at_once(client, u
 
 def test_a_logged_in_readers_view_of_a_shared_permalink_counts_once_a_day_never_the_authors(client, cards, settings):
     summary = cards[0]
-    first, second = UserFactory(username="first"), UserFactory(username="second")
+    first, second, robot = UserFactory(username="first"), UserFactory(username="second"), UserFactory(username="robot")
     page_cache._shared_paths.clear()
-    for reader in (first, second, second, summary.author):
-        client.force_login(reader)
-        # The first through the view; the rest ahead of the middleware. (Robots, and clients that send no
-        # User-Agent, are not counted.)
-        assert client.get(summary.get_absolute_url(), HTTP_USER_AGENT="Mozilla/5.0 Firefox/140").status_code == 200
-    assert summary.get_absolute_url() in page_cache._shared_paths
+    browser, crawler = "Mozilla/5.0 Firefox/140", "Mozilla/5.0 (compatible; Googlebot/2.1)"
+    with mock.patch.object(page_cache, "_run_hook", wraps=page_cache._run_hook) as hook:
+        # The first through the view; then ahead of the middleware, where the view's on-hit hook counts: the
+        # second reader (twice: once a day), a robot and a HEAD (neither counted), the author (declined: the view).
+        for reader, method, user_agent in [
+            (first, "get", browser), (second, "get", browser), (second, "get", browser), (robot, "get", crawler),
+            (second, "head", browser), (summary.author, "get", browser),
+        ]:  # fmt: skip
+            client.force_login(reader)
+            assert getattr(client, method)(summary.get_absolute_url(), HTTP_USER_AGENT=user_agent).status_code == 200
+        assert hook.call_count == 4
     counted = SummaryView.objects.filter(summary=summary)
     assert sorted(counted.values_list("reader", flat=True)) == sorted([f"user:{first.pk}", f"user:{second.pk}"])
     assert summary.views.count == 2  # the page rendered for no one, to be shared, counted no one
 
 
-def test_a_private_summary_stays_its_authors_and_a_public_ones_page_is_shared(client, cards):
-    private = cards[3]
-    client.force_login(private.author)
-    assert "Share link" in _page(client, private.get_absolute_url())[1]
-    client.force_login(UserFactory(username="stranger"))
-    assert client.get(private.get_absolute_url()).status_code == 404
+def test_a_summary_that_goes_private_hidden_or_deleted_leaves_the_shared_permalink_at_once(client, cards, staff_user):
+    summary, reader = cards[0], UserFactory(username="reader")
+    client.force_login(reader)
+    for _ in range(2):  # stored, then served ahead of the middleware
+        assert client.get(summary.get_absolute_url()).status_code == 200
+    summary_services.summary_update(summary=summary, editor=summary.author, body=summary.body, is_anonymous=False, is_private=True)
+    assert client.get(summary.get_absolute_url()).status_code == 404
+    client.force_login(summary.author)
+    assert "Share link" in _page(client, summary.get_absolute_url())[1]  # the private summary is its author's alone
+    summary_services.summary_update(summary=summary, editor=summary.author, body=summary.body, is_anonymous=False, is_private=False)
+    client.force_login(reader)
+    assert client.get(summary.get_absolute_url()).status_code == 200
+    moderation.summaries_set_hidden(summaries=Summary.objects.filter(pk=summary.pk), hidden=True, moderator=staff_user)
+    assert client.get(summary.get_absolute_url()).status_code == 404
+    moderation.summaries_set_hidden(summaries=Summary.objects.filter(pk=summary.pk), hidden=False, moderator=staff_user)
+    assert client.get(summary.get_absolute_url()).status_code == 200
+    summary_services.summary_delete(summary=Summary.objects.get(pk=summary.pk), actor=summary.author)
+    assert client.get(summary.get_absolute_url()).status_code == 404
+
+
+def test_a_comment_edited_hidden_or_deleted_changes_every_readers_shared_thread_at_once(client, cards, other_user, staff_user):
+    summary, reader = cards[0], UserFactory(username="reader")
+    comment = comments.comment_post(summary=summary, author=other_user, body="First draft.")
+    client.force_login(reader)
+    for _ in range(2):
+        assert "First draft." in _page(client, summary.get_absolute_url())[1]
+    comments.comment_edit(comment=comment, editor=other_user, body="Second thoughts.")
+    html = _page(client, summary.get_absolute_url())[1]
+    assert "Second thoughts." in html and "First draft." not in html
+    moderation.comments_set_hidden(comments=Comment.objects.filter(pk=comment.pk), hidden=True, moderator=staff_user)
+    assert "Second thoughts." not in _page(client, summary.get_absolute_url())[1]
+    moderation.comments_set_hidden(comments=Comment.objects.filter(pk=comment.pk), hidden=False, moderator=staff_user)
+    assert "Second thoughts." in _page(client, summary.get_absolute_url())[1]
+    comments.comment_delete(comment=Comment.objects.get(pk=comment.pk), actor=other_user)
+    assert "Second thoughts." not in _page(client, summary.get_absolute_url())[1]
 
 
 def test_each_permalink_part_declines_whom_it_shows_more_than_the_shared_page(cards, other_user, staff_user):
