@@ -250,7 +250,8 @@ def measure(args) -> None:
     ]
     from summaries.models import Summary
 
-    permalink = Summary.objects.filter(paper__arxiv_id="2101.00000").order_by("pk").first().get_absolute_url()
+    summary = Summary.objects.filter(paper__arxiv_id="2101.00000").order_by("pk").select_related("author").first()
+    permalink, profile = summary.get_absolute_url(), f"/user/{summary.author.username}/"
     pages = {"feed": "/", "paper page (6 summaries)": "/paper/2101.00000/", "summary permalink": permalink}
     runs = [("hello-world", "hello", "/", {}, None)]
     runs += [(f"{name}, cache warm", "site", path, {}, "warm") for name, path in pages.items()]
@@ -258,6 +259,7 @@ def measure(args) -> None:
     runs += [("feed, logged-in reader", "site", "/", {"Cookie": cookie}, "logged-in")]
     runs += [("paper page, logged-in reader", "site", pages["paper page (6 summaries)"], {"Cookie": cookie}, None)]
     runs += [("summary permalink, logged-in reader", "site", permalink, {"Cookie": cookie}, None)]
+    runs += [("profile (10 summaries), logged-in reader", "site", profile, {"Cookie": cookie}, None)]
     runs += [("hello-world (again)", "hello", "/", {}, None)]
     connections = 2 * (os.cpu_count() or 2)
     results = []

@@ -8,7 +8,7 @@ It reads bench_http.py's database (shortscience_bench_http) with Redis database 
 mode, and times each part of a feed page for an anonymous reader: the cards' query, typesetting the titles and
 fetching the cards' shared parts (card_fragments.prepare), and rendering the template with the shared parts
 from the cache and without it. Then whole requests through Django's WSGI handler, every middleware included,
-the last three a logged-in reader's feed, paper page and permalink filled into the pages readers share
+the last four a logged-in reader's feed, paper page, permalink and profile filled into the pages readers share
 (shortscience.reader_parts).
 """
 
@@ -70,7 +70,7 @@ def main() -> None:
         render_to_string("summaries/feed.html", context, request=request)
 
     handler = WSGIHandler()
-    permalink = cards[0].get_absolute_url()
+    permalink, profile = cards[0].get_absolute_url(), f"/user/{cards[0].author.username}/"
 
     def whole_request(cookie_header: str = "", path: str = "/"):
         environ = RequestFactory()._base_environ(
@@ -102,6 +102,7 @@ def main() -> None:
         "whole request, logged-in reader, the feed readers share (bench: logged-in)": lambda: shared_page_for_reader("/"),
         "whole request, logged-in reader, a paper page readers share": lambda: shared_page_for_reader(PAPER_PAGE),
         "whole request, logged-in reader, a permalink readers share": lambda: shared_page_for_reader(permalink),
+        "whole request, logged-in reader, a profile readers share": lambda: shared_page_for_reader(profile),
     }
     print(f"median of {args.repeat} runs, ms\n\n| part | ms |\n|---|---:|")
     for label, function in parts.items():

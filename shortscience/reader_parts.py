@@ -2,7 +2,8 @@
 
 A logged-in reader's page differs from a visitor's only where templates say `{% reader_part "name" %}`: the
 header's account links, on each card the reader's vote, Save button, report and edit links, on a paper's
-page its panels (papers.paper_panels), and on a permalink its tools and comment thread (summaries.permalink_parts).
+page its panels (papers.paper_panels), on a permalink its tools and comment thread (summaries.permalink_parts),
+and on a profile its Follow button (summaries.profile_parts).
 For a view that opts in (`@cached_page(readers=True)`, or `page_cache.shared_by_readers`), the page is rendered
 once *as a visitor* with each reader part left as a hole, stored beside visitors' pages under the same content
 version (so it is as fresh as theirs), and every logged-in request fills the holes for its reader:
@@ -16,7 +17,7 @@ version (so it is as fresh as theirs), and every logged-in request fills the hol
 - the CSRF token goes in last, one per request;
 - a part may decline the reader (`ReaderPart.declines`, asked of every part before any is filled) when the page
   shows them more than the shared page holds: the paper page, a private or hidden summary of their own; the
-  permalink, its author, moderators and its commenters.
+  permalink, its author, moderators and its commenters; a profile, the summarizer.
 
 Nothing of one reader can reach another: the shared page is rendered for no one (an anonymous user, an empty
 session and no messages; a page that used a CSRF token or wrote a cookie, the session or a message is not

@@ -8,8 +8,9 @@ class SummariesConfig(AppConfig):
 
     def ready(self):
         from shortscience import auth_backends, page_cache
-        # Imported for what importing does: connect the receivers, register the reader parts of cards and permalinks.
-        from summaries import card_fragments, permalink_parts, selectors, signals  # noqa: F401
+        # Imported for what importing does: connect the receivers, register the reader parts of cards, permalinks
+        # and profiles.
+        from summaries import card_fragments, permalink_parts, profile_parts, selectors, signals  # noqa: F401
         from summaries.site_address import site_row_sync
 
         # Sent for each app in INSTALLED_APPS order: this runs after the sites app has created its row.

@@ -459,6 +459,9 @@ def summary_vote(request, pk: int):
     return redirect(_back_url(request, summary.get_absolute_url()))
 
 
+# Visitors' profiles come from the page cache; logged-in readers share them but for their Follow button
+# (summaries.profile_parts), and a summarizer's own, which lists their private and anonymous summaries, is theirs.
+@cached_page(readers=True)
 def profile_detail(request, username: str):
     person = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
     page = _card_page(request, selectors.summaries_by_author(author=person, viewer=request.user))

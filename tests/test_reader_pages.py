@@ -915,3 +915,65 @@ def test_each_permalink_part_declines_whom_it_shows_more_than_the_shared_page(ca
         )  # fmt: skip
     # The author gets the tools; a moderator, the tools and Hide buttons; a commenter, Edit and Delete links.
     assert declined == {"grace": (True, False), "moderator": (True, True), "commenter": (False, True), "newcomer": (False, False)}
+
+
+# The profile: shared but for its Follow button (summaries.profile_parts), and for the summarizer themselves.
+
+
+@pytest.fixture
+def profiles(cards, other_user, staff_user):
+    """A summarizer with public, anonymous and private summaries, and readers who see their profile differently."""
+    writer = cards[1].author  # cards[1] is anonymous, cards[3] private
+    follower = UserFactory(username="follower")
+    Follow.objects.create(follower=follower, kind=Follow.USER, name=writer.username)
+    Profile.objects.update_or_create(user=writer, defaults={"display_name": "Wren Writer", "bio": "I write."})
+    readers = {  # the summarizer first: the page everyone shares is rendered by their request
+        "the summarizer": writer, "a follower": follower, "a moderator": staff_user, "a reader with nothing": other_user,
+    }  # fmt: skip
+    url = f"/user/{writer.username}/"
+    return [url, f"{url}?utm_source=newsletter", f"/user/{other_user.username}/"], readers
+
+
+def test_each_reader_gets_the_shared_profile_exactly_as_it_would_be_rendered_for_them(client, settings, profiles):
+    urls, readers = profiles
+    for url, (who, reader) in itertools.product(urls, readers.items()):
+        shared, rendered = _shared_and_rendered(client, settings, reader, url)
+        assert _without_tokens(shared) == _without_tokens(rendered), (who, url)
+        assert "readerpartcsrf" not in shared and "\x00" not in shared and "newsletter" not in shared
+
+
+def test_the_profile_shows_each_reader_their_own_follow_and_the_summarizer_their_own_summaries(client, cards, profiles):
+    (url, _, _), readers = profiles
+    for who, present, absent in [
+        ("a reader with nothing", "+ Follow", "✓ Following"), ("a follower", "✓ Following", "+ Follow"),
+        ("the summarizer", "Edit your profile", "+ Follow"),
+    ]:  # fmt: skip
+        client.force_login(readers[who])
+        for _ in range(2):  # rendered, then shared
+            html = _page(client, url)[1]
+            assert present in html and absent not in html, who
+            assert ("Private: never on the feed." in html) == (who == "the summarizer"), who
+    follower = readers["a follower"]
+    client.force_login(follower)
+    client.post("/following/unfollow/", {"kind": Follow.USER, "name": readers["the summarizer"].username, "next": url})
+    assert "+ Follow" in _page(client, url)[1]  # a follow is read on every request: it shows at once
+
+
+def test_a_visitors_profile_comes_from_the_cache_fresh_and_without_another_visitors_tracking_tags(client, cards, profiles):
+    (url, tagged, _), _ = profiles
+    assert client.get(tagged).status_code == 200  # stored under the address without its tags
+    queries, html = _page(Client(), url)
+    assert queries == 0 and "newsletter" not in html  # neither in the follow link nor in the export links
+    SummaryFactory(author=cards[1].author, body="A new summary, just written.")
+    assert "A new summary, just written." in _page(Client(), url)[1]
+
+
+def test_a_shared_profile_costs_the_same_few_queries_however_many_summaries_it_lists(client, user, other_user):
+    client.force_login(user)
+    counts = []
+    for _ in range(2):
+        for n in range(10):
+            SummaryFactory(author=other_user, body=f"Summary {n} with $x_{n}$.")
+        client.get(f"/user/{other_user.username}/")  # rendered afresh: a summary was written
+        counts.append(_page(client, f"/user/{other_user.username}/")[0])
+    assert counts[0] == counts[1] <= 1  # whether the reader follows the summarizer; the rest comes with the page

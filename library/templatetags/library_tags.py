@@ -5,6 +5,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from library import selectors
+from shortscience import tracking_params
 
 register = template.Library()
 
@@ -20,7 +21,8 @@ def export_links(context, url_name: str, *args, **extra_query):
     """BibTeX and RIS links for the list this page shows: `url_name` with `args`, this page's query (its ?page=,
     ?q=, ?tag=...) and `extra_query`, e.g. {% export_links "library:export_venue" venue=venue %}."""
     request = context.get("request")
-    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    # Without tracking parameters: a profile's page is cached, and one reader's utm_* must not reach the next.
+    query = tracking_params.query_without_tracking(request.GET) if request is not None else QueryDict(mutable=True)
     for name, value in extra_query.items():
         query[name] = value
     suffix = f"?{query.urlencode()}" if query else ""
