@@ -73,11 +73,19 @@ def _content_saved(sender, **kwargs) -> None:
     content_changed()
 
 
+def _user_saved(sender, update_fields=None, **kwargs) -> None:
+    # A user's row shows on their profile (their username, whether they are active); a log-in saves last_login
+    # alone, which no page shows.
+    if update_fields is None or set(update_fields) - {"last_login"}:
+        content_changed()
+
+
 def connect_content_signals() -> None:
     for label in CONTENT_MODELS:
         model = apps.get_model(label)
         post_save.connect(_content_saved, sender=model, dispatch_uid=f"page_cache:save:{label}")
         post_delete.connect(_content_saved, sender=model, dispatch_uid=f"page_cache:delete:{label}")
+    post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="page_cache:save:user")
 
 
 def _cacheable_request(request) -> bool:
@@ -309,7 +317,9 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
     if filled is None:
         request.declined_by_reader_parts = True  # rendered for them, without asking again (shared_by_readers)
         return None
-    body = gzip_pieces.assemble(itertools.chain.from_iterable(zip(pieces, [*filled, b""], strict=True)))
+    body = gzip_pieces.assemble(
+        itertools.chain.from_iterable((piece, *hole) for piece, hole in zip(pieces, [*filled, []], strict=True))
+    )
     response = _response_from((version, status, headers, body, None), gzip_ok=gzip_pieces.accepted_by(request))
     response.page_cache_on_hit = on_hit
     return response

@@ -30,6 +30,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
 
@@ -41,6 +42,8 @@ from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.autoreload import file_changed
+
+from shortscience import gzip_pieces
 
 # Where a reader's CSRF token goes in a part's HTML: parts are rendered with this for a token, once per state.
 CSRF_PLACEHOLDER = "readerpartcsrf" + secrets.token_hex(16)
@@ -61,8 +64,9 @@ class ReaderPart(ABC):
         """What the hole shows every reader alike, read from the visitor's rendering of the page (picklable)."""
 
     @abstractmethod
-    def fill(self, request, states: Sequence[Hashable], *, version: int) -> list[str]:
-        """The HTML of each hole for request.user, with CSRF_PLACEHOLDER where the CSRF token goes.
+    def fill(self, request, states: Sequence[Hashable], *, version: int) -> list["str | Compressed"]:
+        """The HTML of each hole for request.user, with CSRF_PLACEHOLDER where the CSRF token goes; or, for HTML
+        every reader in the same state gets alike and that is remembered, the same `compressed` once.
 
         `version`: the content version the page was rendered at (shortscience.page_cache), which any change to
         what pages show bumps."""
@@ -160,20 +164,44 @@ async def _anonymous_user():
     return AnonymousUser()
 
 
-def fill(request, holes: list, *, version: int) -> list[bytes] | None:
-    """Every hole's HTML for request.user, in the page's order; None if a part declines this reader (asked of
-    every part before any is filled)."""
+@dataclass(frozen=True)
+class Compressed:
+    """A part's HTML, compressed once (shortscience.gzip_pieces) a piece between each two CSRF tokens: a reader's
+    token goes between the pieces uncompressed, so no secret is ever compressed beside the part's text (BREACH)."""
+
+    pieces: tuple[gzip_pieces.Piece, ...]
+
+
+def compressed(html: str) -> Compressed:
+    """For a part worth compressing (a comment thread can run to tens of KB) that is remembered and so compressed
+    once: the reader parts of a shared page otherwise go in as uncompressed blocks."""
+    return Compressed(tuple(gzip_pieces.compress(piece.encode()) for piece in html.split(CSRF_PLACEHOLDER)))
+
+
+def fill(request, holes: list, *, version: int) -> list[list[gzip_pieces.Piece | bytes]] | None:
+    """Every hole's content for request.user, in the page's order, as gzip_pieces.assemble takes it (compressed
+    pieces, and bytes sent as they are); None if a part declines this reader (asked of every part before any is
+    filled)."""
     names = dict.fromkeys(name for name, _ in holes)  # in the page's order
     numbers = {name: [number for number, (kind, _) in enumerate(holes) if kind == name] for name in names}
     states = {name: [holes[number][1] for number in numbered] for name, numbered in numbers.items()}
     if any(PARTS[name].declines(request, states[name]) for name in numbers):
         return None
-    html: list[str] = [""] * len(holes)
+    html: list[str | Compressed] = [""] * len(holes)
     for name, numbered in numbers.items():
         for number, part_html in zip(numbered, PARTS[name].fill(request, states[name], version=version), strict=True):
             html[number] = part_html
     token = get_token(request)
-    return [part_html.replace(CSRF_PLACEHOLDER, token).encode() for part_html in html]
+    return [_with_token(part_html, token) for part_html in html]
+
+
+def _with_token(part_html: "str | Compressed", token: str) -> list[gzip_pieces.Piece | bytes]:
+    if isinstance(part_html, str):
+        return [part_html.replace(CSRF_PLACEHOLDER, token).encode()]
+    raw_token, content = token.encode(), []
+    for piece in part_html.pieces:
+        content += [piece, raw_token]
+    return content[:-1]
 
 
 @register("account")

@@ -168,6 +168,7 @@ def users_suspend(*, users, moderator: AbstractBaseUser, hide_content: bool = Fa
     now = timezone.now()
     User.objects.filter(pk__in=[user.pk for user in suspending]).update(is_active=False)
     auth_backends.users_changed(user.pk for user in suspending)
+    page_cache.content_changed()  # their profile no longer offers to follow them; update() sends no model signals
     for user in suspending:
         Profile.objects.update_or_create(user=user, defaults={"suspended_at": now})
     _log(moderator=moderator, action="suspend user", targets=suspending, note=note)
@@ -185,6 +186,7 @@ def users_unsuspend(*, users, moderator: AbstractBaseUser, note: str = "") -> in
     suspended = list(User.objects.filter(pk__in=[user.pk for user in users], is_active=False))
     User.objects.filter(pk__in=[user.pk for user in suspended]).update(is_active=True)
     auth_backends.users_changed(user.pk for user in suspended)
+    page_cache.content_changed()  # their profile offers to follow them again; update() sends no model signals
     Profile.objects.filter(user__in=suspended).update(suspended_at=None)
     _log(moderator=moderator, action="unsuspend user", targets=suspended, note=note)
     return len(suspended)

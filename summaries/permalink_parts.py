@@ -12,7 +12,9 @@ for them.
 The page is shared only for a public summary (summaries.views.summary_detail); a reader either part declines
 (its author, a moderator, a commenter) gets the page rendered for them. What every other reader gets is rendered
 once per process from the summary's state at the content version (every comment and profile write bumps it), with
-a stand-in reader who has no account's id: nothing of any reader's is in it, and their CSRF token goes in last.
+a stand-in reader who has no account's id: nothing of any reader's is in it, and their CSRF token goes in last. The
+thread is kept compressed, a piece between each two tokens (reader_parts.compressed): a long thread would
+otherwise be most of a shared permalink's bytes, sent as they are.
 """
 
 import functools
@@ -82,7 +84,7 @@ class Comments(reader_parts.ReaderPart):
             return True
         return _wrote_in_threads(reader, [state.summary_id for state in states])
 
-    def fill(self, request, states: Sequence[ThreadState], *, version: int) -> list[str]:
+    def fill(self, request, states: Sequence[ThreadState], *, version: int) -> list[reader_parts.Compressed]:
         return [_thread_for_readers(state, version) for state in states]
 
     def forget(self) -> None:
@@ -125,7 +127,7 @@ def _tools_for_readers(state: ToolsState) -> str:
 # version, which every comment and profile write bumps. Only the latest version of each summary's thread is kept,
 # and only the threads of the _THREADS_KEPT summaries read most lately: a thread has no length limit, and the
 # version moves with every write anywhere on the site.
-def _thread_for_readers(state: ThreadState, version: int) -> str:
+def _thread_for_readers(state: ThreadState, version: int) -> reader_parts.Compressed:
     with _remembering:
         remembered = _threads.get(state)
         if remembered is not None and remembered[0] == version:
@@ -137,14 +139,15 @@ def _thread_for_readers(state: ThreadState, version: int) -> str:
     )  # fmt: skip
     # No request: the only link that reads it (log in to comment) is a visitor's.
     html = reader_parts.render_part("comments", {"summary": summary, "user": _reader_without_ties(), "request": None})
+    thread = reader_parts.compressed(html)  # once, not per request: a thread is most of a shared permalink's bytes
     with _remembering:
-        _threads[state] = (version, html)
+        _threads[state] = (version, thread)
         _threads.move_to_end(state)
         if len(_threads) > _THREADS_KEPT:
             _threads.popitem(last=False)  # the least lately read
-    return html
+    return thread
 
 
-_threads: OrderedDict[ThreadState, tuple[int, str]] = OrderedDict()
+_threads: OrderedDict[ThreadState, tuple[int, reader_parts.Compressed]] = OrderedDict()
 _THREADS_KEPT = 512
 _remembering = threading.Lock()

@@ -5,8 +5,8 @@ of the page (shortscience.reader_parts) instead of each having it rendered for t
 The summarizer is declined: their own profile also lists, and counts, their private and anonymous summaries.
 For everyone else one query asks whether they follow the summarizer. A reader who does gets the button rendered
 for them by its inclusion tag, which reads their follow afresh; a reader who doesn't gets the button every such
-reader gets, remembered per process for the profile's state and the address (the form comes back to it),
-rendered for a stand-in reader with no account's id.
+reader gets, remembered per process for the profile's state, the content version and the address (the form
+comes back to it), rendered for a stand-in reader with no account's id.
 """
 
 import functools
@@ -42,7 +42,7 @@ class ProfileActions(reader_parts.ReaderPart):
         reader = request.user
         path = tracking_params.address_without_tracking(request.get_full_path())
         return [
-            _actions(state, reader, request) if _follows(reader, state) else _actions_for_readers(state, path)
+            _actions(state, reader, request) if _follows(reader, state) else _actions_for_readers(state, version, path)
             for state in states
         ]
 
@@ -62,8 +62,9 @@ def _actions(state: ProfileState, user, request) -> str:
 _NO_ONE = -1  # a user id no account has
 
 
-# The part as every reader who does not follow the summarizer gets it: nothing in it changes but with the state
-# and the address.
+# The part as every reader who does not follow the summarizer gets it, for the profile's state and address, at the
+# content version: the button asks whether the summarizer is still an active user, and a suspension, a renaming
+# or their return bumps the version.
 @functools.lru_cache(maxsize=4096)
-def _actions_for_readers(state: ProfileState, path: str) -> str:
+def _actions_for_readers(state: ProfileState, version: int, path: str) -> str:
     return _actions(state, get_user_model()(pk=_NO_ONE), SimpleNamespace(get_full_path=lambda: path))

@@ -27,7 +27,7 @@ from library.models import SavedPaper
 from papers import paper_panels
 from papers import services as paper_services
 from shortscience import auth_backends, page_cache, reader_parts
-from summaries import card_fragments, comments, moderation, permalink_parts, selectors
+from summaries import card_fragments, comments, following, moderation, permalink_parts, profile_parts, selectors
 from summaries import services as summary_services
 from summaries.models import Comment, Follow, Profile, Summary, SummaryRequest, SummaryView, Vote
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
@@ -843,6 +843,25 @@ def test_a_new_comment_shows_on_every_readers_shared_permalink_at_once(client, u
     assert "Just posted" in _page(client, summary.get_absolute_url())[1]
 
 
+def test_a_shared_thread_goes_compressed_with_the_readers_csrf_tokens_uncompressed_between_its_pieces(client, user, cards):
+    summary = cards[0]
+    for n in range(3):
+        comments.comment_post(summary=summary, author=UserFactory(password=None), body=f"Long comment {n}: " + "words " * 200)
+    client.force_login(UserFactory(username="first"))
+    client.get(summary.get_absolute_url())
+    client.force_login(user)
+    packed = client.get(summary.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip").content
+    page = gzip.decompress(packed).decode()
+    thread = page[page.index('<section class="comments"') :]
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"', thread)
+    assert len(tokens) == 4  # a reply box under each comment, and the box for a new one
+    assert all(token.encode() in packed for token in tokens)  # each in an uncompressed block, byte for byte
+    assert "Long comment 2: words" in page and b"Long comment" not in packed  # the thread around them is compressed
+    assert len(packed) < len(page) / 2
+    # A browser that takes no gzip gets the same page, unpacked.
+    assert _without_tokens(client.get(summary.get_absolute_url()).content.decode()) == _without_tokens(page)
+
+
 def test_a_logged_in_readers_view_of_a_shared_permalink_counts_once_a_day_never_the_authors(client, cards, settings):
     summary = cards[0]
     first, second, robot = UserFactory(username="first"), UserFactory(username="second"), UserFactory(username="robot")
@@ -931,11 +950,12 @@ def profiles(cards, other_user, staff_user):
         "the summarizer": writer, "a follower": follower, "a moderator": staff_user, "a reader with nothing": other_user,
     }  # fmt: skip
     url = f"/user/{writer.username}/"
-    return [url, f"{url}?utm_source=newsletter", f"/user/{other_user.username}/"], readers
+    return [url, f"{url}?utm_source=newsletter", f"/user/{other_user.username}/", f"{url}?page=2"], readers
 
 
 def test_each_reader_gets_the_shared_profile_exactly_as_it_would_be_rendered_for_them(client, settings, profiles):
     urls, readers = profiles
+    settings.FEED_PAGE_SIZE = 2  # the profile has a second page for every reader
     for url, (who, reader) in itertools.product(urls, readers.items()):
         shared, rendered = _shared_and_rendered(client, settings, reader, url)
         assert _without_tokens(shared) == _without_tokens(rendered), (who, url)
@@ -943,24 +963,61 @@ def test_each_reader_gets_the_shared_profile_exactly_as_it_would_be_rendered_for
 
 
 def test_the_profile_shows_each_reader_their_own_follow_and_the_summarizer_their_own_summaries(client, cards, profiles):
-    (url, _, _), readers = profiles
+    (url, *_), readers = profiles
     for who, present, absent in [
         ("a reader with nothing", "+ Follow", "✓ Following"), ("a follower", "✓ Following", "+ Follow"),
         ("the summarizer", "Edit your profile", "+ Follow"),
     ]:  # fmt: skip
         client.force_login(readers[who])
-        for _ in range(2):  # rendered, then shared
+        for _ in range(2):  # the shared page stored, then filled (the summarizer's rendered for them each time)
             html = _page(client, url)[1]
             assert present in html and absent not in html, who
             assert ("Private: never on the feed." in html) == (who == "the summarizer"), who
-    follower = readers["a follower"]
-    client.force_login(follower)
-    client.post("/following/unfollow/", {"kind": Follow.USER, "name": readers["the summarizer"].username, "next": url})
-    assert "+ Follow" in _page(client, url)[1]  # a follow is read on every request: it shows at once
+    # A follow is read on every request, the shared page left as it is (follows are on no page readers share).
+    target = following.follow_target(kind=Follow.USER, name=readers["the summarizer"].username)
+    client.force_login(readers["a follower"])
+    following.follow_delete(follower=readers["a follower"], target=target)
+    assert "+ Follow" in _page(client, url)[1]
+    following.follow_create(follower=readers["a follower"], target=target)
+    assert "✓ Following" in _page(client, url)[1]
+
+
+def test_a_summarizer_suspended_renamed_or_back_changes_their_cached_and_shared_profile_at_once(client, cards, profiles, staff_user):
+    (url, *_), readers = profiles
+    writer = readers["the summarizer"]
+    client.force_login(readers["a reader with nothing"])
+    for _ in range(2):
+        assert "+ Follow" in _page(client, url)[1] and "+ Follow" in _page(Client(), url)[1]
+    moderation.users_suspend(users=[writer], moderator=staff_user)
+    for reader_client in (client, Client()):
+        html = _page(reader_client, url)[1]
+        assert "+ Follow" not in html and '<meta name="robots" content="noindex">' in html
+    moderation.users_unsuspend(users=[writer], moderator=staff_user)
+    for reader_client in (client, Client()):
+        html = _page(reader_client, url)[1]
+        assert "+ Follow" in html and "noindex" not in html
+    writer.username = "wren"
+    writer.save()  # as the user admin renames
+    assert client.get(url).status_code == 404 and Client().get(url).status_code == 404
+    assert "@wren" in _page(client, "/user/wren/")[1]
+
+
+def test_a_remembered_follow_button_is_made_again_at_the_next_content_version(client, profiles):
+    (url, *_), readers = profiles
+    writer = readers["the summarizer"]
+    client.force_login(readers["a reader with nothing"])
+    _page(client, url)  # the shared page, stored while the summarizer is active
+    # The moment between a suspension's commit and the bump after it: the page says active, the row does not.
+    type(writer).objects.filter(pk=writer.pk).update(is_active=False)
+    profile_parts._actions_for_readers.cache_clear()  # a process that had not rendered the button yet
+    assert "+ Follow" not in _page(client, url)[1]  # the button asks the row, and is remembered so
+    type(writer).objects.filter(pk=writer.pk).update(is_active=True)
+    page_cache.content_changed()  # as unsuspending does
+    assert "+ Follow" in _page(client, url)[1]
 
 
 def test_a_visitors_profile_comes_from_the_cache_fresh_and_without_another_visitors_tracking_tags(client, cards, profiles):
-    (url, tagged, _), _ = profiles
+    (url, tagged, *_), _ = profiles
     assert client.get(tagged).status_code == 200  # stored under the address without its tags
     queries, html = _page(Client(), url)
     assert queries == 0 and "newsletter" not in html  # neither in the follow link nor in the export links
