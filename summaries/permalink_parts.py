@@ -129,10 +129,10 @@ def _tools_for_readers(state: ToolsState) -> str:
 # version moves with every write anywhere on the site.
 def _thread_for_readers(state: ThreadState, version: int) -> reader_parts.Compressed:
     with _remembering:
-        remembered = _threads.get(state)
-        if remembered is not None and remembered[0] == version:
-            _threads.move_to_end(state)
-            return remembered[1]
+        remembered = _threads.get(state.summary_id)
+        if remembered is not None and remembered[:2] == (state, version):
+            _threads.move_to_end(state.summary_id)
+            return remembered[2]
     summary = Summary(
         pk=state.summary_id, author_id=state.author_id, is_anonymous=state.is_anonymous, is_private=state.is_private,
         is_hidden=state.is_hidden,
@@ -141,13 +141,14 @@ def _thread_for_readers(state: ThreadState, version: int) -> reader_parts.Compre
     html = reader_parts.render_part("comments", {"summary": summary, "user": _reader_without_ties(), "request": None})
     thread = reader_parts.compressed(html)  # once, not per request: a thread is most of a shared permalink's bytes
     with _remembering:
-        _threads[state] = (version, thread)
-        _threads.move_to_end(state)
+        _threads[state.summary_id] = (state, version, thread)
+        _threads.move_to_end(state.summary_id)
         if len(_threads) > _THREADS_KEPT:
             _threads.popitem(last=False)  # the least lately read
     return thread
 
 
-_threads: OrderedDict[ThreadState, tuple[int, reader_parts.Compressed]] = OrderedDict()
+# By summary: its thread at one state and version.
+_threads: OrderedDict[int, tuple[ThreadState, int, reader_parts.Compressed]] = OrderedDict()
 _THREADS_KEPT = 512
 _remembering = threading.Lock()
