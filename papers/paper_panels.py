@@ -12,10 +12,8 @@ have no tie to most papers; one who follows a category has the follow panel rend
 
 import functools
 from collections.abc import Sequence
-from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.contrib.auth import get_user_model
 from django.db import connection
 
 from claims.models import AuthorClaim
@@ -99,11 +97,7 @@ def _panel(state: PaperState, panel: str, user, request) -> str:
 # asks the panel's query.
 @functools.lru_cache(maxsize=4096)
 def _panel_without_ties(state: PaperState, panel: str, version: int, path: str) -> str:
-    no_one = get_user_model()(pk=_NO_ONE)
-    return _panel(state, panel, no_one, SimpleNamespace(get_full_path=lambda: path))
-
-
-_NO_ONE = -1  # a user id no account has
+    return _panel(state, panel, reader_parts.reader_with_no_ties(), reader_parts.request_at(path))
 
 
 def _stand_in(state: PaperState) -> Paper:

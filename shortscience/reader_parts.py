@@ -35,6 +35,7 @@ from importlib import import_module
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage import default_storage
@@ -92,6 +93,20 @@ def register(name: str) -> Callable[[type[ReaderPart]], type[ReaderPart]]:
         return part_class
 
     return registered
+
+
+NO_ONE = -1  # a user id no account has
+
+
+def reader_with_no_ties():
+    """The stand-in reader of a part every reader without a tie to it shares: an unsaved user row, logged in, not
+    staff, with an id no account has, so no row of anyone's is theirs and nothing of any reader's is rendered."""
+    return get_user_model()(pk=NO_ONE)
+
+
+def request_at(path: str) -> SimpleNamespace:
+    """A stand-in request with nothing but the address a part's links and forms come back to."""
+    return SimpleNamespace(get_full_path=lambda: path)
 
 
 def render_part(name: str, values: dict) -> str:

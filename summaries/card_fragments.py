@@ -162,7 +162,6 @@ class CardViewer(reader_parts.ReaderPart):
         return html.replace(reader_parts.CSRF_PLACEHOLDER, token) if token not in ("", "NOTPROVIDED") else None
 
 
-_NO_ONE = -1  # a user id no account has
 # Every address the site links to is shorter; a longer one is a made-up query, whose parts are not remembered.
 _PATH_REMEMBERED_UP_TO = 200
 
@@ -178,6 +177,9 @@ def _card_viewer_html(state: CardState, reader: CardReader, path: str) -> str:
         viewer_vote=reader.vote, viewer_saved=reader.saved,
     )  # fmt: skip
     # Stand-ins with nothing but what the template asks of the reader and the page: no name, no session.
-    user = SimpleNamespace(pk=state.author_id if reader.is_author else _NO_ONE, is_authenticated=reader.logged_in, is_staff=reader.is_staff)
-    request = SimpleNamespace(get_full_path=lambda: path)
-    return reader_parts.render_part("card", {"summary": summary, "user": user, "request": request, "hide_paper": state.hide_paper})
+    user = SimpleNamespace(
+        pk=state.author_id if reader.is_author else reader_parts.NO_ONE, is_authenticated=reader.logged_in, is_staff=reader.is_staff
+    )  # fmt: skip
+    return reader_parts.render_part(
+        "card", {"summary": summary, "user": user, "request": reader_parts.request_at(path), "hide_paper": state.hide_paper}
+    )

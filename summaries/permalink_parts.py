@@ -23,7 +23,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from django.contrib.auth import get_user_model
 from django.db import connection
 
 from shortscience import reader_parts
@@ -106,20 +105,12 @@ def _wrote_in_threads(reader, summary_ids: list[int]) -> bool:
         return cursor.fetchone() is not None
 
 
-_NO_ONE = -1  # a user id no account has
-
-
-def _reader_without_ties():
-    # An unsaved user row: logged in, not staff, and no one's id, so no comment or summary is theirs.
-    return get_user_model()(pk=_NO_ONE)
-
-
 # The tools as every reader but the summary's author and moderators gets them: the History link. Nothing in them
 # changes but with the state.
 @functools.lru_cache(maxsize=4096)
 def _tools_for_readers(state: ToolsState) -> str:
     summary = Summary(pk=state.summary_id, author_id=state.author_id, revision=state.revision)
-    values = {"summary": summary, "user": _reader_without_ties(), "share_url": "", "share_query": ""}
+    values = {"summary": summary, "user": reader_parts.reader_with_no_ties(), "share_url": "", "share_query": ""}
     return reader_parts.render_part("summary-tools", values)
 
 
@@ -138,7 +129,7 @@ def _thread_for_readers(state: ThreadState, version: int) -> reader_parts.Compre
         is_hidden=state.is_hidden,
     )  # fmt: skip
     # No request: the only link that reads it (log in to comment) is a visitor's.
-    html = reader_parts.render_part("comments", {"summary": summary, "user": _reader_without_ties(), "request": None})
+    html = reader_parts.render_part("comments", {"summary": summary, "user": reader_parts.reader_with_no_ties(), "request": None})
     thread = reader_parts.compressed(html)  # once, not per request: a thread is most of a shared permalink's bytes
     with _remembering:
         _threads[state.summary_id] = (state, version, thread)

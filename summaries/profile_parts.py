@@ -11,7 +11,6 @@ comes back to it), rendered for a stand-in reader with no account's id.
 
 import functools
 from collections.abc import Sequence
-from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -59,12 +58,9 @@ def _actions(state: ProfileState, user, request) -> str:
     return reader_parts.render_part("profile-actions", {"person": person, "user": user, "request": request})
 
 
-_NO_ONE = -1  # a user id no account has
-
-
 # The part as every reader who does not follow the summarizer gets it, for the profile's state and address, at the
 # content version: the button asks whether the summarizer is still an active user, and a suspension, a renaming
 # or their return bumps the version.
 @functools.lru_cache(maxsize=4096)
 def _actions_for_readers(state: ProfileState, version: int, path: str) -> str:
-    return _actions(state, get_user_model()(pk=_NO_ONE), SimpleNamespace(get_full_path=lambda: path))
+    return _actions(state, reader_parts.reader_with_no_ties(), reader_parts.request_at(path))
