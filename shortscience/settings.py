@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "shortscience",
     "papers",
     "summaries",
     "library",
@@ -394,6 +395,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 6 * 3600,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# How soon after Redis answers again a cache invalidation owed by a process that has stopped is made at the latest.
+OWED_BUMPS_SETTLE_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
     # arXiv announces new papers around 00:00 UTC on weekdays.
     "harvest-arxiv-daily": {"task": "papers.tasks.harvest_arxiv", "schedule": crontab(hour=3, minute=0)},
@@ -404,6 +407,8 @@ CELERY_BEAT_SCHEDULE = {
     # Emails whose task never reached the broker (it was down) or was lost are sent from here.
     "pending-notifications": {"task": "summaries.tasks.pending_notifications_send", "schedule": 10 * 60},
     "housekeeping-daily": {"task": "summaries.tasks.housekeeping_daily", "schedule": crontab(hour=4, minute=30)},
+    # Cache invalidations a process owed when Redis was away from it, and could not make before it stopped.
+    "owed-bumps-settle": {"task": "shortscience.tasks.owed_bumps_settle", "schedule": OWED_BUMPS_SETTLE_SECONDS},
 }
 
 LOGGING = {

@@ -231,6 +231,7 @@ def test_beat_runs_the_harvest_and_housekeeping_daily_and_the_digest_weekly():
         "summaries.tasks.weekly_digest_send",
         "summaries.tasks.pending_notifications_send",
         "summaries.tasks.housekeeping_daily",
+        "shortscience.tasks.owed_bumps_settle",
     }
     assert {entry["task"] for entry in schedule.values()} <= set(celery_app.tasks)
 

@@ -4,18 +4,23 @@ unreachable, says so once in the log, and uses it again when it comes back. A re
 import logging
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.conf import settings as site_settings
 from django.core.cache import cache, caches
+from django.db import connection
 
 from shortscience import cache as resilient
 from shortscience import generations, page_cache
+from shortscience.models import OwedBump
+from shortscience.tasks import owed_bumps_settle
 from summaries.models import Comment, Profile, Vote
 from tests.factories import SummaryFactory, UserFactory
-from tests.servers import Partition, RedisServer
+from tests.servers import ROOT, Partition, RedisServer
 
 pytestmark = [
     pytest.mark.django_db,
@@ -174,8 +179,10 @@ def test_a_write_made_while_redis_was_unreachable_shows_on_every_server_once_it_
 
     _cut_off_then_back(partition, rename)
     assert another_server.get(page_cache.VERSION_KEY) == version  # not bumped: the others still serve the old page
+    assert OwedBump.objects.filter(key=page_cache.VERSION_KEY).exists()  # in case this process stops first
     assert "Renamed while cut off from Redis" in client.get("/").content.decode()  # the first request back
     assert another_server.get(page_cache.VERSION_KEY) not in (None, version)  # and the others' pages are stale
+    assert not OwedBump.objects.exists()
 
 
 def test_a_reader_suspended_while_redis_was_unreachable_stays_locked_out_when_it_answers(client, partitioned_redis):
@@ -190,3 +197,34 @@ def test_a_reader_suspended_while_redis_was_unreachable_stays_locked_out_when_it
 
     _cut_off_then_back(partition, suspend)
     assert "Log out" not in client.get("/").content.decode()  # not their old row, read from Redis as it was
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two processes share a PostgreSQL database")
+def test_a_write_whose_process_stopped_while_cut_off_from_redis_shows_once_the_worker_settles(
+    transactional_db, client, summary, partitioned_redis
+):
+    """The owing process is gone before Redis answers it again, and no other found Redis away: the bump it owed
+    is in PostgreSQL, and the worker's beat (shortscience.tasks.owed_bumps_settle) makes it."""
+    partition, another_server = partitioned_redis
+    assert summary.paper.title in client.get("/").content.decode()  # stored in Redis for every server
+    version = another_server.get(page_cache.VERSION_KEY)
+    database = connection.settings_dict
+    partition.cut()
+    rename = f"from papers.models import Paper; p = Paper.objects.get(pk={summary.paper.pk}); p.title = 'Renamed by a command'; p.save()"
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", rename], cwd=ROOT, check=True, capture_output=True,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+             "REDIS_URL": f"redis://127.0.0.1:{partition.port}/0"},
+    )  # fmt: skip
+    partition.heal()
+    assert another_server.get(page_cache.VERSION_KEY) == version
+    assert "Renamed by a command" not in client.get("/").content.decode()  # this process saw no outage to settle
+    assert list(OwedBump.objects.values_list("key", flat=True)) == [page_cache.VERSION_KEY]
+
+    schedule = site_settings.CELERY_BEAT_SCHEDULE["owed-bumps-settle"]
+    assert schedule["task"] == owed_bumps_settle.name and schedule["schedule"] <= 60
+    assert owed_bumps_settle.delay().get() == 1
+    assert another_server.get(page_cache.VERSION_KEY) not in (None, version)
+    assert "Renamed by a command" in client.get("/").content.decode()
+    assert not OwedBump.objects.exists()
+
