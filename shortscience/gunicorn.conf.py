@@ -16,8 +16,9 @@ max_requests = 5000
 max_requests_jitter = 500
 # The site is imported once, in the master: a recycled or replaced worker starts by forking instead of importing
 # Django and every app again (over a second of CPU, during which its requests wait: p99s of 1.2-1.4 s in
-# bench/bench_http.py's warm runs, where each worker is recycled every few seconds). So a deploy restarts
-# gunicorn: a HUP alone would fork new workers from the old code.
+# bench/bench_http.py's warm runs, where each worker is recycled every few seconds). The master also warms it
+# (shortscience/warm_up.py: templates compiled, URL tables built), so no worker's first request does. So a deploy
+# restarts gunicorn: a HUP alone would fork new workers from the old code.
 preload_app = True
 
 # The reverse proxy in front sets X-Forwarded-Proto; trust it only from the addresses named here.
