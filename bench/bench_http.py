@@ -5,7 +5,7 @@
     .venv/bin/python bench/bench_http.py --duration 5     # a quicker, noisier run
 
 It loads 20,000 papers, 5,000 summaries of ~2,000 characters (Markdown with math, rendered by the site's
-renderer), 20,000 votes and 500 readers into its own PostgreSQL database (shortscience_bench_http; the
+renderer), 20,000 votes, ~1,300 comments (twelve under the permalink's summary) and 500 readers into its own PostgreSQL database (shortscience_bench_http; the
 site's own is never touched), then serves, on loopback only, with the gunicorn settings `make serve` uses
 (shortscience/gunicorn.conf.py, WEB_CONCURRENCY workers):
   - the site in production mode (DJANGO_DEBUG=0) with Redis as its cache (Redis database 9, flushed here);
@@ -44,9 +44,18 @@ REDIS_URL = "redis://127.0.0.1:6379/9"
 PORTS = {"site": 8201, "cold": 8202, "hello": 8203}
 SEED = 20141204
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) bench_http"
+# The logged-in reader the bench reads as: they wrote no comment, so pages are shared with them as with most readers.
+READER = "reader7"
 TARGETS = {"warm": 0.5, "cold": 0.1, "logged-in": 0.25}
 # The "caches off" server's settings: every request runs every query and renders every template.
 CACHES_OFF = {"PAGE_CACHE_SECONDS": "0", "CARD_CACHE_SECONDS": "0", "SIMILAR_PAPERS_CACHE_SECONDS": "0"}
+
+COMMENTS = [
+    "Isn't the $1/\\sqrt{d_k}$ scale also what keeps the softmax out of its flat regions early in training?",
+    "The $O(n^2 d)$ cost is the catch for long documents; the follow-up on sparse attention is worth a summary too.",
+    "Table 3 of the paper ablates the number of heads: $h = 8$ is best, and $h = 1$ loses almost a BLEU point.",
+    "Clear and short. One nit: the positional encoding uses $\\cos$ for odd dimensions, not only $\\sin$.",
+]
 
 PARAGRAPHS = [
     "The paper's idea: replace recurrence with attention, so every position reads every other in one step. "
@@ -112,10 +121,11 @@ def load(args) -> None:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.utils import timezone
 
     from papers.models import Paper
     from summaries import excerpts, rendering
-    from summaries.models import Profile, Summary, Vote
+    from summaries.models import Comment, Profile, Summary, Vote
 
     rng = random.Random(SEED)
     User = get_user_model()
@@ -155,7 +165,7 @@ def load(args) -> None:
         ),
         batch_size=1000,
     )  # fmt: skip
-    summary_ids = list(Summary.objects.values_list("pk", flat=True))
+    summary_ids = list(Summary.objects.order_by("pk").values_list("pk", flat=True))
     ballots = set()
     while len(ballots) < args.votes:
         ballots.add((rng.choice(summary_ids), rng.choice(users).pk))
@@ -163,6 +173,21 @@ def load(args) -> None:
         (Vote(summary_id=s, voter_id=u, value=Vote.UP if rng.random() < 0.85 else Vote.DOWN) for s, u in ballots),
         batch_size=5000,
     )
+    # The permalink's summary (the first) has a thread of twelve, three of them replies; every tenth summary has a
+    # few comments, so cards count them.
+    remarks, now = [rendering.render(text) for text in COMMENTS], timezone.now()
+    commenters = [user for user in users if user.username != READER]
+    threads = [(summary_ids[0], 9)] + [(pk, rng.randint(1, 4)) for pk in summary_ids[10::10]]
+    comments = Comment.objects.bulk_create(
+        Comment(summary_id=pk, author=rng.choice(commenters), body=COMMENTS[n % len(COMMENTS)],
+                body_html=remarks[n % len(COMMENTS)].html, rendered_version=rendering.RENDERER_VERSION, notified_at=now)
+        for pk, count in threads for n in range(count)
+    )  # fmt: skip
+    Comment.objects.bulk_create(
+        Comment(summary_id=summary_ids[0], parent=parent, author=rng.choice(commenters), body=COMMENTS[0],
+                body_html=remarks[0].html, rendered_version=rendering.RENDERER_VERSION, notified_at=now)
+        for parent in comments[:3]
+    )  # fmt: skip
     with connection.cursor() as cursor:
         # Spread creation over the last year, so Recent, Top and Popular differ, and tally the scores.
         cursor.execute("UPDATE summaries_summary SET created_at = now() - id * interval '100 minutes'")
@@ -171,7 +196,10 @@ def load(args) -> None:
             "(SELECT summary_id, SUM(value) AS total FROM summaries_vote GROUP BY summary_id) v WHERE v.summary_id = s.id"
         )
     sh("psql", f"{SERVER}/{DATABASE}", "-qc", "VACUUM ANALYZE")
-    print(f"loaded {args.papers:,} papers, {len(pairs):,} summaries, {args.votes:,} votes in {time.monotonic() - started:.0f} s")
+    print(
+        f"loaded {args.papers:,} papers, {len(pairs):,} summaries, {args.votes:,} votes, {Comment.objects.count():,} comments"
+        f" in {time.monotonic() - started:.0f} s"
+    )
 
 
 def session_cookie() -> str:
@@ -186,7 +214,7 @@ def session_cookie() -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from importlib import import_module
 
-    reader = get_user_model().objects.get(username="reader7")
+    reader = get_user_model().objects.get(username=READER)
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(reader.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
