@@ -43,6 +43,7 @@ def bump(key: str) -> bool:
     with _owing:
         # Owed from the start, not from a failure seen: if the cache comes back halfway, settle_owed makes it.
         _owed[key] = attempt
+    _seen.pop(key, None)
     try:
         cache.incr(key)
     except ValueError:
@@ -51,10 +52,29 @@ def bump(key: str) -> bool:
         if not current(key):
             _owe_durably(key)
             return False
+    finally:
+        _seen.pop(key, None)  # and whatever another thread of this process read while it was being made
     with _owing:
         if _owed.get(key) is attempt:  # not owed again since by a bump that failed
             del _owed[key]
     return True
+
+
+def saw(key: str, value: int, *, at: float) -> None:
+    """Remember that `key` had `value` at `at` (a monotonic time), for `seen_since`."""
+    if value:
+        _seen[key] = (at, value)
+
+
+def seen_since(key: str, since: float) -> int | None:
+    """The value this process last read of `key`, if it read it at `since` or later and has not bumped it since;
+    for callers that may be that stale (shortscience.page_cache's visitors' pages, for a moment)."""
+    seen = _seen.get(key)
+    return seen[1] if seen is not None and seen[0] >= since else None
+
+
+# What this process read of each counter lately, and when: (monotonic time, value).
+_seen: dict[str, tuple[float, int]] = {}
 
 
 def _owe_durably(key: str) -> None:

@@ -8,7 +8,8 @@ freshly rendered page on their next request. Writes are rare next to reads, and 
 cached one by one (summaries.card_fragments), so one version for the whole site is both simple and obviously fresh.
 
 Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip (two
-for a page this process held when a write made it stale: `_held`) and skips sessions, CSRF, authentication and
+for a page this process held when a write made it stale: `_held`; none for a visitor's page it holds, in the
+moment after it read the version: `_held_and_current`) and skips sessions, CSRF, authentication and
 URL routing, and is stored with the headers the middleware inside it add (CSP, X-Frame-Options, Vary). Views opt
 in with `@cached_page`. The API, which rate-limits every request first, caches its answers with
 `anonymous_page_cache` instead. A page logged-in readers share is served from there too, once stored: with the
@@ -143,7 +144,11 @@ def serve_cached_pages(get_response):
         query = _cached_query(request)
         if query is None:
             return get_response(request)
-        key, read_key = _page_key(request, query), read_today_key(reader=reader_key(request), path=request.path)
+        key = _page_key(request, query)
+        stored = _held_and_current(key)
+        if stored is not None and stored[4] is None:  # a page with an on-hit hook must learn whether it was read today
+            return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))
+        read_key = read_today_key(reader=reader_key(request), path=request.path)
         version, stored, found = _lookup(key, read_key)
         if stored is not None:
             if stored[4] is not None:
@@ -370,22 +375,40 @@ _HELD_SECONDS = 2.0
 _HELD_PAGES = 64
 _holding = threading.Lock()
 _clock = time.monotonic
+# For this long after this process last read the content version, a visitor's page it holds is served as current
+# without asking the cache: a write on another server shows here at most this much later, well within the 2 s
+# pages promise (tests/test_two_servers.py), and at once after a write made here (generations.bump forgets what
+# it read). Logged-in readers' pages, and pages with an on-hit hook, ask every time.
+_VERSION_TRUSTED_SECONDS = 0.5
+
+
+def _held_and_current(key: str) -> tuple | None:
+    """The entry this process holds for `key`, if it was stored under the content version read in the last moment."""
+    now = _clock()
+    held = _held.get(key)
+    if held is None or held[0] <= now:
+        return None
+    version = generations.seen_since(VERSION_KEY, now - _VERSION_TRUSTED_SECONDS)
+    return held[1] if version is not None and held[1][0] == version else None
 
 
 def _lookup(key: str, *also: str) -> tuple[int, tuple | None, dict]:
     """One round trip: the content version, the entry under `key` if it was stored under that version (else
     None), and whichever of the `also` keys the cache had. The entry comes from this process's copy when it has
     a current one (_held), and takes a second round trip when its copy is stale."""
+    asked_at = _clock()
     held = _held.get(key)
-    if held is not None and held[0] > _clock():
+    if held is not None and held[0] > asked_at:
         found = cache.get_many([VERSION_KEY, *also])
         version = found.get(VERSION_KEY) or content_version()
+        generations.saw(VERSION_KEY, version, at=asked_at)
         if not version or held[1][0] == version:
             return version, held[1] if version else None, found
         stored = cache.get(key)
     else:
         found = cache.get_many([VERSION_KEY, key, *also])
         version = found.get(VERSION_KEY) or content_version()
+        generations.saw(VERSION_KEY, version, at=asked_at)
         stored = found.get(key)
     if stored is None or stored[0] != version:
         return version, None, found

@@ -95,8 +95,22 @@ def test_a_page_asked_for_again_at_once_is_not_fetched_from_the_cache_again(clie
     fetched = _keys_fetched(monkeypatch)
     again = client.get(url, HTTP_USER_AGENT=BROWSER)
     assert again.content == first
-    assert page_cache.VERSION_KEY in fetched  # whether the held copy is current, asked every time
     assert not [key for key in fetched if key.startswith("page:")]
+    # Nothing at all in the moment after the version was read; but the permalink counts views, and its on-hit hook
+    # must know whether this reader read it today: asked every time, with the version.
+    assert (page_cache.VERSION_KEY in fetched) == (page == "permalink")
+
+
+def test_a_write_through_another_server_shows_on_a_held_page_after_a_moment(client, summary, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(page_cache, "_clock", lambda: now[0])
+    client.get("/", HTTP_USER_AGENT=BROWSER)
+    cache.incr(page_cache.VERSION_KEY)  # another server's write: this process's bump would forget what it read
+    now[0] += page_cache._VERSION_TRUSTED_SECONDS - 0.1
+    assert _queries(client, "/")[0] == 0  # held, and the version read a moment ago
+    now[0] += 0.2
+    assert _queries(client, "/")[0] > 0  # the version asked again: the page is rendered anew
+    assert page_cache._VERSION_TRUSTED_SECONDS <= 1, "pages promise to show a write within 2 s"
 
 
 def test_a_held_page_is_fetched_again_once_a_write_makes_it_stale(client, summary, monkeypatch):
