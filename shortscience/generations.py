@@ -8,10 +8,10 @@ A bump this process cannot make because the cache is away is owed, and made when
 process again (shortscience.cache.answers_again). Redis may have been unreachable from here only, or only for a
 moment, with what it holds intact: other processes, and this one afterwards, would otherwise go on serving what
 was stored before the write (a page for up to PAGE_CACHE_SECONDS, a suspended reader's row for up to an hour).
-An owed bump is also written to PostgreSQL (OwedBump), where the write it follows went: if the process stops
-before the cache answers it (a recycled worker, a finished command), whichever process settles next makes it,
-and the worker's beat settles every OWED_BUMPS_SETTLE_SECONDS. While the first call back makes the owed bumps,
-other threads of the same process may still read the old counters.
+An owed bump is also written to PostgreSQL (OwedBump), where the write it follows went, once that commits: if the
+process stops before the cache answers it (a recycled worker, a finished command), whichever process settles
+next makes it, and the worker's beat settles every OWED_BUMPS_SETTLE_SECONDS. While the first call back makes the
+owed bumps, other threads of the same process may still read the old counters.
 """
 
 import logging
@@ -19,9 +19,8 @@ import secrets
 import threading
 
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.dispatch import receiver
-from django.utils import timezone
 
 from shortscience.cache import answers_again
 from shortscience.models import OwedBump
@@ -43,7 +42,7 @@ def bump(key: str) -> bool:
     with _owing:
         # Owed from the start, not from a failure seen: if the cache comes back halfway, settle_owed makes it.
         _owed[key] = attempt
-    _seen.pop(key, None)
+        _forget_seen(key)
     try:
         cache.incr(key)
     except ValueError:
@@ -53,17 +52,30 @@ def bump(key: str) -> bool:
             _owe_durably(key)
             return False
     finally:
-        _seen.pop(key, None)  # and whatever another thread of this process read while it was being made
+        with _owing:
+            _forget_seen(key)  # and what another thread of this process read while the bump was being made
     with _owing:
         if _owed.get(key) is attempt:  # not owed again since by a bump that failed
             del _owed[key]
     return True
 
 
-def saw(key: str, value: int, *, at: float) -> None:
-    """Remember that `key` had `value` at `at` (a monotonic time), for `seen_since`."""
-    if value:
-        _seen[key] = (at, value)
+def _forget_seen(key: str) -> None:
+    _bump_ticks[key] = _bump_ticks.get(key, 0) + 1
+    _seen.pop(key, None)
+
+
+def reading(key: str) -> int:
+    """Call before reading `key` from the cache; hand what it returns to `saw` with the value read."""
+    return _bump_ticks.get(key, 0)
+
+
+def saw(key: str, value: int, *, at: float, read_from: int) -> None:
+    """Remember that `key` had `value` at `at` (a monotonic time), for `seen_since`: unless a bump of it by this
+    process began or ended since `reading` returned `read_from`, which may have made the value read stale."""
+    with _owing:
+        if value and _bump_ticks.get(key, 0) == read_from:
+            _seen[key] = (at, value)
 
 
 def seen_since(key: str, since: float) -> int | None:
@@ -73,18 +85,21 @@ def seen_since(key: str, since: float) -> int | None:
     return seen[1] if seen is not None and seen[0] >= since else None
 
 
-# What this process read of each counter lately, and when: (monotonic time, value).
-_seen: dict[str, tuple[float, int]] = {}
-
-
 def _owe_durably(key: str) -> None:
+    if connection.in_atomic_block:
+        # Not beside a write: every write of the outage would lock the row until its commit, and a failure here
+        # would break it. Its commit's bump (bump_now_and_on_commit) records what is still owed then.
+        return
+    quote = connection.ops.quote_name
+    table, key_column, times_owed = quote(OwedBump._meta.db_table), quote("key"), quote("times_owed")
     try:
-        # A savepoint: inside a request's transaction, a failure here must not break the write being made.
-        with transaction.atomic():
-            OwedBump.objects.bulk_create(
-                [OwedBump(key=key, owed_since=timezone.now())],
-                update_conflicts=True, unique_fields=["key"], update_fields=["owed_since"],
-            )  # fmt: skip
+        with connection.cursor() as cursor:
+            # A count, not a time: settling deletes the row only as it read it, whatever the servers' clocks say.
+            cursor.execute(
+                f"INSERT INTO {table} ({key_column}, {times_owed}) VALUES (%s, 1)"
+                f" ON CONFLICT ({key_column}) DO UPDATE SET {times_owed} = {table}.{times_owed} + 1",
+                [key],
+            )
     except DatabaseError:
         logger.exception("Could not record the owed bump of %s: only this process will make it.", key)
 
@@ -92,28 +107,44 @@ def _owe_durably(key: str) -> None:
 @receiver(answers_again, dispatch_uid="generations:settle")
 def settle_owed(**kwargs) -> int:
     """Make the bumps owed since the cache went away, by this process or by any other (PostgreSQL keeps theirs);
-    one each, since a bump is a bump however many were missed. Returns how many were made."""
+    one each, since a bump is a bump however many were missed. Returns how many were made.
+
+    Inside a transaction (the cache call that found Redis back may be a write's), the recorded ones are made once
+    it commits: deleting their rows now would hold them locked, and a failure would break the write."""
     with _owing:
         owed = set(_owed)
         _owed.clear()
+    made = sum(bump(key) for key in sorted(owed))  # each owed again if the cache is away again
+    if connection.in_atomic_block:
+        transaction.on_commit(_settle_recorded, robust=True)
+        return made
+    return made + _settle_recorded()
+
+
+def _settle_recorded() -> int:
     try:
-        recorded = dict(OwedBump.objects.values_list("key", "owed_since"))
+        recorded = dict(OwedBump.objects.values_list("key", "times_owed"))
     except DatabaseError:
         logger.exception("Could not read the owed bumps other processes recorded.")
-        recorded = {}
+        return 0
     made = 0
-    for key in sorted(owed | recorded.keys()):
+    for key, times_owed in sorted(recorded.items()):
         if not bump(key):
             continue  # the cache is away again: owed again, here and in PostgreSQL
         made += 1
-        if key in recorded:
-            # Only the row read: a bump owed since, by a process that could not reach the cache, stays owed.
-            OwedBump.objects.filter(key=key, owed_since__lte=recorded[key]).delete()
+        try:
+            # Only the row as read: a bump owed since, by a process that could not reach the cache, stays owed.
+            OwedBump.objects.filter(key=key, times_owed=times_owed).delete()
+        except DatabaseError:
+            logger.exception("Could not clear the owed bump of %s: it will be made again.", key)
     return made
 
 
-# Keys whose bump this process has not made yet, each with the attempt that owes it.
+# Keys whose bump this process has not made yet, each with the attempt that owes it; for each key, a count moved
+# at every start and end of a bump here, and what this process read of it lately, and when: (monotonic time, value).
 _owed: dict[str, object] = {}
+_bump_ticks: dict[str, int] = {}
+_seen: dict[str, tuple[float, int]] = {}
 _owing = threading.Lock()
 
 

@@ -6,8 +6,8 @@ class OwedBump(models.Model):
     kept in PostgreSQL so that it is made even if that process stops before the cache answers it again."""
 
     key = models.CharField(max_length=200, primary_key=True)
-    # A later failed bump of the same key moves this on, so settling never drops a bump owed after it read the row.
-    owed_since = models.DateTimeField()
+    # Each failed bump of the key adds one, so settling never drops a bump owed after it read the row.
+    times_owed = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
-        return f"{self.key} (owed since {self.owed_since:%Y-%m-%d %H:%M:%S})"
+        return f"{self.key} (owed {self.times_owed} times)"

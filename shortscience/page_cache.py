@@ -396,19 +396,19 @@ def _lookup(key: str, *also: str) -> tuple[int, tuple | None, dict]:
     """One round trip: the content version, the entry under `key` if it was stored under that version (else
     None), and whichever of the `also` keys the cache had. The entry comes from this process's copy when it has
     a current one (_held), and takes a second round trip when its copy is stale."""
-    asked_at = _clock()
+    asked_at, read_from = _clock(), generations.reading(VERSION_KEY)
     held = _held.get(key)
     if held is not None and held[0] > asked_at:
         found = cache.get_many([VERSION_KEY, *also])
         version = found.get(VERSION_KEY) or content_version()
-        generations.saw(VERSION_KEY, version, at=asked_at)
+        generations.saw(VERSION_KEY, version, at=asked_at, read_from=read_from)
         if not version or held[1][0] == version:
             return version, held[1] if version else None, found
         stored = cache.get(key)
     else:
         found = cache.get_many([VERSION_KEY, key, *also])
         version = found.get(VERSION_KEY) or content_version()
-        generations.saw(VERSION_KEY, version, at=asked_at)
+        generations.saw(VERSION_KEY, version, at=asked_at, read_from=read_from)
         stored = found.get(key)
     if stored is None or stored[0] != version:
         return version, None, found

@@ -6,7 +6,7 @@ import responses
 from django.core.cache import caches
 
 from papers import arxiv
-from shortscience import background, page_cache
+from shortscience import background, generations, page_cache
 from shortscience.celery import app as celery_app
 from summaries import render_budget
 from tests.factories import PaperFactory, SummaryFactory, UserFactory
@@ -55,12 +55,18 @@ def rate_limit_counts(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Every test starts with an empty cache: no page or card cached by another test, nor held by this process."""
-    caches["default"].clear()
-    page_cache._held.clear()
+    """Every test starts with an empty cache: no page or card cached by another test, nor held by this process,
+    nor a content version this process read or a bump it owes."""
+
+    def forget():
+        caches["default"].clear()
+        page_cache._held.clear()
+        generations._seen.clear()
+        generations._owed.clear()
+
+    forget()
     yield
-    caches["default"].clear()
-    page_cache._held.clear()
+    forget()
 
 
 @pytest.fixture
