@@ -30,7 +30,7 @@ _TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
 def warm_up() -> list[str]:
     """Import, build and compile what requests would; returns the names of the templates compiled."""
     release.code_digest()
-    reverse("summaries:feed")  # the first reverse() imports every view and builds every pattern's lookup tables
+    reverse("summaries:feed")  # the first reverse() builds the lookup tables of every URL pattern
     engine, compiled = engines["django"], []
     for name in site_template_names():
         try:
