@@ -246,3 +246,13 @@ def test_owed_bumps_settled_when_a_write_finds_redis_back_are_made_after_it_comm
     summary.paper.refresh_from_db()
     assert summary.paper.title == "Renamed as Redis came back"
     assert not OwedBump.objects.exists()
+
+
+def test_a_bump_a_write_owes_is_recorded_once_the_write_commits(transactional_db, summary, redis_server):
+    """Not beside the write: every write of an outage would hold the one row locked until its commit."""
+    redis_server.stop()
+    with transaction.atomic():
+        summary.paper.title = "Renamed while Redis was down"
+        summary.paper.save()
+        assert not OwedBump.objects.exists()
+    assert OwedBump.objects.filter(key=page_cache.VERSION_KEY).exists()  # by the bump its commit makes
