@@ -4,8 +4,8 @@ With preload_app (shortscience/gunicorn.conf.py) the master imports the site and
 again whenever one is recycled after its max_requests. Whatever the master has done, every worker starts with,
 in memory the workers share until one writes to it and that gc.freeze() keeps the collector from walking.
 Left to the first request, each worker built the URL resolver's tables, compiled the site's templates and
-digested its code: in-process, 64 ms for a logged-in reader's first feed and 13 ms for a visitor's first page
-from the cache, against 18-22 and 4-5 ms warm, a stall for whoever came first after every fork.
+digested its code: 57 ms for a logged-in reader's first feed and 11 ms for a visitor's first page from the cache,
+against 22 and 5 ms warm (bench/bench_first_request.py), a stall for whoever came first after every fork.
 
 Nothing here may open a connection to PostgreSQL or Redis: a socket made before the fork would be shared by
 every worker.
