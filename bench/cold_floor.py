@@ -26,6 +26,8 @@ django.setup()
 _PAGE = engines["django"].from_string(
     '{% extends "base.html" %}{% block content %}{% for html in cards %}<article class="card">{{ html|safe }}</article>{% endfor %}{% endblock %}'
 )
+# SummaryQuerySet.public() and the feed's "recent" order, written out: the ORM's query building is part of what the
+# real feed pays and the floor leaves out.
 _NEWEST_EXCERPTS = (
     "SELECT LEFT(excerpt_html, %s) FROM summaries_summary WHERE deleted_at IS NULL AND NOT is_hidden AND NOT is_private"
     " ORDER BY created_at DESC, id DESC LIMIT 20"
