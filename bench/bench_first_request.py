@@ -11,7 +11,6 @@ request for the feed, as a visitor and as a logged-in reader, on bench_http.py's
 """
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -68,5 +67,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.chdir(ROOT)
     main()
