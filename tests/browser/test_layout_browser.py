@@ -1,6 +1,9 @@
 """Page layout in a real browser, at a phone's width: nothing a reader typed or pasted widens the page."""
 
+from io import BytesIO
+
 import pytest
+from PIL import Image
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -31,6 +34,24 @@ def test_a_formula_wider_than_a_phone_scrolls_by_itself_and_shows_it_continues(l
     assert "radial-gradient" in formula.evaluate("element => getComputedStyle(element).backgroundImage")
     assert formula.evaluate("element => element.querySelector('.katex-display').getBoundingClientRect().width >= element.scrollWidth - 1")
 
+
+
+def test_a_formula_that_fits_shows_no_edge_shadow(live_server, page):
+    from tests.factories import SummaryFactory
+
+    summary = SummaryFactory(body="The bound:\n\n$$\\log p(x) \\geq \\mathbb{E}_q[\\log p(x \\mid z)]$$\n\nand that is all.")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + summary.get_absolute_url())
+    formula = page.locator(".summary-body div.arithmatex").first
+    formula.locator(".katex").wait_for()
+    assert formula.evaluate("element => element.scrollWidth <= element.clientWidth")
+
+    # Nothing scrolls, so the covers hide both shadows whole: the formula's edges are the card's own colour.
+    shot = Image.open(BytesIO(formula.screenshot())).convert("RGB")
+    card = page.locator(".card").first.evaluate("element => getComputedStyle(element).backgroundColor")
+    background = tuple(int(part) for part in card[card.index("(") + 1 : card.index(")")].split(",")[:3])
+    edges = [(x, y) for x in [*range(24), *range(shot.width - 24, shot.width)] for y in range(shot.height)]
+    assert {shot.getpixel(point) for point in edges} == {background}
 
 # ---- The header: one row on a desktop, a menu button below, the search box's hint never cut ----
 
