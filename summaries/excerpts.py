@@ -1,8 +1,9 @@
 """A card's excerpt of a summary: its first blocks of rendered HTML, about EXCERPT_CHARACTERS of text.
 
 Computed once at save time from the sanitized HTML (never per request) and stored beside it. Blocks are
-taken whole, so a formula, a list, a table or a code block is never cut in half; only a paragraph's own
-text may be cut, at a space between words, never inside a link, a formula or any other inline element.
+taken whole, so a formula, a table or a code block is never cut in half; a long list is cut between its
+items, never inside one; a paragraph's own text may be cut, at a space between words, never inside a link,
+a formula or any other inline element.
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ EXCERPT_CHARACTERS = 600
 # A paragraph is cut only when it runs this far past the budget: cutting a few words saves nothing.
 _CUT_SLACK = 200
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_LISTS = {"ul", "ol"}
 _VOID = {"br", "hr", "img", "wbr", "input", "meta", "link", "source", "col", "area", "base", "embed", "param", "track"}
 _ELLIPSIS = "…"
 
@@ -31,6 +33,8 @@ class _Block:
     # (start, end, text before it) of each run of text lying directly inside the block: the only
     # places a cut may fall. None for blocks that are never cut.
     own_text: list[tuple[int, int, int]] | None = None
+    # A list's own items, in order (a nested list comes whole with its item). None for other blocks.
+    items: list["_Block"] | None = None
 
 
 class _BlockScanner(HTMLParser):
@@ -52,7 +56,11 @@ class _BlockScanner(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if self._depth == 0:
-            self.blocks.append(_Block(tag=tag, start=self._offset(), own_text=[] if tag == "p" else None))
+            self.blocks.append(
+                _Block(tag=tag, start=self._offset(), own_text=[] if tag == "p" else None, items=[] if tag in _LISTS else None)
+            )
+        elif self._depth == 1 and tag == "li" and self.blocks[-1].items is not None:
+            self.blocks[-1].items.append(_Block(tag=tag, start=self._offset()))
         if tag in _VOID:
             self._close_top_level_void()
         else:
@@ -73,6 +81,8 @@ class _BlockScanner(HTMLParser):
         self._depth = max(self._depth - 1, 0)
         if self._depth == 0 and self.blocks:
             self.blocks[-1].end = self._offset() + len(f"</{tag}>")
+        elif self._depth == 1 and tag == "li" and self.blocks[-1].items:
+            self.blocks[-1].items[-1].end = self._offset() + len("</li>")
 
     def handle_data(self, data: str) -> None:
         self._count_text(len(data), own_length=len(data))
@@ -91,6 +101,8 @@ class _BlockScanner(HTMLParser):
             start = self._offset()
             block.own_text.append((start, start + own_length, block.text_length))
         block.text_length += length
+        if self._depth >= 2 and block.items:
+            block.items[-1].text_length += length
 
 
 def excerpt(html: str, *, characters: int = EXCERPT_CHARACTERS) -> Excerpt:
@@ -103,17 +115,43 @@ def excerpt(html: str, *, characters: int = EXCERPT_CHARACTERS) -> Excerpt:
         follows_heading = index > 0 and blocks[index - 1].tag in _HEADINGS and len(taken) == index
         if taken and budget <= 0 and not follows_heading:
             break
+        must_take = not taken or follows_heading
         if block.tag == "p" and block.text_length > max(budget, characters // 2) + _CUT_SLACK:
             cut = _cut_paragraph(html, block, max(budget, characters // 2))
             if cut is not None:
                 taken.append(cut)
                 return Excerpt(html="\n".join(taken), is_whole=False)
+        if block.items and block.text_length > max(budget, 0) + _CUT_SLACK:
+            cut = _cut_list(html, block, max(budget, characters // 2) if must_take else budget, at_least_one=must_take)
+            if cut is not None:
+                taken.append(cut)
+                return Excerpt(html="\n".join(taken), is_whole=False)
         if taken and block.text_length > budget + _CUT_SLACK and not follows_heading:
-            break  # a list, a table, a formula or a long paragraph too big for what is left: stop before it
+            break  # a table, a formula, a list whose first item is too big or a long paragraph: stop before it
         taken.append(html[block.start : block.end])
         text_so_far += block.text_length
     is_whole = len(taken) == len(blocks)
     return Excerpt(html=html if is_whole else "\n".join(taken), is_whole=is_whole)
+
+
+def _cut_list(html: str, block: _Block, budget: int, *, at_least_one: bool) -> str | None:
+    """The list's first items up to about `budget` characters of text, the list closed after them.
+
+    None when every item fits (nothing to cut) or when not one does and none has to.
+    """
+    items = block.items or []
+    text = kept = 0
+    for item in items:
+        if item.end <= item.start:
+            break  # an item never closed: nothing after it can be cut cleanly
+        over_budget = text + item.text_length > budget + _CUT_SLACK
+        if over_budget and (kept > 0 or not at_least_one):
+            break
+        text += item.text_length
+        kept += 1
+    if kept == 0 or kept == len(items):
+        return None
+    return html[block.start : items[kept - 1].end] + f"\n</{block.tag}>"
 
 
 def _cut_paragraph(html: str, block: _Block, budget: int) -> str | None:

@@ -32,13 +32,12 @@ def test_whole_blocks_are_taken_up_to_about_the_budget():
 @pytest.mark.parametrize(
     "block, inside",
     [
-        ("- " + "\n- ".join(f"item {n} " + "x" * 60 for n in range(20)), "<li>"),
         ("| a | b |\n|---|---|\n" + "\n".join(f"| {'c' * 40} | {n} |" for n in range(30)), "<td>"),
         ("$$" + " + ".join(f"x_{{{n}}}" for n in range(300)) + "$$", "arithmatex"),
     ],
-    ids=["list", "table", "display formula"],
+    ids=["table", "display formula"],
 )
-def test_a_list_table_or_formula_is_never_cut(block, inside):
+def test_a_table_or_formula_is_never_cut(block, inside):
     result = cut(f"Intro.\n\n{block}\n\nAfter.")
     # Too big for what is left after the intro: left out whole, not cut.
     assert result.html == "<p>Intro.</p>" and not result.is_whole
@@ -46,6 +45,43 @@ def test_a_list_table_or_formula_is_never_cut(block, inside):
     # The first block is always taken, whole, however long.
     assert inside in first.html and "After." not in first.html
     assert first.html == render(block).html
+
+
+ITEM = "x" * 60  # an item of ~68 characters of text with its number
+LONG_LIST = "\n".join(f"- item {n} {ITEM}" for n in range(20))
+
+
+def items_in(html: str) -> list[int]:
+    return [int(number) for number in re.findall(r"<li>item (\d+) ", html)]
+
+
+def test_a_long_list_is_cut_between_its_items():
+    result = cut(f"{LONG_LIST}\n\nAfter.")
+    assert not result.is_whole
+    # The first items, in order, about the budget's worth, and the list closed after the last of them.
+    kept = items_in(result.html)
+    assert kept == list(range(len(kept))) and EXCERPT_CHARACTERS <= len(kept) * 68 <= EXCERPT_CHARACTERS + 250
+    assert result.html.startswith("<ul>") and result.html.endswith(f"{ITEM}</li>\n</ul>") and "After." not in result.html
+    assert result.html.count("<li>") == result.html.count("</li>")
+
+
+def test_a_list_after_other_blocks_brings_the_items_that_fit():
+    result = cut("Intro " + "words " * 60 + f"\n\n{LONG_LIST}")  # ~370 characters, then the list
+    assert result.html.startswith("<p>Intro ") and result.html.endswith("</ul>")
+    assert 2 <= len(items_in(result.html)) <= 7
+
+
+def test_a_list_item_is_never_cut_and_brings_its_nested_list():
+    nested = "\n".join(f"    - sub {n} {ITEM}" for n in range(12))
+    result = cut(f"1. first {LONG_PARAGRAPH}\n2. second\n\nAfter.")
+    assert "word299" in result.html and "second" not in result.html and result.html.endswith("</li>\n</ol>")
+    result = cut(f"- item 0 {ITEM}\n{nested}\n- item 1 {ITEM}\n" + LONG_LIST)
+    assert "sub 11 " in result.html and result.html.count("<ul>") == result.html.count("</ul>") == 2
+
+
+def test_a_short_list_is_taken_whole():
+    source = "\n".join(f"- item {n}" for n in range(5))
+    assert cut(f"{source}\n\nAfter.").html == render(f"{source}\n\nAfter.").html
 
 
 def test_a_long_first_paragraph_is_cut_at_a_space_outside_any_formula():
