@@ -70,14 +70,20 @@ def content_changed() -> None:
     generations.bump_now_and_on_commit(VERSION_KEY)
 
 
-def _content_saved(sender, **kwargs) -> None:
-    content_changed()
+# A new account shows on no page until it writes something: its profile page was a 404, which is never cached.
+# So a sign-up, which creates the user's row and then its profile, leaves every cached page as it is.
+_UNSEEN_WHEN_NEW = frozenset({"summaries.Profile"})
 
 
-def _user_saved(sender, update_fields=None, **kwargs) -> None:
+def _content_saved(sender, created=False, **kwargs) -> None:
+    if not (created and sender._meta.label in _UNSEEN_WHEN_NEW):
+        content_changed()
+
+
+def _user_saved(sender, created=False, update_fields=None, **kwargs) -> None:
     # A user's row shows on their profile (their username, whether they are active); a log-in saves last_login
     # alone, which no page shows.
-    if update_fields is None or set(update_fields) - {"last_login"}:
+    if not created and (update_fields is None or set(update_fields) - {"last_login"}):
         content_changed()
 
 

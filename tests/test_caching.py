@@ -304,6 +304,27 @@ def test_the_content_version_moves_on_every_change():
     assert page_cache.content_version() != before
 
 
+def test_signing_up_and_logging_in_leave_every_cached_page_cached(client, summary, settings):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "optional"  # signed up, then logged in at once
+    visitor = Client()
+    _queries(visitor, "/")
+    password = "radium-and-polonium-1898"
+    client.post("/accounts/signup/", {"email": "marie@example.org", "username": "marie", "password1": password, "password2": password})
+    client.logout()
+    client.post("/accounts/login/", {"login": "marie", "password": password})
+    assert Profile.objects.filter(user__username="marie").exists() and "_auth_user_id" in client.session
+    # A new account shows on no page yet, and last_login on none: the visitor's page is still the cached one.
+    assert _queries(visitor, "/")[0] == 0
+
+
+def test_a_renamed_account_shows_at_once(summary):
+    visitor = Client()
+    assert f"/user/{summary.author.username}/" in _queries(visitor, "/")[1]
+    summary.author.username = "renamed"
+    summary.author.save()
+    assert "/user/renamed/" in _queries(visitor, "/")[1]
+
+
 # ---- Summary cards: the part every reader sees alike is cached, keyed by what it shows --------------------
 
 # Each page: its address, how it shows cards, and its card as the page's selector reads it.
