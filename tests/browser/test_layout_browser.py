@@ -35,7 +35,6 @@ def test_a_formula_wider_than_a_phone_scrolls_by_itself_and_shows_it_continues(l
     assert formula.evaluate("element => element.querySelector('.katex-display').getBoundingClientRect().width >= element.scrollWidth - 1")
 
 
-
 def test_a_formula_that_fits_shows_no_edge_shadow(live_server, page):
     from tests.factories import SummaryFactory
 
@@ -52,6 +51,7 @@ def test_a_formula_that_fits_shows_no_edge_shadow(live_server, page):
     background = tuple(int(part) for part in card[card.index("(") + 1 : card.index(")")].split(",")[:3])
     edges = [(x, y) for x in [*range(24), *range(shot.width - 24, shot.width)] for y in range(shot.height)]
     assert {shot.getpixel(point) for point in edges} == {background}
+
 
 # ---- The header: one row on a desktop, a menu button below, the search box's hint never cut ----
 
