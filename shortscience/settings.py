@@ -145,7 +145,14 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 # request with any other is rendered and never stored, so made-up query strings can't fill Redis and push out
 # the rate limits kept beside the pages; the parameters links shared elsewhere add are left out of the key.
 PAGE_CACHE_QUERY = {"order": r"recent|top|popular", "period": r"week|month|year|all", "page": r"[1-9][0-9]{0,4}"}
-PAGE_CACHE_IGNORED_QUERY = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "fbclid", "gclid")
+# Those are the tags newsletters, ads and social sites add to a link (a Mailchimp issue tags every link with
+# mc_cid and mc_eid): were they in the key, every click on a link shared that way would render the page afresh.
+# No view reads any of them (tests/test_caching.py checks).
+PAGE_CACHE_IGNORED_QUERY = (
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "ref", "ref_src",
+    "fbclid", "gclid", "gbraid", "wbraid", "dclid", "msclkid", "yclid", "twclid", "ttclid", "igshid", "li_fat_id",
+    "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "pk_campaign", "pk_kwd", "mtm_campaign", "mtm_kwd",
+)  # fmt: skip
 # How long the shared part of a summary card stays cached, for every reader; its key changes with what it
 # shows (summaries.card_fragments), so this only bounds the cache's memory. 0 turns card caching off.
 CARD_CACHE_SECONDS = int(os.environ.get("CARD_CACHE_SECONDS", "86400"))

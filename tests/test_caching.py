@@ -1,6 +1,8 @@
 """Cached pages stay fresh: anonymous readers get pages from the cache, and every write shows on every page at once."""
 
 import gzip
+import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -503,6 +505,18 @@ def test_the_feed_s_own_parameters_share_one_entry_in_any_order_and_shared_links
     assert _queries(client, "/?period=week&order=top")[0] == 0
     client.get("/", HTTP_USER_AGENT=BROWSER)
     assert _queries(client, "/?utm_source=mastodon&fbclid=abc")[0] == 0
+    assert _queries(client, "/?mc_cid=8e1f0c&mc_eid=52ab9d")[0] == 0  # a link in a Mailchimp newsletter
+    assert _queries(client, "/?ref=producthunt")[0] == 0
+
+
+def test_no_view_reads_a_parameter_the_page_cache_leaves_out_of_its_key():
+    # A view that read one would be served, from the cache, the page rendered for whichever value came first.
+    read = set()
+    packages = [init.parent for init in Path(settings.BASE_DIR).glob("*/__init__.py") if init.parent.name != "tests"]
+    for source in (source for package in packages for source in package.glob("**/*.py")):
+        read |= set(re.findall(r"""GET(?:\.get|\.getlist)?\(?\[?["']([A-Za-z_]+)["']""", source.read_text()))
+    assert "page" in read and "share" in read  # the pattern finds what views read
+    assert not read & set(settings.PAGE_CACHE_IGNORED_QUERY)
 
 
 def test_links_to_the_next_page_never_carry_the_first_readers_tracking_tags(client, make_summaries):
