@@ -14,6 +14,8 @@ EXCERPT_CHARACTERS = 600
 _CUT_SLACK = 200
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _LISTS = {"ul", "ol"}
+# A list item takes at least a line of the card, however short: it counts as at least this much text.
+_ITEM_LINE = 60
 _VOID = {"br", "hr", "img", "wbr", "input", "meta", "link", "source", "col", "area", "base", "embed", "param", "track"}
 _ELLIPSIS = "…"
 
@@ -36,6 +38,13 @@ class _Block:
     # A list's own items, in order (a nested list comes whole with its item). None for other blocks.
     items: list["_Block"] | None = None
 
+    @property
+    def length(self) -> int:
+        """How much of the budget the block takes: its text, but a line at least for each item of a list."""
+        if self.items is None:
+            return self.text_length
+        return sum(max(item.text_length, _ITEM_LINE) for item in self.items)
+
 
 class _BlockScanner(HTMLParser):
     """Finds the top-level elements of an HTML fragment, with their offsets and the length of their text."""
@@ -44,9 +53,10 @@ class _BlockScanner(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.blocks: list[_Block] = []
         self._depth = 0
+        # By "\n" alone, as getpos() counts lines: splitlines() would also break at U+2028 and the like.
         self._line_offsets = [0]
-        for line in html.splitlines(keepends=True):
-            self._line_offsets.append(self._line_offsets[-1] + len(line))
+        for line in html.split("\n"):
+            self._line_offsets.append(self._line_offsets[-1] + len(line) + 1)
         self.feed(html)
         self.close()
 
@@ -121,21 +131,22 @@ def excerpt(html: str, *, characters: int = EXCERPT_CHARACTERS) -> Excerpt:
             if cut is not None:
                 taken.append(cut)
                 return Excerpt(html="\n".join(taken), is_whole=False)
-        if block.items and block.text_length > max(budget, 0) + _CUT_SLACK:
+        if block.items and block.length > max(budget, 0) + _CUT_SLACK:
             cut = _cut_list(html, block, max(budget, characters // 2) if must_take else budget, at_least_one=must_take)
             if cut is not None:
                 taken.append(cut)
                 return Excerpt(html="\n".join(taken), is_whole=False)
-        if taken and block.text_length > budget + _CUT_SLACK and not follows_heading:
+        if taken and block.length > budget + _CUT_SLACK and not follows_heading:
             break  # a table, a formula, a list whose first item is too big or a long paragraph: stop before it
         taken.append(html[block.start : block.end])
-        text_so_far += block.text_length
+        text_so_far += block.length
     is_whole = len(taken) == len(blocks)
     return Excerpt(html=html if is_whole else "\n".join(taken), is_whole=is_whole)
 
 
 def _cut_list(html: str, block: _Block, budget: int, *, at_least_one: bool) -> str | None:
-    """The list's first items up to about `budget` characters of text, the list closed after them.
+    """The list's first items up to about `budget` characters of text (a line at least for each), the list
+    closed after them.
 
     None when every item fits (nothing to cut) or when not one does and none has to.
     """
@@ -144,10 +155,10 @@ def _cut_list(html: str, block: _Block, budget: int, *, at_least_one: bool) -> s
     for item in items:
         if item.end <= item.start:
             break  # an item never closed: nothing after it can be cut cleanly
-        over_budget = text + item.text_length > budget + _CUT_SLACK
-        if over_budget and (kept > 0 or not at_least_one):
+        item_length = max(item.text_length, _ITEM_LINE)
+        if text + item_length > budget + _CUT_SLACK and (kept > 0 or not at_least_one):
             break
-        text += item.text_length
+        text += item_length
         kept += 1
     if kept == 0 or kept == len(items):
         return None

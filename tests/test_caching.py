@@ -514,8 +514,12 @@ def test_no_view_reads_a_parameter_the_page_cache_leaves_out_of_its_key():
     read = set()
     packages = [init.parent for init in Path(settings.BASE_DIR).glob("*/__init__.py") if init.parent.name != "tests"]
     for source in (source for package in packages for source in package.glob("**/*.py")):
-        read |= set(re.findall(r"""GET(?:\.get|\.getlist)?\(?\[?["']([A-Za-z_]+)["']""", source.read_text()))
-    assert "page" in read and "share" in read  # the pattern finds what views read
+        code = source.read_text()
+        read |= set(re.findall(r"""GET(?:\.get|\.getlist)?\(?\[?["']([A-Za-z_]+)["']""", code))
+        read |= set(re.findall(r"""["']([A-Za-z_]+)["']\s+(?:not\s+)?in\s+request\.GET""", code))
+    for template in [*Path(settings.BASE_DIR, "templates").glob("**/*.html"), *Path(settings.BASE_DIR).glob("*/templates/**/*.html")]:
+        read |= set(re.findall(r"request\.GET\.([A-Za-z_]+)", template.read_text()))
+    assert {"page", "share", "next", "q"} <= read  # the patterns find what views and templates read
     assert not read & set(settings.PAGE_CACHE_IGNORED_QUERY)
 
 

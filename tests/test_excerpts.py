@@ -77,6 +77,22 @@ def test_a_list_item_is_never_cut_and_brings_its_nested_list():
     assert "word299" in result.html and "second" not in result.html and result.html.endswith("</li>\n</ol>")
     result = cut(f"- item 0 {ITEM}\n{nested}\n- item 1 {ITEM}\n" + LONG_LIST)
     assert "sub 11 " in result.html and result.html.count("<ul>") == result.html.count("</ul>") == 2
+    assert not result.is_whole and "item 19 " not in result.html
+
+
+def test_a_list_of_short_items_is_cut_too_each_item_a_line():
+    result = cut("\n".join(f"- {n}" for n in range(400)))
+    assert not result.is_whole and 10 <= result.html.count("<li>") <= 14  # ~600 characters of lines, not of text
+
+
+def test_line_separators_in_the_text_never_misplace_a_cut():
+    # U+2028 and U+2029 (pasted from PDFs) are line breaks to str.splitlines(), not to the HTML parser.
+    items = "\n\n".join(f"- item {n} a\u2028b\u2029c " + "x" * 60 for n in range(20))
+    for source in (items, "Intro a\u2028b\u2028c\u2028d.\n\n" + items):
+        result = cut(source)
+        assert result.html.endswith(f"{'x' * 60}</p>\n</li>\n</ul>"), result.html[-80:]
+        for tag in ("p", "li", "ul"):
+            assert result.html.count(f"<{tag}>") == result.html.count(f"</{tag}>")
 
 
 def test_a_short_list_is_taken_whole():
