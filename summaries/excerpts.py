@@ -126,7 +126,7 @@ def excerpt(html: str, *, characters: int = EXCERPT_CHARACTERS) -> Excerpt:
         if taken and budget <= 0 and not follows_heading:
             break
         must_take = not taken or follows_heading
-        if block.tag == "p" and block.text_length > max(budget, characters // 2) + _CUT_SLACK:
+        if block.tag == "p" and block.length > max(budget, characters // 2) + _CUT_SLACK:
             cut = _cut_paragraph(html, block, max(budget, characters // 2))
             if cut is not None:
                 taken.append(cut)

@@ -168,7 +168,10 @@ def _cut_off_then_back(partition, write) -> None:
     time.sleep(0.3)  # past RETRY_SECONDS: the next call asks Redis again
 
 
-def test_a_write_made_while_redis_was_unreachable_shows_on_every_server_once_it_answers(client, summary, partitioned_redis):
+def test_a_write_made_while_redis_was_unreachable_shows_on_every_server_once_it_answers(
+    transactional_db, client, summary, partitioned_redis
+):
+    # Transactional: the bump the write owes is recorded once it commits (generations._owe_durably).
     partition, another_server = partitioned_redis
     assert summary.paper.title in client.get("/").content.decode()  # stored in Redis for every server
     version = another_server.get(page_cache.VERSION_KEY)
@@ -179,8 +182,10 @@ def test_a_write_made_while_redis_was_unreachable_shows_on_every_server_once_it_
 
     _cut_off_then_back(partition, rename)
     assert another_server.get(page_cache.VERSION_KEY) == version  # not bumped: the others still serve the old page
+    assert OwedBump.objects.filter(key=page_cache.VERSION_KEY).exists()  # in case this process stops first
     assert "Renamed while cut off from Redis" in client.get("/").content.decode()  # the first request back
     assert another_server.get(page_cache.VERSION_KEY) not in (None, version)  # and the others' pages are stale
+    assert not OwedBump.objects.exists()
 
 
 def test_a_reader_suspended_while_redis_was_unreachable_stays_locked_out_when_it_answers(client, partitioned_redis):
@@ -225,7 +230,6 @@ def test_a_write_whose_process_stopped_while_cut_off_from_redis_shows_once_the_w
     assert another_server.get(page_cache.VERSION_KEY) not in (None, version)
     assert "Renamed by a command" in client.get("/").content.decode()
     assert not OwedBump.objects.exists()
-
 
 
 def test_owed_bumps_settled_when_a_write_finds_redis_back_are_made_after_it_commits(
