@@ -7,14 +7,14 @@ the receivers in `connect_content_signals`) bumps it, so every reader, on every 
 freshly rendered page on their next request. Writes are rare next to reads, and a miss is cheap because cards are
 cached one by one (summaries.card_fragments), so one version for the whole site is both simple and obviously fresh.
 
-Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip (two
-for a page this process held when a write made it stale: `_held`; none for a visitor's page it holds, in the
-moment after it read the version: `_held_and_current`) and skips sessions, CSRF, authentication and
-URL routing, and is stored with the headers the middleware inside it add (CSP, X-Frame-Options, Vary). Views opt
-in with `@cached_page`. The API, which rate-limits every request first, caches its answers with
-`anonymous_page_cache` instead. A page logged-in readers share is served from there too, once stored: with the
-request and response hooks of the middleware it needs (sessions, CSRF, authentication, messages, CSP,
-X-Frame-Options), without routing or the rest.
+Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip (two for
+a page this process held when a write made it stale: `_held`; none for a visitor's page it holds, in the moment
+after it read the version, `_held_and_current`, unless its on-hit hook has a reader to count today:
+`known_read_today`) and skips sessions, CSRF, authentication and URL routing, and is stored with the headers the
+middleware inside it add (CSP, X-Frame-Options, Vary). Views opt in with `@cached_page`. The API, which rate-limits
+every request first, caches its answers with `anonymous_page_cache` instead. A page logged-in readers share is
+served from there too, once stored: with the request and response hooks of the middleware it needs (sessions, CSRF,
+authentication, messages, CSP, X-Frame-Options), without routing or the rest.
 
 Only anonymous GETs without cookies that could change the page (a session, pending messages) are served from
 or stored in it, only 200 responses that set no cookie and used no CSRF token, and responses say
@@ -122,6 +122,27 @@ def read_today_key(*, reader: str, path: str) -> str:
     return f"pages:read:{timezone.localdate().isoformat()}:{reader}:{address}"
 
 
+# read_today_key's keys this process saw in the cache or wrote there, least lately first. A mark stays in the cache
+# until its day ends (its key names the day), so a reader who reloads a page with an on-hit hook, the commonest
+# repeat there is, costs no round trip once this process knows them: it was one on every hit, half a cached
+# permalink's time. Forgetting one (or the cache losing it) only costs that round trip again.
+_read_today: OrderedDict[str, None] = OrderedDict()
+_READ_TODAY_KEPT = 16384
+_remembering_reads = threading.Lock()
+
+
+def known_read_today(read_key: str) -> bool:
+    return read_key in _read_today
+
+
+def remember_read_today(read_key: str) -> None:
+    with _remembering_reads:
+        _read_today[read_key] = None
+        _read_today.move_to_end(read_key)
+        if len(_read_today) > _READ_TODAY_KEPT:
+            _read_today.popitem(last=False)
+
+
 # What a cached page runs when it is served from the cache, by name: a stored entry names a hook, and only
 # hooks registered here by @cached_page can run (never whatever a cache entry names).
 _ON_HIT_HOOKS: dict[str, Callable] = {}
@@ -155,8 +176,12 @@ def serve_cached_pages(get_response):
         if stored is not None and stored[4] is None:  # a page with an on-hit hook must learn whether it was read today
             return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))
         read_key = read_today_key(reader=reader_key(request), path=request.path)
+        if stored is not None and known_read_today(read_key):
+            return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))  # its hook would do nothing
         version, stored, found = _lookup(key, read_key)
         if stored is not None:
+            if read_key in found:
+                remember_read_today(read_key)
             if stored[4] is not None:
                 _run_hook(request, *stored[4], read_today=read_key in found)
             return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))

@@ -99,15 +99,22 @@ def summary_view_record(*, summary_id: int, reader: str, path: str) -> bool:
     """Count `reader`'s view of the summary (read at `path`) unless they were counted today; True when it counted.
 
     The cache answers "read today" (shortscience.page_cache.read_today_key, which a cached permalink fetches
-    in its own round trip) without touching the database; the unique SummaryView row decides (also when the
+    in its own round trip, and this process remembers once known) without touching the database; the unique SummaryView row decides (also when the
     cache is away or forgot), and the count lives in a narrow row of its own.
     """
-    today = timezone.localdate()
-    if not cache.add(page_cache.read_today_key(reader=reader, path=path), 1, timeout=SECONDS_PER_DAY):
+    read_key = page_cache.read_today_key(reader=reader, path=path)
+    if page_cache.known_read_today(read_key):
         return False
+    counted = cache.add(read_key, 1, timeout=SECONDS_PER_DAY) and _first_view_today(summary_id=summary_id, reader=reader)
+    # Either way the reader is counted today now: this process need not ask the cache again (page_cache).
+    page_cache.remember_read_today(read_key)
+    return counted
+
+
+def _first_view_today(*, summary_id: int, reader: str) -> bool:
     try:
         with transaction.atomic():
-            SummaryView.objects.create(summary_id=summary_id, reader=reader, day=today)
+            SummaryView.objects.create(summary_id=summary_id, reader=reader, day=timezone.localdate())
     except IntegrityError:
         return False
     if not SummaryViewCount.objects.filter(summary_id=summary_id).update(count=F("count") + 1):

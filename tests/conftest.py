@@ -61,6 +61,7 @@ def fresh_cache():
     def forget():
         caches["default"].clear()
         page_cache._held.clear()
+        page_cache._read_today.clear()  # it mirrors marks the cache held
         generations._seen.clear()
         generations._owed.clear()
 
