@@ -21,6 +21,8 @@ With the cache away every request reads the row, as before.
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from allauth.account import auth_backends as allauth_backends
 from django.contrib.auth import backends, get_user_model
@@ -52,12 +54,41 @@ def _copy_key(user_id, name: str) -> str:
     return f"users:copy:{name}:{user_id}"
 
 
+def cache_keys(user_id) -> list[str]:
+    """Every key `cached_user` reads for the user, for a round trip made anyway to fetch too (`fetched_with`)."""
+    return [*_keys(user_id), *(_copy_key(user_id, name) for name in USER_COPIES)]
+
+
+# What a round trip made before the reader was known fetched of cache_keys(their guessed id): (the keys asked, what
+# the cache had of them).
+_fetched_ahead: ContextVar[tuple[frozenset, dict] | None] = ContextVar("fetched_ahead", default=None)
+
+
+@contextmanager
+def fetched_with(keys: Iterable[str], found: dict):
+    """While in the block, `cached_user` takes what `found` (a get_many's answer) has of `keys` as fetched now,
+    instead of a round trip of its own, for the user whose keys they are; for any other user, it asks as usual."""
+    token = _fetched_ahead.set((frozenset(keys), found))
+    try:
+        yield
+    finally:
+        _fetched_ahead.reset(token)
+
+
+def _fetch(keys: list[str]) -> dict:
+    ahead = _fetched_ahead.get()
+    if ahead is not None and ahead[0].issuperset(keys):
+        return ahead[1]
+    return cache.get_many(keys)
+
+
 def cached_user(user_id):
     """The user's row from the cache if it holds a current copy, else from the database (and cached); None if
-    there is no such user. One round trip to the cache on a hit, which also brings the user's copies."""
+    there is no such user. One round trip to the cache on a hit, which also brings the user's copies (none when
+    the keys came in an earlier one: `fetched_with`)."""
     row_key, generation_key = _keys(user_id)
     copy_keys = {name: _copy_key(user_id, name) for name in USER_COPIES}
-    found = cache.get_many([row_key, generation_key, *copy_keys.values()])
+    found = _fetch([row_key, generation_key, *copy_keys.values()])
     generation, stored = found.get(generation_key), found.get(row_key)
     if generation is not None and stored is not None and stored[0] == generation:
         user = stored[1]

@@ -45,7 +45,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
-from shortscience import generations, gzip_pieces, reader_parts, release
+from shortscience import auth_backends, generations, gzip_pieces, reader_parts, release
 from shortscience.readers import reader_key
 
 logger = logging.getLogger(__name__)
@@ -122,13 +122,27 @@ def read_today_key(*, reader: str, path: str) -> str:
     return f"pages:read:{timezone.localdate().isoformat()}:{reader}:{address}"
 
 
-# read_today_key's keys this process saw in the cache or wrote there, least lately first. A mark stays in the cache
-# until its day ends (its key names the day), so a reader who reloads a page with an on-hit hook, the commonest
-# repeat there is, costs no round trip once this process knows them: it was one on every hit, half a cached
-# permalink's time. Forgetting one (or the cache losing it) only costs that round trip again.
-_read_today: OrderedDict[str, None] = OrderedDict()
-_READ_TODAY_KEPT = 16384
-_remembering_reads = threading.Lock()
+class _Lately(OrderedDict):
+    """What this process saw lately, least lately first: past `kept` entries the least lately seen make room."""
+
+    def __init__(self, kept: int):
+        super().__init__()
+        self.kept = kept
+        self._lock = threading.Lock()  # threads (runserver's, an ASGI server's) would otherwise evict the same entry
+
+    def remember(self, key: str, value=None) -> None:
+        with self._lock:
+            self[key] = value
+            self.move_to_end(key)
+            if len(self) > self.kept:
+                self.popitem(last=False)
+
+
+# read_today_key's keys this process saw in the cache or wrote there. A mark stays in the cache until its day ends
+# (its key names the day), so a reader who reloads a page with an on-hit hook, the commonest repeat there is,
+# costs no round trip once this process knows them: it was one on every hit, half a cached permalink's time.
+# Forgetting one (or the cache losing it) only costs that round trip again.
+_read_today = _Lately(kept=16384)
 
 
 def known_read_today(read_key: str) -> bool:
@@ -136,11 +150,7 @@ def known_read_today(read_key: str) -> bool:
 
 
 def remember_read_today(read_key: str) -> None:
-    with _remembering_reads:
-        _read_today[read_key] = None
-        _read_today.move_to_end(read_key)
-        if len(_read_today) > _READ_TODAY_KEPT:
-            _read_today.popitem(last=False)
+    _read_today.remember(read_key)
 
 
 # What a cached page runs when it is served from the cache, by name: a stored entry names a hook, and only
@@ -206,17 +216,7 @@ _NOT_NEEDED_FOR_SHARED_PAGES = frozenset({
 # Addresses this process has served a shared page at lately, least lately first: only these try the shared page
 # ahead of the middleware, so a logged-in reader's other pages never pay for the attempt. (Paper pages are many:
 # the least recent make room, and go through the stack once before they are tried ahead again.)
-_shared_paths: OrderedDict[str, None] = OrderedDict()
-_SHARED_PATHS_KEPT = 4096
-_remembering_paths = threading.Lock()
-
-
-def _remember_shared_path(path: str) -> None:
-    with _remembering_paths:
-        _shared_paths[path] = None
-        _shared_paths.move_to_end(path)
-        if len(_shared_paths) > _SHARED_PATHS_KEPT:
-            _shared_paths.popitem(last=False)
+_shared_paths = _Lately(kept=4096)
 
 
 def _middleware_around_shared_pages(get_response) -> list | None:
@@ -304,6 +304,12 @@ def shared_by_readers(request, render: Callable[[], HttpResponse]) -> HttpRespon
     return render()
 
 
+# Whose each session is, for the sessions this process served a shared page to lately: a guess that lets the
+# reader's user row come in the page's round trip rather than a second one of its own. Only a guess (the session's
+# content says whose it is, and the row's keys name its user), so nothing follows from a wrong one but that trip.
+_session_users = _Lately(kept=4096)
+
+
 def _may_be_a_logged_in_reader(request) -> bool:
     # Who they are is known only once their session is read (with the shared page); no session cookie is a
     # visitor, whose page serve_cached_pages serves or stores.
@@ -324,17 +330,23 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
     if query is None:
         return None
     key = _page_key(request, query, audience="readers")
-    # The reader's session comes in the same round trip as the page, before anything asks who they are.
+    # The reader's session comes in the same round trip as the page, before anything asks who they are; and so
+    # does their user row, when this process has seen whose session it is.
     session_key = getattr(request.session, "cache_key_for", lambda: None)()
-    version, stored, found = _lookup(key, *([session_key] if session_key else []))
+    guessed_user = _session_users.get(session_key)
+    user_keys = auth_backends.cache_keys(guessed_user) if guessed_user is not None else []
+    version, stored, found = _lookup(key, *([session_key] if session_key else []), *user_keys)
     if session_key:
         request.session.use_cached(found.get(session_key))
     if not version:
         return None  # the cache is away (content_version's 0): nothing to share, nor to key a reader's parts on
     if stored is None and render is None:
         return None  # before asking who the reader is: the stack that renders the page will ask again
-    if not reader_parts.may_share(request):
-        return None
+    with auth_backends.fetched_with(user_keys, found):
+        if not reader_parts.may_share(request):
+            return None
+    if session_key:
+        _session_users.remember(session_key, request.user.pk)
     if stored is None:
         shared = reader_parts.render_shared(request, render)
         if shared is None:
@@ -348,7 +360,7 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
     if stored[1] is None:
         return None
     version, status, headers, pieces, holes, on_hit = stored
-    _remember_shared_path(request.path)
+    _shared_paths.remember(request.path)
     filled = reader_parts.fill(request, holes, version=version)
     if filled is None:
         request.declined_by_reader_parts = True  # rendered for them, without asking again (shared_by_readers)

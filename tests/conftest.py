@@ -62,6 +62,7 @@ def fresh_cache():
         caches["default"].clear()
         page_cache._held.clear()
         page_cache._read_today.clear()  # it mirrors marks the cache held
+        page_cache._session_users.clear()
         generations._seen.clear()
         generations._owed.clear()
 

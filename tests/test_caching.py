@@ -106,6 +106,31 @@ def test_a_reader_another_server_counted_today_costs_one_round_trip_here(client,
 
 
 @pytest.mark.parametrize("page", ["feed", "paper", "permalink"])
+def test_a_logged_in_reader_s_page_costs_one_round_trip_once_this_process_knows_whose_session_it_is(client, summary, user, page, monkeypatch):
+    url = {"feed": "/", "paper": summary.paper.get_absolute_url(), "permalink": summary.get_absolute_url()}[page]
+    client.force_login(user)
+    client.get(url, HTTP_USER_AGENT=BROWSER)  # stores the page readers share; whose session this is, learnt here
+    round_trips = _record_round_trips(monkeypatch)
+    html = client.get(url, HTTP_USER_AGENT=BROWSER).content.decode()
+    assert 'action="/accounts/logout/"' in html  # the page filled for them
+    # Their session, user row, votes and saves came in the page's round trip, none in one of their own.
+    assert round_trips == ["get_many"]
+
+
+def test_a_wrong_guess_of_whose_session_it_is_costs_a_round_trip_and_nothing_else(client, summary, user, monkeypatch):
+    stranger = UserFactory(username="mallory")
+    client.force_login(user)
+    client.get("/", HTTP_USER_AGENT=BROWSER)
+    (session_key,) = page_cache._session_users
+    page_cache._session_users.remember(session_key, stranger.pk)  # their row comes with the page instead
+    round_trips = _record_round_trips(monkeypatch)
+    html = client.get("/", HTTP_USER_AGENT=BROWSER).content.decode()
+    assert "/user/ada/" in html and "mallory" not in html
+    assert round_trips == ["get_many", "get_many"]
+    assert page_cache._session_users[session_key] == user.pk  # and the guess is mended
+
+
+@pytest.mark.parametrize("page", ["feed", "paper", "permalink"])
 def test_a_page_asked_for_again_at_once_is_not_fetched_from_the_cache_again(client, summary, page, monkeypatch):
     url = {"feed": "/", "paper": summary.paper.get_absolute_url(), "permalink": summary.get_absolute_url()}[page]
     first = client.get(url, HTTP_USER_AGENT=BROWSER).content

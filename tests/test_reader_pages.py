@@ -667,7 +667,7 @@ def test_a_shared_paper_pages_panels_go_uncompressed_beside_the_compressed_page(
 
 
 def test_the_paths_tried_ahead_of_the_middleware_are_the_latest_few(client, user, monkeypatch):
-    monkeypatch.setattr(page_cache, "_SHARED_PATHS_KEPT", 2)
+    monkeypatch.setattr(page_cache._shared_paths, "kept", 2)
     page_cache._shared_paths.clear()
     papers = [PaperFactory() for _ in range(3)]
     client.force_login(user)
