@@ -9,12 +9,12 @@ cached one by one (summaries.card_fragments), so one version for the whole site 
 
 Pages are served by `serve_cached_pages`, a middleware just inside WhiteNoise: a hit costs one round trip (two for
 a page this process held when a write made it stale: `_held`; none for a visitor's page it holds, in the moment
-after it read the version, `_held_and_current`, unless its on-hit hook has a reader to count today:
-`known_read_today`) and skips sessions, CSRF, authentication and URL routing, and is stored with the headers the
-middleware inside it add (CSP, X-Frame-Options, Vary). Views opt in with `@cached_page`. The API, which rate-limits
-every request first, caches its answers with `anonymous_page_cache` instead. A page logged-in readers share is
-served from there too, once stored: with the request and response hooks of the middleware it needs (sessions, CSRF,
-authentication, messages, CSP, X-Frame-Options), without routing or the rest.
+after it read the version: `_held_and_current`) and skips sessions, CSRF, authentication and URL routing, and is
+stored with the headers the middleware inside it add (CSP, X-Frame-Options, Vary). Views opt in with
+`@cached_page`. The API, which rate-limits every request first, caches its answers with `anonymous_page_cache`
+instead. A page logged-in readers share is served from there too, once stored: with the request and response hooks
+of the middleware it needs (sessions, CSRF, authentication, messages, CSP, X-Frame-Options), without routing or the
+rest.
 
 Only anonymous GETs without cookies that could change the page (a session, pending messages) are served from
 or stored in it, only 200 responses that set no cookie and used no CSRF token, and responses say
@@ -31,7 +31,6 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from importlib import import_module
 
@@ -40,13 +39,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
 from shortscience import auth_backends, generations, gzip_pieces, reader_parts, release
-from shortscience.readers import reader_key
+from shortscience.recent import Recent
 
 logger = logging.getLogger(__name__)
 
@@ -112,47 +110,6 @@ def _cacheable_response(request, response) -> bool:
     )
 
 
-def read_today_key(*, reader: str, path: str) -> str:
-    """Where the cache remembers that `reader` (shortscience.readers) asked for the address `path` today.
-
-    Fetched with every cached page, so that what counts a reader once a day (a permalink's views) knows on a
-    hit, without a second round trip, whether this one counted already.
-    """
-    address = hashlib.blake2b(path.encode(), digest_size=12).hexdigest()
-    return f"pages:read:{timezone.localdate().isoformat()}:{reader}:{address}"
-
-
-class _Lately(OrderedDict):
-    """What this process saw lately, least lately first: past `kept` entries the least lately seen make room."""
-
-    def __init__(self, kept: int):
-        super().__init__()
-        self.kept = kept
-        self._lock = threading.Lock()  # threads (runserver's, an ASGI server's) would otherwise evict the same entry
-
-    def remember(self, key: str, value=None) -> None:
-        with self._lock:
-            self[key] = value
-            self.move_to_end(key)
-            if len(self) > self.kept:
-                self.popitem(last=False)
-
-
-# read_today_key's keys this process saw in the cache or wrote there. A mark stays in the cache until its day ends
-# (its key names the day), so a reader who reloads a page with an on-hit hook, the commonest repeat there is,
-# costs no round trip once this process knows them: it was one on every hit, half a cached permalink's time.
-# Forgetting one (or the cache losing it) only costs that round trip again.
-_read_today = _Lately(kept=16384)
-
-
-def known_read_today(read_key: str) -> bool:
-    return read_key in _read_today
-
-
-def remember_read_today(read_key: str) -> None:
-    _read_today.remember(read_key)
-
-
 # What a cached page runs when it is served from the cache, by name: a stored entry names a hook, and only
 # hooks registered here by @cached_page can run (never whatever a cache entry names).
 _ON_HIT_HOOKS: dict[str, Callable] = {}
@@ -183,24 +140,18 @@ def serve_cached_pages(get_response):
             return get_response(request)
         key = _page_key(request, query)
         stored = _held_and_current(key)
-        if stored is not None and stored[4] is None:  # a page with an on-hit hook must learn whether it was read today
-            return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))
-        read_key = read_today_key(reader=reader_key(request), path=request.path)
-        if stored is not None and known_read_today(read_key):
-            return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))  # its hook would do nothing
-        version, stored, found = _lookup(key, read_key)
-        if stored is not None:
-            if read_key in found:
-                remember_read_today(read_key)
-            if stored[4] is not None:
-                _run_hook(request, *stored[4], read_today=read_key in found)
-            return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))
-        response = get_response(request)
-        if getattr(response, "page_cacheable", False) and _cacheable_response(request, response):
-            stored = _stored(version, response, on_hit=response.page_cache_on_hit)
-            _store(key, stored)
-            return _answer_as_stored(request, response, stored)
-        return response
+        if stored is None:
+            version, stored, _ = _lookup(key)
+            if stored is None:
+                response = get_response(request)
+                if getattr(response, "page_cacheable", False) and _cacheable_response(request, response):
+                    stored = _stored(version, response, on_hit=response.page_cache_on_hit)
+                    _store(key, stored)
+                    return _answer_as_stored(request, response, stored)
+                return response
+        if stored[4] is not None:
+            _run_hook(request, *stored[4])  # what the view does for each reader (counting a view)
+        return _response_from(stored, gzip_ok=gzip_pieces.accepted_by(request))
 
     return middleware
 
@@ -216,7 +167,7 @@ _NOT_NEEDED_FOR_SHARED_PAGES = frozenset({
 # Addresses this process has served a shared page at lately, least lately first: only these try the shared page
 # ahead of the middleware, so a logged-in reader's other pages never pay for the attempt. (Paper pages are many:
 # the least recent make room, and go through the stack once before they are tried ahead again.)
-_shared_paths = _Lately(kept=4096)
+_shared_paths = Recent(kept=4096)
 
 
 def _middleware_around_shared_pages(get_response) -> list | None:
@@ -252,8 +203,7 @@ def _shared_page_ahead_of_middleware(request, around: list | None) -> HttpRespon
         return None
     if response.page_cache_on_hit is not None:
         # The view did not run: what it does for each reader (counting a view) runs here, as for a visitor's hit.
-        # Whether they read it today is asked by the hook itself: the page's round trip came before they were known.
-        _run_hook(attempt, *response.page_cache_on_hit, read_today=False)
+        _run_hook(attempt, *response.page_cache_on_hit)
     response = _vary(response)
     for layer in reversed(around):
         if hasattr(layer, "process_response"):
@@ -264,10 +214,9 @@ def _shared_page_ahead_of_middleware(request, around: list | None) -> HttpRespon
 def cached_page(view=None, *, on_hit=None, readers: bool = False):
     """Let serve_cached_pages store the view's pages for visitors (readers who are not logged in).
 
-    `on_hit(request, *, read_today, **view_kwargs)` runs when the cache answers instead of the view (counting a
-    view): for a visitor, and for a logged-in reader given the page they share ahead of the middleware;
-    `read_today` says whether this reader asked for the same address earlier today (read_today_key), or False
-    when that is not known.
+    `on_hit(request, **view_kwargs)` runs when the cache answers instead of the view (counting a view): for a
+    visitor, and for a logged-in reader given the page they share ahead of the middleware. It runs on every hit,
+    so it must cost no round trip (summaries.view_counting notes a view in memory).
     `readers`: logged-in readers share the page too, each with their own parts filled in (shortscience.reader_parts;
     only for pages where nothing but `{% reader_part %}`s depends on who reads them).
     """
@@ -307,7 +256,7 @@ def shared_by_readers(request, render: Callable[[], HttpResponse]) -> HttpRespon
 # Whose each session is, for the sessions this process served a shared page to lately: a guess that lets the
 # reader's user row come in the page's round trip rather than a second one of its own. Only a guess (the session's
 # content says whose it is, and the row's keys name its user), so nothing follows from a wrong one but that trip.
-_session_users = _Lately(kept=4096)
+_session_users = Recent(kept=4096)
 
 
 def _may_be_a_logged_in_reader(request) -> bool:
@@ -373,13 +322,13 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
     return response
 
 
-def _run_hook(request, name: str, view_kwargs: dict, *, read_today: bool) -> None:
+def _run_hook(request, name: str, view_kwargs: dict) -> None:
     hook = _ON_HIT_HOOKS.get(name)
     if hook is None:
         logger.error("A cached page names the on-hit hook %r, which no view registers; served without it.", name)
         return
     try:
-        hook(request, read_today=read_today, **view_kwargs)
+        hook(request, **view_kwargs)
     except Exception:
         # Counting a view is worth less than the page: the reader still gets it.
         logger.exception("The on-hit hook %s failed; the cached page is served anyway.", name)
@@ -421,7 +370,7 @@ _clock = time.monotonic
 # For this long after this process last read the content version, a visitor's page it holds is served as current
 # without asking the cache: a write on another server shows here at most this much later, well within the 2 s
 # pages promise (tests/test_two_servers.py), and at once after a write made here (generations.bump forgets what
-# it read). Logged-in readers' pages, and pages with an on-hit hook, ask every time.
+# it read). Logged-in readers' pages ask every time.
 _VERSION_TRUSTED_SECONDS = 0.5
 
 

@@ -159,6 +159,9 @@ CARD_CACHE_SECONDS = int(os.environ.get("CARD_CACHE_SECONDS", "86400"))
 # How long a paper's similar papers, as a ranking of ids, are remembered (papers.search.similar_papers): the
 # ranking moves only as papers come in, the rows are read fresh. 0 ranks them on every paper page rendered.
 SIMILAR_PAPERS_CACHE_SECONDS = int(os.environ.get("SIMILAR_PAPERS_CACHE_SECONDS", "3600"))
+# Permalink views are noted in each process's memory and written this often, in one transaction
+# (summaries.view_counting); 0 writes each as it is noted.
+VIEW_COUNT_FLUSH_SECONDS = float(os.environ.get("VIEW_COUNT_FLUSH_SECONDS", "1"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

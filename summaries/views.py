@@ -31,13 +31,13 @@ from summaries import (
     limits,
     moderation,
     notifications,
-    popularity,
     rendering,
     reputation,
     selectors,
     services,
     summary_requests,
     versions,
+    view_counting,
     votes_after_login,
 )
 from summaries.forms import CommentForm, PaperChoiceForm, ProfileForm, SummaryForm, SummaryImageForm
@@ -283,16 +283,15 @@ def _share_query(request, summary: Summary) -> str:
 
 
 def _count_view(request, pk: int, *, author_id: int | None = None) -> None:
-    if popularity.is_countable_view(request, author_id=author_id):
-        popularity.summary_view_record(summary_id=pk, reader=reader_key(request), path=request.path)
+    if view_counting.is_countable_view(request, author_id=author_id):
+        view_counting.view_noted(summary_id=pk, reader=reader_key(request))
 
 
-def count_cached_view(request, *, read_today: bool, pk: int) -> None:
+def count_cached_view(request, *, pk: int) -> None:
     """The permalink served from the page cache: readable by this reader when stored, and still (or it would
     have been invalidated). It is never its author's: visitors are not, and the page logged-in readers share
-    declines its author (summaries.permalink_parts). One counted today costs nothing more."""
-    if not read_today:
-        _count_view(request, pk)
+    declines its author (summaries.permalink_parts)."""
+    _count_view(request, pk)
 
 
 @cached_page(on_hit=count_cached_view)

@@ -1,19 +1,21 @@
 """The Popular tab: recent upvotes and views, decaying with age, computed in SQL; counting permalink views."""
 
+import time
 from datetime import timedelta
 
 import pytest
-from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from shortscience import page_cache
-from summaries import popularity, services
+from summaries import popularity, services, view_counting
 from summaries.models import Summary, SummaryView, SummaryViewCount, Vote
 from tests.factories import SummaryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+SAFARI = "Mozilla/5.0 (Macintosh) Safari/605"
 
 
 def _age(summary, **delta):
@@ -124,7 +126,7 @@ def test_a_view_counts_once_per_reader_per_day(client, other_user, monkeypatch):
     for _ in range(3):  # reloading the page
         client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
     assert _views(summary) == 1
-    client.get(summary.get_absolute_url(), HTTP_USER_AGENT="Mozilla/5.0 (Macintosh) Safari/605")  # another visitor
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=SAFARI)  # another visitor
     client.force_login(other_user)
     client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
     client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
@@ -148,17 +150,55 @@ def test_three_hundred_reloads_do_not_move_a_summary_up_popular(client):
     assert _views(reloaded) == 1
 
 
-def test_the_database_decides_when_the_cache_forgot_or_is_away():
+def test_a_reader_another_process_counted_today_counts_nothing(client):
     summary = SummaryFactory()
-    def view_by(reader: str) -> bool:
-        return popularity.summary_view_record(summary_id=summary.pk, reader=reader, path=summary.get_absolute_url())
-
-    assert view_by("user:7")
-    caches["default"].clear()
-    page_cache._read_today.clear()  # as another process, which never saw user 7 counted
-    assert not view_by("user:7")
-    assert view_by("user:8")
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    view_counting._noted.clear()  # as another process, which never saw this reader
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=BROWSER)
+    client.get(summary.get_absolute_url(), HTTP_USER_AGENT=SAFARI)
     assert _views(summary) == 2
+
+
+def _views_by_new_readers(client, summary, readers: int) -> None:
+    for number in range(readers):
+        client.get(summary.get_absolute_url(), HTTP_USER_AGENT=f"{BROWSER} reader/{number}")
+
+
+def test_views_are_written_a_moment_later_in_two_statements_however_many_readers_came(client, settings):
+    settings.VIEW_COUNT_FLUSH_SECONDS = 60
+    busy, quiet = SummaryFactory(), SummaryFactory()
+    for readers in (3, 40):
+        _views_by_new_readers(client, busy, readers)
+        _views_by_new_readers(client, quiet, 1)
+        assert _views(busy) == (0 if readers == 3 else 3)  # nothing written on the requests' path
+        with CaptureQueriesContext(connection) as flush:
+            view_counting.views_flush()
+        writes = [query["sql"] for query in flush.captured_queries if "SAVEPOINT" not in query["sql"]]
+        assert len(writes) == 2
+    # Readers 0-2 came back in the second round, and the quiet summary's one reader: each counted once.
+    assert (_views(busy), _views(quiet)) == (40, 1)
+
+
+def test_a_view_of_a_summary_deleted_before_the_flush_counts_nothing_and_the_rest_go_in(client, settings):
+    settings.VIEW_COUNT_FLUSH_SECONDS = 60
+    kept, deleted = SummaryFactory(), SummaryFactory()
+    _views_by_new_readers(client, kept, 2)
+    _views_by_new_readers(client, deleted, 2)
+    Summary.objects.filter(pk=deleted.pk).delete()
+    assert view_counting.views_flush() == 2
+    assert _views(kept) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_views_show_in_the_counts_within_two_seconds_written_by_the_process_itself(client, settings):
+    settings.VIEW_COUNT_FLUSH_SECONDS = 0.3
+    summary = SummaryFactory()
+    _views_by_new_readers(client, summary, 3)
+    assert _views(summary) == 0
+    deadline = time.monotonic() + 2
+    while _views(summary) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _views(summary) == 3
 
 
 def test_counting_a_view_does_not_rewrite_the_summary_row(client):

@@ -91,7 +91,7 @@ def test_with_redis_the_site_works_and_shares_its_state_there(client, summary, r
     keys = subprocess.run(
         ["redis-cli", "-p", str(redis_server.port), "--scan"], capture_output=True, text=True, check=True
     ).stdout
-    for shared in ("ratelimit:", ":page:", ":allauth:rl:", ":papers:arxiv-api:last-request", ":pages:read:"):
+    for shared in ("ratelimit:", ":page:", ":allauth:rl:", ":papers:arxiv-api:last-request"):
         assert shared in keys
 
 

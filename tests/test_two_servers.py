@@ -1,5 +1,6 @@
 """Two app servers sharing one PostgreSQL and one Redis behave as one site: sessions, rate limits, arXiv's
-request spacing and cached pages are shared, and a vote through one shows on the other within 2 seconds."""
+request spacing and cached pages are shared, a vote through one shows on the other within 2 seconds, and a reader
+both served counts as one view."""
 
 import re
 import shutil
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connection
 
+from summaries.models import SummaryViewCount
 from tests.factories import SummaryFactory, UserFactory
 from tests.servers import ROOT, RedisServer, SiteServer
 
@@ -171,3 +173,47 @@ def test_arxiv_request_spacing_is_shared(two_servers):
     assert status == 302
     # The second server waited for the first one's request to be 2 seconds old.
     assert time.monotonic() - started > 1.0
+
+
+def _read_as(server, summary, agent: str) -> None:
+    request = Request(f"{server.url}{summary.get_absolute_url()}", headers={"User-Agent": agent})
+    with build_opener().open(request, timeout=30) as response:
+        assert response.status == 200
+
+
+def _views(summary) -> int:
+    return SummaryViewCount.objects.filter(summary=summary).values_list("count", flat=True).first() or 0
+
+
+def test_a_reader_both_servers_saw_today_counts_once_and_the_counts_show_within_two_seconds(two_servers):
+    first, second = two_servers
+    summary = SummaryFactory()
+    for server, agent in ((first, BROWSER), (second, BROWSER), (second, f"{BROWSER} another")):
+        _read_as(server, summary, agent)
+    read_at = time.monotonic()
+    while _views(summary) < 2:
+        assert time.monotonic() - read_at < 2, "the servers did not write the views they noted within 2 seconds"
+        time.sleep(0.1)
+    time.sleep(1.5)  # both servers' flushes are past: the first reader, seen twice, still counts once
+    assert _views(summary) == 2
+
+
+def test_a_server_that_stops_writes_the_views_it_noted(transactional_db, tmp_path):
+    redis = RedisServer(tmp_path)
+    redis.start()
+    database = connection.settings_dict
+    server = SiteServer(
+        database_url=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        redis_url=redis.url, DJANGO_SECRET_KEY=settings.SECRET_KEY, VIEW_COUNT_FLUSH_SECONDS="600",
+    )  # fmt: skip
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=server.env, check=True)
+    server.start()
+    summary = SummaryFactory()
+    try:
+        for number in range(3):
+            _read_as(server, summary, f"{BROWSER} reader/{number}")
+        assert _views(summary) == 0  # noted, to be written in ten minutes
+    finally:
+        server.stop()
+        redis.stop()
+    assert _views(summary) == 3
