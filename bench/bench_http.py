@@ -13,7 +13,8 @@ site's own is never touched), then serves, on loopback only, with the gunicorn s
     CARD_CACHE_SECONDS=0, SIMILAR_PAPERS_CACHE_SECONDS=0): every request runs every query and renders every
     template, as if the caches were cleared before each request;
   - bench/hello_world.py, a Django hello-world view.
-Debian's `wrk` (2 connections per core, 2 threads) loads each page in turn and the table gives req/s,
+Debian's `wrk` (2 connections per core, 2 threads) loads each page in turn (the permalink also as a burst of
+new visitors, each request a reader never seen, whose view counts: bench/new_visitors.lua) and the table gives req/s,
 p50/p99 latency, the kilobytes of a response (headers included; gzipped where the site sends it so) and each
 page's share of hello-world's req/s (hello-world is measured first and last; the share uses their mean). A page
 that answers anything but 200 fails the run instead of being timed.
@@ -249,13 +250,17 @@ def check_ok(url: str, headers: dict) -> None:
             raise SystemExit(f"{url} answered {response.status}; not timing it")
 
 
-def wrk(url: str, *, duration: int, connections: int, headers: dict) -> dict:
+def wrk(url: str, *, duration: int, connections: int, headers: dict, script: str | None = None) -> dict:
+    """`script`: a wrk Lua script in bench/ that writes each request (new_visitors.lua)."""
     # As browsers send them: every request accepts gzip (hello-world's 13 bytes are sent as they are).
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"User-Agent: {USER_AGENT}",
                "-H", "Accept-Encoding: gzip, deflate, br"]  # fmt: skip
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    if script:
+        command += ["-s", str(ROOT / "bench" / script)]
+    arguments = ["--", str(time.time())] if script else []
+    output = subprocess.run([*command, url, *arguments], check=True, capture_output=True, text=True).stdout
     if "Non-2xx" in output:
         raise SystemExit(f"{url} answered errors under load:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -283,6 +288,8 @@ def measure(args) -> None:
     pages = {"feed": "/", "paper page (6 summaries)": "/paper/2101.00000/", "summary permalink": permalink}
     runs = [("hello-world", "hello", "/", {}, None)]
     runs += [(f"{name}, cache warm", "site", path, {}, "warm") for name, path in pages.items()]
+    # Each request a reader never seen before, whose view counts (bench/new_visitors.lua): a link on a busy site.
+    runs += [("summary permalink, a new visitor each request, cache warm", "site", permalink, {}, "warm", "new_visitors.lua")]
     runs += [(f"{name}, caches off", "cold", path, {}, "cold") for name, path in pages.items()]
     runs += [("feed, logged-in reader", "site", "/", {"Cookie": cookie}, "logged-in")]
     runs += [("paper page, logged-in reader", "site", pages["paper page (6 summaries)"], {"Cookie": cookie}, None)]
@@ -292,10 +299,11 @@ def measure(args) -> None:
     connections = 2 * (os.cpu_count() or 2)
     results = []
     try:
-        for label, server, path, headers, target in runs:
+        for label, server, path, headers, target, *script in runs:
             url = f"http://127.0.0.1:{PORTS[server]}{path}"
             check_ok(url, headers)  # also warms the caches of the "warm" server
-            results.append((label, target, wrk(url, duration=args.duration, connections=connections, headers=headers)))
+            result = wrk(url, duration=args.duration, connections=connections, headers=headers, script=next(iter(script), None))
+            results.append((label, target, result))
             print(f"  {label}: {results[-1][2]['rate']:,.0f} req/s", file=sys.stderr)
     finally:
         for server in servers:
