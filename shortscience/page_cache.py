@@ -280,9 +280,10 @@ def _shared_page_for_reader(request, render: Callable | None) -> HttpResponse | 
         return None
     key = _page_key(request, query, audience="readers")
     # The reader's session comes in the same round trip as the page, before anything asks who they are; and so
-    # does their user row, when this process has seen whose session it is.
+    # does their user row, when this process has seen whose session it is and no view has asked for it already
+    # (the permalink finds its summary as its reader first).
     session_key = getattr(request.session, "cache_key_for", lambda: None)()
-    guessed_user = _session_users.get(session_key)
+    guessed_user = _session_users.get(session_key) if not hasattr(request, "_cached_user") else None
     user_keys = auth_backends.cache_keys(guessed_user) if guessed_user is not None else []
     version, stored, found = _lookup(key, *([session_key] if session_key else []), *user_keys)
     if session_key:

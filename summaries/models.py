@@ -154,7 +154,7 @@ class Summary(models.Model):
 
 
 class SummaryViewCount(models.Model):
-    """How many readers have read a summary's permalink, one a day each (summaries.popularity).
+    """How many readers have read a summary's permalink, one a day each (summaries.view_counting).
 
     A narrow row of its own, so counting a view never rewrites (and bloats) the wide summary row.
     """

@@ -71,7 +71,6 @@ def popularity_expression():
 POPULAR_ORDERING = (popularity_expression().desc(), "-created_at", "-id")
 
 
-# Obvious robots and link unfurlers; an empty User-Agent is a script too.
 def summary_views_purge() -> int:
     """Forget who read what before yesterday (only today's rows are needed to count once a day); daily."""
     deleted, _ = SummaryView.objects.filter(day__lt=timezone.localdate() - timedelta(days=1)).delete()

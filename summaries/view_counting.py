@@ -1,16 +1,18 @@
 """Permalink views, counted once per reader per day, with no write on the request's path.
 
-A view is noted in this process's memory (`view_noted`): the request pays an append, nothing more. At most
-settings.VIEW_COUNT_FLUSH_SECONDS later a thread of the process writes every view noted meanwhile (`views_flush`),
-in one transaction of two statements: the day's SummaryView rows, one per summary, reader and day (a reader
-another process counted already counts nothing: ON CONFLICT DO NOTHING), and each summary's narrow count row
-moved by the views that did count. So a burst of new readers on one summary (a link on a busy site) costs each
-process one write a second, where it was a cache round trip, an insert and a lock on the summary's count row per
-reader; and a reader who reloads the page costs nothing, as this process remembers whom it noted today.
+A view is noted in the process's memory (`summary_view_note`): the request pays an append. Each process's flusher
+thread writes the views noted every settings.VIEW_COUNT_FLUSH_SECONDS (`summary_views_flush`), in one
+transaction: the day's SummaryView rows, one per summary, reader and day (a reader another process counted today
+counts nothing: ON CONFLICT DO NOTHING), then each summary's narrow count row moved by the views that did count,
+both in one order (summary, reader, day), so two processes' flushes never wait on each other's locks in a cycle.
+So a burst of new readers on one summary (a link on a busy site) costs each process one write a second, where it
+cost every reader a Redis round trip, an insert and a lock on that summary's count row, which every worker took
+in turn. A reader who reloads the page costs nothing more when the same worker answers (each remembers whom it
+noted today), and a row the insert skips otherwise.
 
-With VIEW_COUNT_FLUSH_SECONDS at 0 (the tests), each view is written as it is noted. The views of the last moment
-before a process is killed (not stopped: a stopping process writes them) are lost, as are those of a flush the
-database refuses (logged): a count is worth less than the pages it would hold up.
+With VIEW_COUNT_FLUSH_SECONDS at 0 (the tests), each view is written as it is noted. A stopping process writes
+what it noted; a killed one loses its last moment of views; a flush the database refuses is logged, and its
+readers are counted when they come back: a count is worth less than the pages it would hold up.
 """
 
 import atexit
@@ -18,6 +20,7 @@ import logging
 import os
 import re
 import threading
+import time
 from datetime import date
 
 from django.conf import settings
@@ -28,6 +31,7 @@ from shortscience.recent import Recent
 
 logger = logging.getLogger(__name__)
 
+# Obvious robots and link unfurlers; an empty User-Agent is a script too.
 BOT_USER_AGENT = re.compile(
     r"bot|crawl|spider|slurp|archiver|fetch|preview|monitor|scanner|headless|lighthouse|"
     r"curl|wget|python-|httpx|aiohttp|java/|go-http|okhttp|libwww|scrapy|facebookexternalhit|embedly",
@@ -47,67 +51,42 @@ def is_countable_view(request, *, author_id: int | None) -> bool:
 
 
 # (day, reader, summary) for the views this process noted lately: a reader's reloads are noted once.
-_noted = Recent(kept=65536)
+_noted = Recent(kept=16384)
 _pending: list[tuple[int, str, date]] = []  # (summary id, reader, day), as noted since the last flush
-_flush_timer: threading.Timer | None = None  # armed by the first view noted after a flush
 _pending_lock = threading.Lock()
+_flushing = threading.Lock()  # one flush at a time: the flusher's, a stopping process's, a test's
+_flusher: threading.Thread | None = None
 
 
-def view_noted(*, summary_id: int, reader: str) -> None:
+def summary_view_note(*, summary_id: int, reader: str) -> None:
     """`reader` read the summary: counted, once today, at the next flush."""
-    global _flush_timer
     day = timezone.localdate()
     if (day, reader, summary_id) in _noted:
         return
     _noted.remember((day, reader, summary_id))
-    delay = settings.VIEW_COUNT_FLUSH_SECONDS
     with _pending_lock:
         _pending.append((summary_id, reader, day))
-        if delay > 0 and _flush_timer is None:
-            _flush_timer = threading.Timer(delay, _flush_in_background)
-            _flush_timer.daemon = True
-            _flush_timer.start()
-    if delay <= 0:
-        views_flush()
+    if settings.VIEW_COUNT_FLUSH_SECONDS <= 0:
+        summary_views_flush()
+    elif _flusher is None or not _flusher.is_alive():
+        _flusher_start()
 
 
-def views_flush() -> int:
-    """Write the views noted so far (and call off the flush they armed); how many counted: the others had been
-    counted today already."""
-    global _flush_timer
-    with _pending_lock:
-        batch = _pending[:]
-        _pending.clear()
-        if _flush_timer is not None:
-            _flush_timer.cancel()
-            _flush_timer = None
-    if not batch:
-        return 0
-    try:
-        return _write(batch)
-    except DatabaseError:
-        logger.exception("%d views noted could not be written; they are not counted.", len(batch))
-        return 0
-
-
-def _flush_in_background() -> None:
-    try:
-        views_flush()
-    except Exception:
-        logger.exception("Writing the views noted failed.")
-    finally:
-        connections.close_all()  # this thread's own connections, which no one would close
-
-
-def _forget_pending_in_child() -> None:
-    # A forked child (a gunicorn worker, forked from the master that loaded the site) has no timer thread.
-    global _flush_timer
-    _pending.clear()
-    _flush_timer = None
-
-
-os.register_at_fork(after_in_child=_forget_pending_in_child)
-atexit.register(views_flush)  # a process that stops writes what it noted
+def summary_views_flush() -> int:
+    """Write the views noted so far; how many counted (the others had been counted today already)."""
+    with _flushing:
+        with _pending_lock:
+            batch = _pending[:]
+            _pending.clear()
+        if not batch:
+            return 0
+        try:
+            return _write(batch)
+        except DatabaseError:
+            logger.exception("%d views noted could not be written; their readers count when they come back.", len(batch))
+            for summary_id, reader, day in batch:
+                _noted.pop((day, reader, summary_id), None)
+            return 0
 
 
 # Rows for views of summaries that still exist (one deleted since it was read counts nothing) that a reader had
@@ -117,6 +96,7 @@ _FIRST_VIEWS_TODAY = """
     INSERT INTO summaries_summaryview (summary_id, reader, day)
     SELECT summary_id, reader, day FROM noted
     WHERE EXISTS (SELECT 1 FROM summaries_summary WHERE summaries_summary.id = noted.summary_id)
+    ORDER BY summary_id, reader, day
     ON CONFLICT (summary_id, reader, day) DO NOTHING
     RETURNING summary_id
 """
@@ -127,16 +107,54 @@ _COUNTS_MOVED = """
 _VIEWS_A_STATEMENT = 1000  # 3 parameters each: SQLite takes at most 32,766
 
 
-def _write(batch: list[tuple[int, str, object]]) -> int:
-    views = list(dict.fromkeys(batch))
+def _write(batch: list[tuple[int, str, date]]) -> int:
+    views = sorted(set(batch))  # the order every flush locks rows in
     counted: dict[int, int] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(views), _VIEWS_A_STATEMENT):
             chunk = views[start : start + _VIEWS_A_STATEMENT]
-            cursor.execute(_FIRST_VIEWS_TODAY.format(rows=", ".join(["(%s, %s, %s)"] * len(chunk))), [v for view in chunk for v in view])
+            rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(_FIRST_VIEWS_TODAY.format(rows=rows), [value for view in chunk for value in view])
             for (summary_id,) in cursor.fetchall():
                 counted[summary_id] = counted.get(summary_id, 0) + 1
         if counted:
             rows = ", ".join(["(%s, %s)"] * len(counted))
-            cursor.execute(_COUNTS_MOVED.format(rows=rows), [value for item in counted.items() for value in item])
+            cursor.execute(_COUNTS_MOVED.format(rows=rows), [value for item in sorted(counted.items()) for value in item])
     return sum(counted.values())
+
+
+def _flusher_start() -> None:
+    global _flusher
+    with _pending_lock:
+        if _flusher is None or not _flusher.is_alive():
+            _flusher = threading.Thread(target=_flush_every_moment, name="view-counts", daemon=True)
+            _flusher.start()
+
+
+def _flush_every_moment() -> None:
+    # The delay is read at least every half second, so a new one applies at once (tests change it), and the thread
+    # ends once views are written as they are noted: it would write another's views.
+    flushed_at = time.monotonic()
+    while (delay := settings.VIEW_COUNT_FLUSH_SECONDS) > 0:
+        if time.monotonic() - flushed_at < delay:
+            time.sleep(min(delay, 0.5))
+            continue
+        flushed_at = time.monotonic()
+        try:
+            summary_views_flush()
+        except Exception:
+            logger.exception("Writing the views noted failed.")
+        finally:
+            connections.close_all()  # the thread's own: not held between flushes (at most one a second is opened)
+
+
+def _after_fork_in_child() -> None:
+    # A forked child (a gunicorn worker, forked from the master that loaded the site) has no flusher thread, and a
+    # lock a thread of the parent held would stay held in it for ever.
+    global _flusher, _pending_lock, _flushing
+    _pending.clear()
+    _flusher, _pending_lock, _flushing = None, threading.Lock(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(summary_views_flush)  # waits for a flush in progress, then writes the rest

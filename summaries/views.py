@@ -284,7 +284,7 @@ def _share_query(request, summary: Summary) -> str:
 
 def _count_view(request, pk: int, *, author_id: int | None = None) -> None:
     if view_counting.is_countable_view(request, author_id=author_id):
-        view_counting.view_noted(summary_id=pk, reader=reader_key(request))
+        view_counting.summary_view_note(summary_id=pk, reader=reader_key(request))
 
 
 def count_cached_view(request, *, pk: int) -> None:

@@ -172,11 +172,22 @@ def test_views_are_written_a_moment_later_in_two_statements_however_many_readers
         _views_by_new_readers(client, quiet, 1)
         assert _views(busy) == (0 if readers == 3 else 3)  # nothing written on the requests' path
         with CaptureQueriesContext(connection) as flush:
-            view_counting.views_flush()
+            view_counting.summary_views_flush()
         writes = [query["sql"] for query in flush.captured_queries if "SAVEPOINT" not in query["sql"]]
         assert len(writes) == 2
     # Readers 0-2 came back in the second round, and the quiet summary's one reader: each counted once.
     assert (_views(busy), _views(quiet)) == (40, 1)
+
+
+def test_every_flush_writes_its_rows_in_one_order_so_two_flushes_never_deadlock(client, settings):
+    settings.VIEW_COUNT_FLUSH_SECONDS = 60
+    first, second = SummaryFactory(), SummaryFactory()
+    for summary in (second, first):
+        for number in (3, 1, 2):  # noted out of order
+            client.get(summary.get_absolute_url(), HTTP_USER_AGENT=f"{BROWSER} reader/{number}")
+    view_counting.summary_views_flush()
+    written = list(SummaryView.objects.order_by("pk").values_list("summary_id", "reader"))
+    assert written == sorted(written) and len(written) == 6
 
 
 def test_a_view_of_a_summary_deleted_before_the_flush_counts_nothing_and_the_rest_go_in(client, settings):
@@ -185,7 +196,7 @@ def test_a_view_of_a_summary_deleted_before_the_flush_counts_nothing_and_the_res
     _views_by_new_readers(client, kept, 2)
     _views_by_new_readers(client, deleted, 2)
     Summary.objects.filter(pk=deleted.pk).delete()
-    assert view_counting.views_flush() == 2
+    assert view_counting.summary_views_flush() == 2
     assert _views(kept) == 2
 
 
