@@ -18,3 +18,7 @@ class Recent(OrderedDict):
             self.move_to_end(key)
             if len(self) > self.kept:
                 self.popitem(last=False)
+
+    def forget(self, key) -> None:
+        with self._lock:
+            self.pop(key, None)

@@ -7,8 +7,8 @@ counts nothing: ON CONFLICT DO NOTHING), then each summary's narrow count row mo
 both in one order (summary, reader, day), so two processes' flushes never wait on each other's locks in a cycle.
 So a burst of new readers on one summary (a link on a busy site) costs each process one write a second, where it
 cost every reader a Redis round trip, an insert and a lock on that summary's count row, which every worker took
-in turn. A reader who reloads the page costs nothing more when the same worker answers (each remembers whom it
-noted today), and a row the insert skips otherwise.
+in turn. A reader who reloads the page costs nothing more when the same worker answers (each remembers the
+readers it noted lately), and a row the insert skips otherwise.
 
 With VIEW_COUNT_FLUSH_SECONDS at 0 (the tests), each view is written as it is noted. A stopping process writes
 what it noted; a killed one loses its last moment of views; a flush the database refuses is logged, and its
@@ -24,7 +24,7 @@ import time
 from datetime import date
 
 from django.conf import settings
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
 from shortscience.recent import Recent
@@ -56,6 +56,7 @@ _pending: list[tuple[int, str, date]] = []  # (summary id, reader, day), as note
 _pending_lock = threading.Lock()
 _flushing = threading.Lock()  # one flush at a time: the flusher's, a stopping process's, a test's
 _flusher: threading.Thread | None = None
+_flusher_stopping = threading.Event()
 
 
 def summary_view_note(*, summary_id: int, reader: str) -> None:
@@ -85,18 +86,19 @@ def summary_views_flush() -> int:
         except DatabaseError:
             logger.exception("%d views noted could not be written; their readers count when they come back.", len(batch))
             for summary_id, reader, day in batch:
-                _noted.pop((day, reader, summary_id), None)
+                _noted.forget((day, reader, summary_id))
             return 0
 
 
 # Rows for views of summaries that still exist (one deleted since it was read counts nothing) that a reader had
-# not today; then each summary's count row, moved by the views that did count. PostgreSQL and SQLite alike.
+# not today, taken in the order given (the ordinal), not in the database's collation; then each summary's count
+# row, moved by the views that did count. PostgreSQL and SQLite alike.
 _FIRST_VIEWS_TODAY = """
-    WITH noted (summary_id, reader, day) AS (VALUES {rows})
+    WITH noted (ordinal, summary_id, reader, day) AS (VALUES {rows})
     INSERT INTO summaries_summaryview (summary_id, reader, day)
     SELECT summary_id, reader, day FROM noted
     WHERE EXISTS (SELECT 1 FROM summaries_summary WHERE summaries_summary.id = noted.summary_id)
-    ORDER BY summary_id, reader, day
+    ORDER BY ordinal
     ON CONFLICT (summary_id, reader, day) DO NOTHING
     RETURNING summary_id
 """
@@ -104,7 +106,7 @@ _COUNTS_MOVED = """
     INSERT INTO summaries_summaryviewcount (summary_id, count) VALUES {rows}
     ON CONFLICT (summary_id) DO UPDATE SET count = summaries_summaryviewcount.count + excluded.count
 """
-_VIEWS_A_STATEMENT = 1000  # 3 parameters each: SQLite takes at most 32,766
+_VIEWS_A_STATEMENT = 1000  # 4 parameters each: SQLite takes at most 32,766
 
 
 def _write(batch: list[tuple[int, str, date]]) -> int:
@@ -113,8 +115,8 @@ def _write(batch: list[tuple[int, str, date]]) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(views), _VIEWS_A_STATEMENT):
             chunk = views[start : start + _VIEWS_A_STATEMENT]
-            rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
-            cursor.execute(_FIRST_VIEWS_TODAY.format(rows=rows), [value for view in chunk for value in view])
+            rows = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(_FIRST_VIEWS_TODAY.format(rows=rows), [value for i, view in enumerate(chunk) for value in (i, *view)])
             for (summary_id,) in cursor.fetchall():
                 counted[summary_id] = counted.get(summary_id, 0) + 1
         if counted:
@@ -127,25 +129,41 @@ def _flusher_start() -> None:
     global _flusher
     with _pending_lock:
         if _flusher is None or not _flusher.is_alive():
+            _flusher_stopping.clear()
             _flusher = threading.Thread(target=_flush_every_moment, name="view-counts", daemon=True)
             _flusher.start()
 
 
 def _flush_every_moment() -> None:
-    # The delay is read at least every half second, so a new one applies at once (tests change it), and the thread
-    # ends once views are written as they are noted: it would write another's views.
+    # The delay is read at least every half second, so a new one applies at once (tests change it).
     flushed_at = time.monotonic()
-    while (delay := settings.VIEW_COUNT_FLUSH_SECONDS) > 0:
-        if time.monotonic() - flushed_at < delay:
-            time.sleep(min(delay, 0.5))
-            continue
-        flushed_at = time.monotonic()
-        try:
-            summary_views_flush()
-        except Exception:
-            logger.exception("Writing the views noted failed.")
-        finally:
-            connections.close_all()  # the thread's own: not held between flushes (at most one a second is opened)
+    try:
+        while (delay := settings.VIEW_COUNT_FLUSH_SECONDS) > 0:
+            if _flusher_stopping.wait(max(0.0, min(0.5, flushed_at + delay - time.monotonic()))):
+                return
+            if time.monotonic() < flushed_at + delay:
+                continue
+            flushed_at = time.monotonic()
+            try:
+                summary_views_flush()
+            except Exception:
+                logger.exception("Writing the views noted failed.")
+            finally:
+                close_old_connections()  # the thread's own connection, kept as CONN_MAX_AGE says, as a request's
+    finally:
+        connections.close_all()
+
+
+def _flusher_stop() -> None:
+    """Stop this process's flusher thread, after the flush it is making (if any)."""
+    _flusher_stopping.set()
+    if _flusher is not None and _flusher is not threading.current_thread():
+        _flusher.join(timeout=30)
+
+
+def _at_exit() -> None:
+    _flusher_stop()
+    summary_views_flush()  # what was noted since the thread's last flush
 
 
 def _after_fork_in_child() -> None:
@@ -157,4 +175,4 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-atexit.register(summary_views_flush)  # waits for a flush in progress, then writes the rest
+atexit.register(_at_exit)  # a stopping process writes what it noted

@@ -58,6 +58,8 @@ def views_written_as_noted(settings):
     """A view is written the moment it is noted, so a test reads its count at once (tests/test_popular.py
     checks the writes a moment later, from a thread, as the site makes them)."""
     settings.VIEW_COUNT_FLUSH_SECONDS = 0
+    yield
+    view_counting._flusher_stop()  # a test that wrote views a moment later leaves no thread behind
 
 
 @pytest.fixture(autouse=True)
