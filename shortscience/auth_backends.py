@@ -88,7 +88,7 @@ def cached_user(user_id):
     the keys came in an earlier one: `fetched_with`)."""
     row_key, generation_key = _keys(user_id)
     copy_keys = {name: _copy_key(user_id, name) for name in USER_COPIES}
-    found = _fetch([row_key, generation_key, *copy_keys.values()])
+    found = _fetch(cache_keys(user_id))
     generation, stored = found.get(generation_key), found.get(row_key)
     if generation is not None and stored is not None and stored[0] == generation:
         user = stored[1]

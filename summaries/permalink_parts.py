@@ -18,14 +18,13 @@ otherwise be most of a shared permalink's bytes, sent as they are.
 """
 
 import functools
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.db import connection
 
 from shortscience import reader_parts
+from shortscience.recent import Recent
 from summaries.models import Comment, Summary
 from summaries.selectors import placeholders
 
@@ -87,8 +86,7 @@ class Comments(reader_parts.ReaderPart):
         return [_thread_for_readers(state, version) for state in states]
 
     def forget(self) -> None:
-        with _remembering:
-            _threads.clear()
+        _threads.clear()
 
 
 def _wrote_in_threads(reader, summary_ids: list[int]) -> bool:
@@ -119,11 +117,10 @@ def _tools_for_readers(state: ToolsState) -> str:
 # and only the threads of the _THREADS_KEPT summaries read most lately: a thread has no length limit, and the
 # version moves with every write anywhere on the site.
 def _thread_for_readers(state: ThreadState, version: int) -> reader_parts.Compressed:
-    with _remembering:
-        remembered = _threads.get(state.summary_id)
-        if remembered is not None and remembered[:2] == (state, version):
-            _threads.move_to_end(state.summary_id)
-            return remembered[2]
+    remembered = _threads.get(state.summary_id)
+    if remembered is not None and remembered[:2] == (state, version):
+        _threads.remember(state.summary_id, remembered)  # read lately: the last to make room
+        return remembered[2]
     summary = Summary(
         pk=state.summary_id, author_id=state.author_id, is_anonymous=state.is_anonymous, is_private=state.is_private,
         is_hidden=state.is_hidden,
@@ -131,15 +128,9 @@ def _thread_for_readers(state: ThreadState, version: int) -> reader_parts.Compre
     # No request: the only link that reads it (log in to comment) is a visitor's.
     html = reader_parts.render_part("comments", {"summary": summary, "user": reader_parts.reader_with_no_ties(), "request": None})
     thread = reader_parts.compressed(html)  # once, not per request: a thread is most of a shared permalink's bytes
-    with _remembering:
-        _threads[state.summary_id] = (state, version, thread)
-        _threads.move_to_end(state.summary_id)
-        if len(_threads) > _THREADS_KEPT:
-            _threads.popitem(last=False)  # the least lately read
+    _threads.remember(state.summary_id, (state, version, thread))
     return thread
 
 
-# By summary: its thread at one state and version.
-_threads: OrderedDict[int, tuple[ThreadState, int, reader_parts.Compressed]] = OrderedDict()
-_THREADS_KEPT = 512
-_remembering = threading.Lock()
+# By summary: its thread at one state and version, for the 512 summaries read most lately.
+_threads = Recent(kept=512)

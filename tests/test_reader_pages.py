@@ -818,7 +818,7 @@ def test_readers_who_wrote_no_comment_share_the_thread_rendered_once_for_the_sum
 
 
 def test_only_the_threads_of_the_summaries_read_most_lately_are_kept(client, user, cards, monkeypatch):
-    monkeypatch.setattr(permalink_parts, "_THREADS_KEPT", 2)
+    monkeypatch.setattr(permalink_parts._threads, "kept", 2)
     permalink_parts._threads.clear()
     client.force_login(user)
     for summary in (cards[0], cards[1], cards[0], cards[2]):
