@@ -114,7 +114,7 @@ def _tools_for_readers(state: ToolsState) -> str:
 
 # The thread as every reader who wrote none of it gets it, read from the database once per process at the content
 # version, which every comment and profile write bumps. Only the latest version of each summary's thread is kept,
-# and only the threads of the _THREADS_KEPT summaries read most lately: a thread has no length limit, and the
+# and only the threads of the summaries read most lately (`_threads`): a thread has no length limit, and the
 # version moves with every write anywhere on the site.
 def _thread_for_readers(state: ThreadState, version: int) -> reader_parts.Compressed:
     remembered = _threads.get(state.summary_id)
