@@ -77,7 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # A page rendered for one logged-in reader, gzipped where it is the same for everyone (their cards).
+    # Pages the cache does not hold, gzipped: a visitor's whole, one logged-in reader's where it is the same for everyone.
     "shortscience.shared_gzip.gzip_shared_parts",
     # Anonymous pages from the cache before anything below runs; stored with the headers added below it.
     "shortscience.page_cache.serve_cached_pages",

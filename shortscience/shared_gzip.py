@@ -11,12 +11,21 @@ only, never from the request or the reader) are most of its bytes and hold nothi
 page renders, `{% shared_card %}` marks each (`mark`); the middleware sends the page gzipped with each card's part
 compressed on its own, and everything else, the reader's parts and CSRF token among them, as uncompressed blocks
 (shortscience.gzip_pieces). So no secret is ever compressed, nor anything an attacker steers beside one.
+
+A page the page cache does not hold (a search, a category, a list of citing summaries, an address with a query
+no page reads) used to go to visitors uncompressed too: ~370 KB for a feed of typeset math. When it was made
+from its address alone (the request brought no session and no messages, the response sets no cookie, and no
+CSRF token went into it), it holds nothing an attacker could not fetch at that address themselves, so it is
+gzipped whole, by Django's GZipMiddleware (which pads each response against BREACH-style guessing too).
 """
 
 import hashlib
 import secrets
 import threading
 
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 
 from shortscience import gzip_pieces
@@ -39,7 +48,9 @@ def mark(request, html: str) -> str:
 
 def gzip_shared_parts(get_response):
     """Middleware: see the module's docstring. Outside the page cache, whose pages are never marked (visitors' and
-    the shared page are rendered for no one), and which it leaves as they come."""
+    the shared page are rendered for no one), and which it leaves as they come (gzipped when stored)."""
+
+    whole = GZipMiddleware(get_response)
 
     def middleware(request):
         if gzip_pieces.accepted_by(request):
@@ -49,6 +60,8 @@ def gzip_shared_parts(get_response):
             return response
         first, *marked = response.content.split(_START_BYTES)
         if not marked:
+            if _made_from_its_address_alone(request, response) and _compressible(response):
+                return whole.process_response(request, response)
             return response
         parts: list = [first]
         for chunk in marked:
@@ -61,6 +74,25 @@ def gzip_shared_parts(get_response):
         return response
 
     return middleware
+
+
+def _made_from_its_address_alone(request, response) -> bool:
+    """Whether the response holds nothing of the reader's: no session or messages came with the request, it sets no
+    cookie, and no CSRF token went into it (get_token marks the request; so does a CSRF cookie made anew)."""
+    return (
+        settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+        and not response.cookies
+        and "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
+    )
+
+
+# Text worth compressing: pages, feeds, sitemaps, JSON. Images and downloads come compressed or streamed.
+_COMPRESSIBLE_TYPES = ("text/", "application/json", "application/xml", "application/atom+xml", "application/rss+xml")
+
+
+def _compressible(response) -> bool:
+    return response.get("Content-Type", "").startswith(_COMPRESSIBLE_TYPES)
 
 
 def _compressed(shared: bytes) -> gzip_pieces.Piece:

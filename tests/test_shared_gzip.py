@@ -1,10 +1,12 @@
 """A page rendered for one logged-in reader comes gzipped where every reader sees the same bytes, its cards, and
-with nothing of the reader's compressed (shortscience.shared_gzip)."""
+with nothing of the reader's compressed; a visitor's page the cache does not hold comes gzipped whole when it
+holds nothing of theirs (shortscience.shared_gzip)."""
 
 import gzip
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from shortscience import shared_gzip
@@ -112,3 +114,42 @@ def test_visitors_pages_and_the_page_readers_share_carry_no_marks(client, settin
 def test_a_readers_page_without_cards_is_left_as_it_is(reader):
     response = reader.get("/accounts/email/", **GZIP)
     assert response.status_code == 200 and not response.has_header("Content-Encoding")
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [("/?from=a-newsletter", b"Summary 0."), ("/search/?q=attention", b"All You Need"), ("/feeds/latest.atom", b"Summary 0.")],
+)
+def test_a_visitors_page_the_cache_does_not_hold_comes_gzipped_whole(client, paper_with_summaries, url, shown):
+    plain = client.get(url)
+    packed = client.get(url, **GZIP)
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert int(packed["Content-Length"]) == len(packed.content)
+    assert gzip.decompress(packed.content) == plain.content
+    assert shown in plain.content
+    assert len(packed.content) < len(plain.content) / 2
+
+
+def test_a_visitors_page_with_a_csrf_token_in_it_is_not_compressed(client):
+    response = client.get("/accounts/login/", **GZIP)
+    assert response.status_code == 200 and b"csrfmiddlewaretoken" in response.content
+    assert not response.has_header("Content-Encoding")
+
+
+def test_a_visitor_with_a_session_or_messages_gets_pages_uncompressed(client, paper_with_summaries):
+    session = client.session
+    session["pending_note"] = "the session may hold what is only theirs"
+    session.save()
+    assert client.cookies[django_settings.SESSION_COOKIE_NAME].value == session.session_key
+    assert not client.get("/?from=a-newsletter", **GZIP).has_header("Content-Encoding")
+
+    messages_only = Client()
+    messages_only.cookies["messages"] = "a message of theirs"
+    assert not messages_only.get("/?from=a-newsletter", **GZIP).has_header("Content-Encoding")
+
+
+def test_a_client_that_refuses_gzip_gets_the_page_as_rendered(client, paper_with_summaries):
+    response = client.get("/?from=a-newsletter", HTTP_ACCEPT_ENCODING="gzip;q=0, identity")
+    assert not response.has_header("Content-Encoding") and b"Summary 0." in response.content
