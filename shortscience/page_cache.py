@@ -96,16 +96,27 @@ def connect_content_signals() -> None:
 def _cacheable_request(request) -> bool:
     if request.method not in ("GET", "HEAD") or settings.PAGE_CACHE_SECONDS <= 0:
         return False
+    return _brings_nothing_of_the_readers(request)
+
+
+def _brings_nothing_of_the_readers(request) -> bool:
+    """No session and no messages came with the request."""
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def made_for_no_one(request, response) -> bool:
+    """Whether the response was made from its address alone, so it holds nothing an attacker could not fetch there
+    themselves: the request brought no session or messages, the response sets no cookie, and no CSRF token went
+    into it (get_token marks the request, and the mark stays, False, after the CSRF middleware has read it)."""
+    return _brings_nothing_of_the_readers(request) and not response.cookies and "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
 
 
 def _cacheable_response(request, response) -> bool:
     return (
         response.status_code == 200
-        and not response.cookies
         and not getattr(response, "streaming", False)
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and made_for_no_one(request, response)
         and not request.user.is_authenticated
     )
 

@@ -13,22 +13,20 @@ compressed on its own, and everything else, the reader's parts and CSRF token am
 (shortscience.gzip_pieces). So no secret is ever compressed, nor anything an attacker steers beside one.
 
 A page the page cache does not hold (a search, a category, a list of citing summaries, an address with a query
-no page reads) used to go to visitors uncompressed too: ~370 KB for a feed of typeset math. When it was made
-from its address alone (the request brought no session and no messages, the response sets no cookie, and no
-CSRF token went into it), it holds nothing an attacker could not fetch at that address themselves, so it is
-gzipped whole, by Django's GZipMiddleware (which pads each response against BREACH-style guessing too).
+no page reads) goes to a visitor gzipped whole, by Django's GZipMiddleware (which also pads each response
+against BREACH-style guessing), when it was made for no one (shortscience.page_cache.made_for_no_one: the request
+brought no session or messages, the response sets no cookie, no CSRF token went into it): it then holds nothing
+an attacker could not fetch at that address themselves. Uncompressed, the bench's feed is ~370 KB.
 """
 
 import hashlib
 import secrets
 import threading
 
-from django.conf import settings
-from django.contrib.messages.storage.cookie import CookieStorage
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 
-from shortscience import gzip_pieces
+from shortscience import gzip_pieces, page_cache
 
 # NUL never appears in a page (PostgreSQL text holds none, and shortscience.input_guard refuses control
 # characters); the random part is this process's own.
@@ -60,7 +58,7 @@ def gzip_shared_parts(get_response):
             return response
         first, *marked = response.content.split(_START_BYTES)
         if not marked:
-            if _made_from_its_address_alone(request, response) and _compressible(response):
+            if page_cache.made_for_no_one(request, response) and _compressible(response):
                 return whole.process_response(request, response)
             return response
         parts: list = [first]
@@ -74,17 +72,6 @@ def gzip_shared_parts(get_response):
         return response
 
     return middleware
-
-
-def _made_from_its_address_alone(request, response) -> bool:
-    """Whether the response holds nothing of the reader's: no session or messages came with the request, it sets no
-    cookie, and no CSRF token went into it (get_token marks the request; so does a CSRF cookie made anew)."""
-    return (
-        settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and CookieStorage.cookie_name not in request.COOKIES
-        and not response.cookies
-        and "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
-    )
 
 
 # Text worth compressing: pages, feeds, sitemaps, JSON. Images and downloads come compressed or streamed.

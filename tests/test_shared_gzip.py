@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.conf import settings as django_settings
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.test import Client
 
 from shortscience import shared_gzip
@@ -153,3 +155,33 @@ def test_a_visitor_with_a_session_or_messages_gets_pages_uncompressed(client, pa
 def test_a_client_that_refuses_gzip_gets_the_page_as_rendered(client, paper_with_summaries):
     response = client.get("/?from=a-newsletter", HTTP_ACCEPT_ENCODING="gzip;q=0, identity")
     assert not response.has_header("Content-Encoding") and b"Summary 0." in response.content
+
+
+def _answer(*, content_type="text/html; charset=utf-8", sets_cookie=False, uses_csrf_token=False):
+    def view(request):
+        if uses_csrf_token:
+            get_token(request)
+        response = HttpResponse("<p>" + "The same page for every visitor. " * 40 + "</p>", content_type=content_type)
+        if sets_cookie:
+            response.set_cookie("seen", "1")
+        return response
+
+    return view
+
+
+@pytest.mark.parametrize(
+    "view, gzipped",
+    [
+        pytest.param(_answer(), True, id="a page"),
+        pytest.param(_answer(content_type="application/json"), True, id="JSON"),
+        pytest.param(_answer(uses_csrf_token=True), False, id="a page with a CSRF token in it"),
+        pytest.param(_answer(sets_cookie=True), False, id="a page that sets a cookie"),
+        pytest.param(_answer(content_type="image/png"), False, id="an image"),
+        pytest.param(_answer(content_type="application/octet-stream"), False, id="a download"),
+    ],
+)
+def test_what_of_a_visitors_answers_is_gzipped_whole(rf, view, gzipped):
+    response = shared_gzip.gzip_shared_parts(view)(rf.get("/somewhere/", **GZIP))
+    assert response.has_header("Content-Encoding") is gzipped
+    if gzipped:
+        assert gzip.decompress(response.content) == view(rf.get("/somewhere/")).content
