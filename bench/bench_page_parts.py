@@ -6,10 +6,10 @@ bench_http.py's "caches off" and "logged-in" rows.
 
 It reads bench_http.py's database (shortscience_bench_http) with Redis database 9 as the cache, in production
 mode, and times each part of a feed page for an anonymous reader: the cards' query, typesetting the titles and
-fetching the cards' shared parts (card_fragments.prepare), and rendering the template with the shared parts
-from the cache and without it. Then whole requests through Django's WSGI handler, every middleware included,
-the last four a logged-in reader's feed, paper page, permalink and profile filled into the pages readers share
-(shortscience.reader_parts).
+fetching the cards' shared parts (card_fragments.prepare), rendering the template with the shared parts from the
+cache and without it, and compressing the page as a page-cache miss stores it. Then whole requests through
+Django's WSGI handler, every middleware included, the last four a logged-in reader's feed, paper page, permalink
+and profile filled into the pages readers share (shortscience.reader_parts).
 """
 
 import argparse
@@ -53,6 +53,7 @@ def main() -> None:
     from django.test import RequestFactory
     from django.test.utils import override_settings
 
+    from shortscience import gzip_pieces
     from summaries import card_fragments, selectors
 
     reader = AnonymousUser()
@@ -69,6 +70,7 @@ def main() -> None:
             card.shared_card_variant = None  # as with the card cache off
         render_to_string("summaries/feed.html", context, request=request)
 
+    feed_page = render_to_string("summaries/feed.html", context, request=request).encode()
     handler = WSGIHandler()
     permalink, profile = cards[0].get_absolute_url(), f"/user/{cards[0].author.username}/"
 
@@ -96,6 +98,7 @@ def main() -> None:
         "card_fragments.prepare (typeset check, keys, one get_many)": lambda: card_fragments.prepare(cards),
         "feed.html, shared parts from the cache": lambda: render_to_string("summaries/feed.html", context, request=request),
         "feed.html, every card rendered": cards_rendered,
+        "gzip_pieces.compress of the feed (what a page-cache miss stores)": lambda: gzip_pieces.compress(feed_page),
         "whole request, anonymous, card cache off (bench: caches off)": whole_request_cards_off,
         "whole request, anonymous, card cache on (a page-cache miss)": whole_request,
         "whole request, logged-in reader, page cache off, card cache on": lambda: whole_request(cookie),

@@ -3,6 +3,7 @@
 import gzip
 import random
 import subprocess
+import zlib
 
 import pytest
 
@@ -23,6 +24,15 @@ def test_compressed_pieces_and_plain_bytes_in_any_order_make_the_gzip_of_their_c
     body = gzip_pieces.assemble(parts)
     assert gzip.decompress(body) == b"".join(contents)
     assert subprocess.run(["gzip", "--test"], input=body).returncode == 0  # its own check of CRC and length
+
+
+@pytest.mark.parametrize("length", [0, 1, 7, 8, 255, 65_535, 65_536, 380_000, 2**20 + 3])
+def test_a_pieces_crc_shift_is_what_crc32_over_as_many_zero_bytes_gives(length):
+    """The definition, the slow way: the CRC of any bytes of this length moves so from each start bit."""
+    zeros = bytes(length)
+    at_zero = zlib.crc32(zeros, 0)
+    expected = tuple(zlib.crc32(zeros, 1 << bit) ^ at_zero for bit in range(32))
+    assert gzip_pieces.compress(random.Random(length).randbytes(length)).crc_shift == expected
 
 
 def test_a_compressed_piece_is_much_smaller_than_its_bytes():
