@@ -26,7 +26,6 @@ shared), and a hole's HTML is made from the values above only.
 
 import re
 import secrets
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
 from contextlib import contextmanager
@@ -45,6 +44,7 @@ from django.template.loader import get_template
 from django.utils.autoreload import file_changed
 
 from shortscience import gzip_pieces
+from shortscience.recent import Recent
 
 # Where a reader's CSRF token goes in a part's HTML: parts are rendered with this for a token, once per state.
 CSRF_PLACEHOLDER = "readerpartcsrf" + secrets.token_hex(16)
@@ -234,10 +234,7 @@ class AccountLinks(ReaderPart):
         html = _account_links.get(remembered)
         if html is None:
             html = render_part("account", {"user": reader, "request": None})
-            with _remembering:  # threads (runserver's) would otherwise let go of the same entry twice
-                _account_links[remembered] = html
-                if len(_account_links) > _ACCOUNT_LINKS_KEPT:
-                    del _account_links[next(iter(_account_links))]  # the oldest
+            _account_links.remember(remembered, html)
         return [html] * len(states)
 
 
@@ -253,6 +250,4 @@ def _forget_rendered_parts(sender, file_path, **kwargs) -> None:
 # Each reader's account links, kept per process until what they show changes: the username and staff flag are in
 # the key, and the name shown is the profile's, whose every change bumps the content version. Keyed on plain
 # values, never on the user object (request.user is a lazy object that holds on to the whole request).
-_account_links: dict[tuple, str] = {}
-_ACCOUNT_LINKS_KEPT = 4096
-_remembering = threading.Lock()
+_account_links = Recent(kept=4096)

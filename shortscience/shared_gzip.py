@@ -21,12 +21,12 @@ an attacker could not fetch at that address themselves. Uncompressed, the bench'
 
 import hashlib
 import secrets
-import threading
 
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 
 from shortscience import gzip_pieces, page_cache
+from shortscience.recent import Recent
 
 # NUL never appears in a page (PostgreSQL text holds none, and shortscience.input_guard refuses control
 # characters); the random part is this process's own.
@@ -87,16 +87,11 @@ def _compressed(shared: bytes) -> gzip_pieces.Piece:
     piece = _pieces.get(digest)
     if piece is None:
         piece = gzip_pieces.compress(shared)
-        with _remembering:  # threads (runserver's) would otherwise let go of the same piece twice
-            _pieces[digest] = piece
-            if len(_pieces) > _PIECES_KEPT:
-                del _pieces[next(iter(_pieces))]  # the oldest
+        _pieces.remember(digest, piece)
     return piece
 
 
 # A card's part is compressed once per process while it stays the same: a permalink's or a profile's cards come
 # back for every reader who opens it. Keyed by the part's digest, so its bytes are not held beside their
 # compressed copy.
-_pieces: dict[bytes, gzip_pieces.Piece] = {}
-_PIECES_KEPT = 512
-_remembering = threading.Lock()
+_pieces = Recent(kept=512)
