@@ -109,7 +109,11 @@ def made_for_no_one(request, response) -> bool:
     """Whether the response was made from its address alone, so it holds nothing an attacker could not fetch there
     themselves: the request brought no session or messages, the response sets no cookie, and no CSRF token went
     into it (get_token marks the request, and the mark stays, False, after the CSRF middleware has read it)."""
-    return _brings_nothing_of_the_readers(request) and not response.cookies and "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
+    return (
+        _brings_nothing_of_the_readers(request)
+        and not response.cookies
+        and "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
+    )
 
 
 def _cacheable_response(request, response) -> bool:
