@@ -1,11 +1,12 @@
-"""A process's memory of what it saw lately, bounded: the least lately seen make room."""
+"""A process's memory of what it saw lately, bounded: the least lately remembered make room."""
 
 import threading
 from collections import OrderedDict
 
 
 class Recent(OrderedDict):
-    """What this process saw lately, least lately first: past `kept` entries the least lately seen make room."""
+    """What this process saw lately, least lately remembered first: past `kept` entries those make room. A hit
+    moves nothing; a caller whose hits should keep an entry longer remembers it again (permalink_parts' threads)."""
 
     def __init__(self, kept: int):
         super().__init__()
